@@ -1,0 +1,120 @@
+"""Who is calling: a cookie session (the PWA, with a CSRF header) or a personal API token (scripts).
+
+Session and API tokens are 256-bit random strings; only their SHA-256 is stored. A fast hash is right
+here because the tokens carry full entropy; passwords, which do not, get argon2id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Literal
+from uuid import UUID
+
+from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from litestar.types import ASGIApp
+from sqlalchemy import select, update
+
+from followthrough.accounts.models import ApiToken, AuthSession, Participant
+from followthrough.clock import Clock
+from followthrough.settings import Settings
+
+SESSION_COOKIE = "ft_session"
+CSRF_HEADER = "x-csrf-token"
+API_TOKEN_PREFIX = "ft_"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Touching last-seen on every request would turn each read into a write.
+TOUCH_INTERVAL = timedelta(minutes=5)
+
+
+@dataclass(frozen=True, slots=True)
+class Credential:
+    kind: Literal["session", "api_token"]
+    id: UUID
+    token_hash: str
+
+
+def new_token(prefix: str = "") -> str:
+    return prefix + secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def csrf_token_for(session_token_hash: str, secret_key: str) -> str:
+    """Bound to one session, so a token stolen from another session is useless."""
+    return hmac.new(secret_key.encode(), session_token_hash.encode(), hashlib.sha256).hexdigest()
+
+
+class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
+    def __init__(
+        self,
+        app: ASGIApp,
+        settings: Settings,
+        alchemy: SQLAlchemyAsyncConfig,
+        exclude: str | list[str] | None = None,
+    ) -> None:
+        super().__init__(app, exclude=exclude)
+        self.settings = settings
+        self.alchemy = alchemy
+
+    async def authenticate_request(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
+        db = self.alchemy.provide_session(connection.app.state, connection.scope)
+        clock: Clock = connection.app.state.clock
+        now = clock.now()
+        authorization = connection.headers.get("authorization", "")
+        if authorization:
+            scheme, _, token = authorization.partition(" ")
+            if scheme.lower() != "bearer" or not token.startswith(API_TOKEN_PREFIX):
+                raise NotAuthorizedException(
+                    "authorization: expected 'Bearer ft_…' with a personal API token"
+                )
+            token_hash = hash_token(token.strip())
+            row = (
+                await db.execute(
+                    select(ApiToken, Participant)
+                    .join(Participant, Participant.id == ApiToken.participant_id)
+                    .where(ApiToken.token_hash == token_hash)
+                )
+            ).first()
+            if row is None or (row[0].expires_at is not None and row[0].expires_at <= now):
+                raise NotAuthorizedException("authorization: unknown, revoked or expired API token")
+            api_token, participant = row
+            if api_token.last_used_at is None or now - api_token.last_used_at > TOUCH_INTERVAL:
+                await db.execute(update(ApiToken).where(ApiToken.id == api_token.id).values(last_used_at=now))
+            return AuthenticationResult(participant, Credential("api_token", api_token.id, token_hash))
+
+        cookie = connection.cookies.get(SESSION_COOKIE)
+        if not cookie:
+            raise NotAuthorizedException("sign in first")
+        token_hash = hash_token(cookie)
+        session_row = (
+            await db.execute(
+                select(AuthSession, Participant)
+                .join(Participant, Participant.id == AuthSession.participant_id)
+                .where(AuthSession.token_hash == token_hash)
+            )
+        ).first()
+        if session_row is None or session_row[0].expires_at <= now:
+            raise NotAuthorizedException("session expired; sign in again")
+        auth_session, participant = session_row
+        if connection.scope.get("method", "GET") not in SAFE_METHODS:
+            expected = csrf_token_for(token_hash, self.settings.resolved_secret_key)
+            if not hmac.compare_digest(connection.headers.get(CSRF_HEADER, ""), expected):
+                raise PermissionDeniedException(f"{CSRF_HEADER}: missing or wrong CSRF token")
+        if now - auth_session.last_seen_at > TOUCH_INTERVAL:
+            await db.execute(
+                update(AuthSession)
+                .where(AuthSession.id == auth_session.id)
+                .values(last_seen_at=now, expires_at=now + timedelta(days=self.settings.session_days))
+            )
+        return AuthenticationResult(participant, Credential("session", auth_session.id, token_hash))

@@ -1,0 +1,177 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.datastructures import Cookie
+from litestar.di import Provide
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from followthrough.accounts import schemas
+from followthrough.accounts.auth import SESSION_COOKIE, Credential, csrf_token_for, hash_token
+from followthrough.accounts.models import ApiToken, Participant
+from followthrough.accounts.services import AccountService
+from followthrough.schemas import format_local_time
+from followthrough.settings import Settings
+
+
+def provide_account_service(db_session: AsyncSession, settings: Settings, now: datetime) -> AccountService:
+    return AccountService(db_session, settings, now)
+
+
+def participant_out(participant: Participant) -> schemas.ParticipantOut:
+    return schemas.ParticipantOut(
+        id=participant.id,
+        email=participant.email,
+        display_name=participant.display_name,
+        time_zone=participant.time_zone,
+        review_weekday=participant.review_weekday,
+        review_time=format_local_time(participant.review_time) or "",
+        quiet_hours_start=format_local_time(participant.quiet_hours_start),
+        quiet_hours_end=format_local_time(participant.quiet_hours_end),
+        created_at=participant.created_at,
+    )
+
+
+def token_out(api_token: ApiToken) -> schemas.ApiTokenOut:
+    return schemas.ApiTokenOut(
+        id=api_token.id,
+        name=api_token.name,
+        prefix=api_token.token_prefix,
+        created_at=api_token.created_at,
+        last_used_at=api_token.last_used_at,
+        expires_at=api_token.expires_at,
+    )
+
+
+def _session_cookie(settings: Settings, value: str, max_age: int) -> Cookie:
+    return Cookie(
+        key=SESSION_COOKIE,
+        value=value,
+        max_age=max_age,
+        path="/",
+        httponly=True,
+        secure=settings.resolved_cookie_secure,
+        samesite="lax",
+    )
+
+
+def _client_address(request: Request[Any, Any, Any]) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+class AuthController(Controller):
+    path = "/auth"
+    tags = ["auth"]
+    dependencies = {"accounts": Provide(provide_account_service, sync_to_thread=False)}
+
+    async def _signed_in(
+        self, accounts: AccountService, participant: Participant, request: Request[Any, Any, Any], status: int
+    ) -> Response[schemas.SessionOut]:
+        token, _ = await accounts.start_session(participant, request.headers.get("user-agent"))
+        settings = accounts.settings
+        body = schemas.SessionOut(
+            participant=participant_out(participant),
+            csrf_token=csrf_token_for(hash_token(token), settings.resolved_secret_key),
+        )
+        cookie = _session_cookie(settings, token, settings.session_days * 86400)
+        return Response(body, status_code=status, cookies=[cookie])
+
+    @post("/sign-up", operation_id="signUp", exclude_from_auth=True, status_code=HTTP_201_CREATED)
+    async def sign_up(
+        self, data: schemas.SignUp, accounts: AccountService, request: Request[Any, Any, Any]
+    ) -> Response[schemas.SessionOut]:
+        """Create an account and sign in to it."""
+        participant = await accounts.sign_up(data)
+        return await self._signed_in(accounts, participant, request, HTTP_201_CREATED)
+
+    @post("/sign-in", operation_id="signIn", exclude_from_auth=True, status_code=HTTP_200_OK)
+    async def sign_in(
+        self, data: schemas.SignIn, accounts: AccountService, request: Request[Any, Any, Any]
+    ) -> Response[schemas.SessionOut]:
+        """Sign in with email and password; sets the session cookie and returns the CSRF token."""
+        participant = await accounts.sign_in(data, _client_address(request))
+        return await self._signed_in(accounts, participant, request, HTTP_200_OK)
+
+    @post("/sign-out", operation_id="signOut", status_code=HTTP_204_NO_CONTENT)
+    async def sign_out(
+        self, accounts: AccountService, request: Request[Participant, Credential, Any]
+    ) -> Response[None]:
+        """End this session (a no-op for API tokens, which are revoked instead)."""
+        if request.auth.kind == "session":
+            await accounts.end_session(request.auth.id)
+        return Response(
+            None, status_code=HTTP_204_NO_CONTENT, cookies=[_session_cookie(accounts.settings, "", 0)]
+        )
+
+    @get("/session", operation_id="getSession")
+    async def get_session(
+        self, request: Request[Participant, Credential, Any], settings: Settings
+    ) -> schemas.SessionOut:
+        """Who is signed in, with a fresh copy of the CSRF token for cookie sessions."""
+        csrf = None
+        if request.auth.kind == "session":
+            csrf = csrf_token_for(request.auth.token_hash, settings.resolved_secret_key)
+        return schemas.SessionOut(participant=participant_out(request.user), csrf_token=csrf)
+
+
+class AccountController(Controller):
+    path = "/account"
+    tags = ["account"]
+    dependencies = {"accounts": Provide(provide_account_service, sync_to_thread=False)}
+
+    @get("", operation_id="getAccount")
+    async def get_account(self, participant: Participant) -> schemas.ParticipantOut:
+        """The signed-in participant's profile."""
+        return participant_out(participant)
+
+    @patch("", operation_id="updateAccount")
+    async def update_account(
+        self, data: schemas.ProfileUpdate, participant: Participant, accounts: AccountService
+    ) -> schemas.ParticipantOut:
+        """Change name, time zone, weekly-review day and time, or quiet hours. A new time zone moves
+        future occurrences to it and leaves history as it was."""
+        return participant_out(await accounts.update_profile(participant, data))
+
+    @post("/password", operation_id="changePassword", status_code=HTTP_204_NO_CONTENT)
+    async def change_password(
+        self, data: schemas.PasswordChange, participant: Participant, accounts: AccountService
+    ) -> None:
+        """Change the password; signs out every session."""
+        await accounts.change_password(participant, data)
+
+    @post("/delete", operation_id="deleteAccount", status_code=HTTP_204_NO_CONTENT)
+    async def delete_account(
+        self, data: schemas.AccountDeletion, participant: Participant, accounts: AccountService
+    ) -> Response[None]:
+        """Delete the account and everything it owns, after confirming the password."""
+        await accounts.delete_account(participant, data)
+        return Response(
+            None, status_code=HTTP_204_NO_CONTENT, cookies=[_session_cookie(accounts.settings, "", 0)]
+        )
+
+    @get("/tokens", operation_id="listApiTokens")
+    async def list_tokens(
+        self, participant: Participant, accounts: AccountService
+    ) -> list[schemas.ApiTokenOut]:
+        """Personal API tokens, without their secrets."""
+        return [token_out(api_token) for api_token in await accounts.list_tokens(participant)]
+
+    @post("/tokens", operation_id="createApiToken", status_code=HTTP_201_CREATED)
+    async def create_token(
+        self, data: schemas.ApiTokenCreate, participant: Participant, accounts: AccountService
+    ) -> schemas.ApiTokenCreated:
+        """Create a token for scripts. Its secret is in this response only."""
+        token, api_token = await accounts.create_token(participant, data)
+        out = token_out(api_token)
+        return schemas.ApiTokenCreated(
+            **{field: getattr(out, field) for field in out.__struct_fields__}, token=token
+        )
+
+    @delete("/tokens/{token_id:uuid}", operation_id="revokeApiToken", status_code=HTTP_204_NO_CONTENT)
+    async def revoke_token(self, token_id: UUID, participant: Participant, accounts: AccountService) -> None:
+        """Revoke a token; it stops working at once."""
+        await accounts.revoke_token(participant, token_id)

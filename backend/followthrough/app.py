@@ -1,0 +1,119 @@
+"""The one place the application is put together: `create_app(settings)`."""
+
+from __future__ import annotations
+
+import logging
+from importlib.resources import files
+from pathlib import Path
+
+from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
+from litestar import Litestar, Router, get
+from litestar.config.compression import CompressionConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.response import Redirect
+from litestar.static_files import create_static_files_router
+
+from followthrough import health
+from followthrough.accounts.auth import AuthenticationMiddleware
+from followthrough.accounts.controllers import AccountController, AuthController
+from followthrough.accounts.export_controllers import ExportController
+from followthrough.actions.controllers import KeyActionController, TodayController
+from followthrough.barriers.controllers import BarrierController
+from followthrough.checkins.controllers import CheckInController, ProgressController, WeeklyReviewController
+from followthrough.clock import Clock
+from followthrough.database import alchemy_config
+from followthrough.dependencies import provide_now, provide_participant, provide_settings
+from followthrough.errors import exception_handlers
+from followthrough.reflections.controllers import ReflectionController
+from followthrough.settings import Settings
+
+API_PREFIX = "/api/v1"
+DOCS_ASSETS = "/schema/assets"
+
+api_controllers: list[type] = [
+    AuthController,
+    AccountController,
+    BarrierController,
+    ExportController,
+    CheckInController,
+    WeeklyReviewController,
+    ProgressController,
+    ReflectionController,
+    KeyActionController,
+    TodayController,
+]
+
+
+def create_app(settings: Settings, clock: Clock | None = None) -> Litestar:
+    logging.basicConfig(level=settings.log_level)
+    alchemy = alchemy_config(settings)
+    api = Router(path=API_PREFIX, route_handlers=api_controllers)
+    swagger_assets = Path(str(files("swagger_ui") / "static"))
+    return Litestar(
+        route_handlers=[
+            api,
+            health.live,
+            health.ready,
+            home,
+            create_static_files_router(
+                path=DOCS_ASSETS,
+                directories=[swagger_assets],
+                opt={"exclude_from_auth": True},
+                include_in_schema=False,
+            ),
+        ],
+        plugins=[SQLAlchemyPlugin(config=alchemy)],
+        middleware=[
+            DefineMiddleware(
+                AuthenticationMiddleware,
+                settings=settings,
+                alchemy=alchemy,
+                # The docs and health checks are public; other public routes say exclude_from_auth.
+                exclude=[r"^/schema", r"^/health/"],
+            )
+        ],
+        dependencies={
+            "settings": Provide(provide_settings, sync_to_thread=False),
+            "now": Provide(provide_now, sync_to_thread=False),
+            "participant": Provide(provide_participant, sync_to_thread=False),
+        },
+        exception_handlers=exception_handlers,
+        request_max_body_size=settings.max_body_bytes,
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
+        openapi_config=OpenAPIConfig(
+            title="Followthrough API",
+            version="1",
+            description="Barriers, key actions, check-ins and progress. Sign in for a cookie session "
+            "(send X-CSRF-Token on writes) or use a personal API token as a Bearer token.",
+            path="/schema",
+            render_plugins=[
+                SwaggerRenderPlugin(
+                    path=["/", "/swagger"],
+                    js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+                    css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+                    standalone_preset_js_url=f"{DOCS_ASSETS}/swagger-ui-standalone-preset.js",
+                )
+            ],
+            components=Components(
+                security_schemes={
+                    "apiToken": SecurityScheme(
+                        type="http", scheme="bearer", description="Personal API token"
+                    ),
+                }
+            ),
+            security=[{"apiToken": []}],
+        ),
+        state=State({"settings": settings, "clock": clock or Clock(), "alchemy": alchemy}),
+        debug=settings.debug,
+    )
+
+
+@get("/", include_in_schema=False, exclude_from_auth=True)
+async def home() -> Redirect:
+    # The PWA takes over "/" once it is built; until then the API docs are the front page.
+    return Redirect(path="/schema")

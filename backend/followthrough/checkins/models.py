@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import UUID
+
+from advanced_alchemy.base import UUIDv7AuditBase
+from advanced_alchemy.types import DateTimeUTC
+from sqlalchemy import Date, Float, ForeignKey, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from followthrough.enums import CheckInResult, column_enum
+from followthrough.ownership import Owned
+
+
+class CheckIn(Owned, UUIDv7AuditBase):
+    """The participant's report on one occurrence.
+
+    Its id is made by the client, so a replay is stored once.
+    """
+
+    __tablename__ = "check_in"
+
+    key_action_id: Mapped[UUID] = mapped_column(ForeignKey("key_action.id", ondelete="CASCADE"), index=True)
+    occurrence_id: Mapped[UUID] = mapped_column(ForeignKey("occurrence.id", ondelete="CASCADE"), unique=True)
+    result: Mapped[CheckInResult] = mapped_column(column_enum(CheckInResult, "check_in_result"))
+    note: Mapped[str | None] = mapped_column(Text, default=None)
+    measure_value: Mapped[float | None] = mapped_column(Float, default=None)
+    checked_in_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    weekly_review_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("weekly_review.id", ondelete="SET NULL"), default=None, index=True
+    )
+
+
+class WeeklyReview(Owned, UUIDv7AuditBase):
+    """One per local week: the week's check-ins plus short reflections."""
+
+    __tablename__ = "weekly_review"
+    __table_args__ = (UniqueConstraint("participant_id", "week_start", name="uq_weekly_review_week"),)
+
+    week_start: Mapped[date] = mapped_column(Date)
+    moved: Mapped[str | None] = mapped_column(String(2000), default=None)
+    """What moved this week."""
+    in_the_way: Mapped[str | None] = mapped_column(String(2000), default=None)
+    next_step: Mapped[str | None] = mapped_column(String(2000), default=None)
+    confidence: Mapped[int] = mapped_column(SmallInteger)
+    submitted_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))

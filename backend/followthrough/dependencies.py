@@ -1,0 +1,28 @@
+"""Request-scoped values that every domain's services take: settings, the current instant, the caller."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from litestar import Request
+from litestar.datastructures import State
+
+from followthrough.accounts.models import Participant
+from followthrough.clock import Clock
+from followthrough.settings import Settings
+
+
+def provide_settings(state: State) -> Settings:
+    settings: Settings = state.settings
+    return settings
+
+
+def provide_now(state: State) -> datetime:
+    """One instant per request, so every rule in it agrees on what "now" is."""
+    clock: Clock = state.clock
+    return clock.now()
+
+
+def provide_participant(request: Request[Participant, Any, Any]) -> Participant:
+    return request.user

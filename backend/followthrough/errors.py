@@ -1,0 +1,111 @@
+"""One error shape for every 4xx and 5xx: `{status, detail, errors: [{field, message}]}`.
+
+Clients (the PWA, scripts) read `errors[].field` to show the message next to the input that caused it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from advanced_alchemy.exceptions import (
+    DuplicateKeyError,
+    ForeignKeyError,
+    IntegrityError,
+    NotFoundError,
+    RepositoryError,
+)
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import (
+    HTTP_404_NOT_FOUND,
+    HTTP_409_CONFLICT,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+)
+
+logger = logging.getLogger(__name__)
+# msgspec names the offending key only inside its message for unknown fields.
+_UNKNOWN_FIELD = re.compile(r"unknown field `([^`]+)`")
+
+
+class InvalidInput(HTTPException):
+    """Input that is well-formed but breaks a rule: names the field (camelCase, as on the wire)."""
+
+    status_code = HTTP_422_UNPROCESSABLE_ENTITY
+
+    def __init__(self, field: str, message: str, status_code: int | None = None) -> None:
+        super().__init__(
+            detail=f"{field}: {message}",
+            status_code=status_code or self.status_code,
+            extra=[{"field": field, "message": message}],
+        )
+
+
+class Conflict(InvalidInput):
+    status_code = HTTP_409_CONFLICT
+
+
+class NotFound(HTTPException):
+    """Answers ids that do not exist and ids that belong to someone else alike."""
+
+    status_code = HTTP_404_NOT_FOUND
+
+    def __init__(self, what: str) -> None:
+        super().__init__(detail=f"{what} not found")
+
+
+def _body(status: int, detail: str, errors: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"status": status, "detail": detail, "errors": errors}
+
+
+def http_exception_handler(_request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    errors: list[dict[str, Any]] = []
+    detail = exc.detail
+    if isinstance(exc.extra, list):
+        for item in exc.extra:
+            if not isinstance(item, dict):
+                continue
+            # Litestar's own validation errors say "key"; ours say "field".
+            message = str(item.get("message", ""))
+            field = item.get("field") or item.get("key") or item.get("source") or "body"
+            unknown = _UNKNOWN_FIELD.search(message)
+            if unknown:
+                field = unknown.group(1)
+            elif field == "data":
+                field = "body"
+            errors.append({"field": str(field), "message": message})
+    if isinstance(exc, ValidationException) and errors:
+        detail = "; ".join(f"{error['field']}: {error['message']}" for error in errors)
+    return Response(
+        content=_body(exc.status_code, detail, errors),
+        status_code=exc.status_code,
+        media_type=MediaType.JSON,
+        headers=exc.headers,
+    )
+
+
+def repository_exception_handler(request: Request[Any, Any, Any], exc: RepositoryError) -> Response[Any]:
+    if isinstance(exc, NotFoundError):
+        return http_exception_handler(request, NotFound("resource"))
+    if isinstance(exc, DuplicateKeyError | IntegrityError | ForeignKeyError):
+        return http_exception_handler(
+            request, HTTPException(status_code=HTTP_409_CONFLICT, detail="conflicts with stored data")
+        )
+    return internal_error_handler(request, exc)
+
+
+def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return Response(
+        content=_body(HTTP_500_INTERNAL_SERVER_ERROR, "internal server error", []),
+        status_code=HTTP_500_INTERNAL_SERVER_ERROR,
+        media_type=MediaType.JSON,
+    )
+
+
+exception_handlers: dict[type[Exception] | int, Any] = {
+    HTTPException: http_exception_handler,
+    RepositoryError: repository_exception_handler,
+}

@@ -1,0 +1,24 @@
+"""Imports every model so that the metadata is complete for Alembic and for relationships."""
+
+from followthrough.accounts.models import ApiToken, AuthSession, Participant, SignInFailure
+from followthrough.actions.models import KeyAction, KeyActionStatusChange, Occurrence
+from followthrough.barriers.models import Barrier, BarrierStatusChange
+from followthrough.checkins.models import CheckIn, WeeklyReview
+from followthrough.database import metadata
+from followthrough.reflections.models import Reflection
+
+__all__ = [
+    "ApiToken",
+    "AuthSession",
+    "Barrier",
+    "BarrierStatusChange",
+    "CheckIn",
+    "KeyAction",
+    "KeyActionStatusChange",
+    "Occurrence",
+    "Participant",
+    "Reflection",
+    "SignInFailure",
+    "WeeklyReview",
+    "metadata",
+]
