@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from litestar import Controller, delete, get, patch, post
+from litestar.di import Provide
+from litestar.params import Parameter
+from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from followthrough.accounts.models import Participant
+from followthrough.barriers import schemas
+from followthrough.barriers.services import BarrierService, barrier_out, status_change_out
+from followthrough.enums import BarrierLevel, BarrierStatus
+from followthrough.schemas import Page
+
+LimitParam = Annotated[int, Parameter(ge=1, le=200, description="Page size")]
+OffsetParam = Annotated[int, Parameter(ge=0, description="Items to skip")]
+
+
+def provide_barrier_service(db_session: AsyncSession, now: datetime) -> BarrierService:
+    return BarrierService(db_session, now)
+
+
+class BarrierController(Controller):
+    path = "/barriers"
+    tags = ["barriers"]
+    dependencies = {"barriers": Provide(provide_barrier_service, sync_to_thread=False)}
+
+    @post("", operation_id="createBarrier", status_code=HTTP_201_CREATED)
+    async def create_barrier(
+        self, data: schemas.BarrierCreate, participant: Participant, barriers: BarrierService
+    ) -> schemas.BarrierOut:
+        """Name a barrier: its level, who holds its key, and its status (holding unless said otherwise)."""
+        return barrier_out(await barriers.create(participant, data))
+
+    @get("", operation_id="listBarriers")
+    async def list_barriers(
+        self,
+        participant: Participant,
+        barriers: BarrierService,
+        level: BarrierLevel | None = None,
+        status: BarrierStatus | None = None,
+        limit: LimitParam = 50,
+        offset: OffsetParam = 0,
+    ) -> Page[schemas.BarrierOut]:
+        """The participant's barriers, newest first, optionally only those at one level or in one status."""
+        items, total = await barriers.page(
+            participant, level=level, status=status, limit=limit, offset=offset
+        )
+        return Page(
+            items=[barrier_out(barrier) for barrier in items], total=total, limit=limit, offset=offset
+        )
+
+    @get("/{barrier_id:uuid}", operation_id="getBarrier")
+    async def get_barrier(
+        self, barrier_id: UUID, participant: Participant, barriers: BarrierService
+    ) -> schemas.BarrierOut:
+        """One barrier."""
+        return barrier_out(await barriers.get(participant, barrier_id))
+
+    @patch("/{barrier_id:uuid}", operation_id="updateBarrier")
+    async def update_barrier(
+        self,
+        barrier_id: UUID,
+        data: schemas.BarrierUpdate,
+        participant: Participant,
+        barriers: BarrierService,
+    ) -> schemas.BarrierOut:
+        """Change any field. A new status is recorded in the barrier's history with the optional
+        `statusReason`; `broken` sets `resolvedAt`, and leaving `broken` clears it."""
+        return barrier_out(await barriers.update(participant, barrier_id, data))
+
+    @delete("/{barrier_id:uuid}", operation_id="deleteBarrier", status_code=HTTP_204_NO_CONTENT)
+    async def delete_barrier(
+        self, barrier_id: UUID, participant: Participant, barriers: BarrierService
+    ) -> None:
+        """Delete a barrier and its history. Key actions about it stay, with `barrierId` null."""
+        await barriers.delete(participant, barrier_id)
+
+    @get("/{barrier_id:uuid}/history", operation_id="getBarrierHistory")
+    async def get_barrier_history(
+        self, barrier_id: UUID, participant: Participant, barriers: BarrierService
+    ) -> list[schemas.BarrierStatusChangeOut]:
+        """Every status the barrier has had, oldest first, starting with the one it was created in."""
+        return [status_change_out(change) for change in await barriers.history(participant, barrier_id)]

@@ -1,0 +1,209 @@
+"""Barriers: what holds a participant back, who holds its key, and its history from holding to broken."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from uuid import UUID
+
+from msgspec import UNSET
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from followthrough.accounts.models import Participant
+from followthrough.barriers import schemas
+from followthrough.barriers.models import Barrier, BarrierStatusChange
+from followthrough.enums import BarrierLevel, BarrierStatus, KeyHolder
+from followthrough.errors import InvalidInput, NotFound
+
+
+def barrier_out(barrier: Barrier) -> schemas.BarrierOut:
+    return schemas.BarrierOut(
+        id=barrier.id,
+        title=barrier.title,
+        detail=barrier.detail,
+        level=barrier.level,
+        key_holder=barrier.key_holder,
+        key_holder_name=barrier.key_holder_name,
+        status=barrier.status,
+        status_changed_at=barrier.status_changed_at,
+        resolved_at=barrier.resolved_at,
+        reflection_id=barrier.reflection_id,
+        created_at=barrier.created_at,
+        updated_at=barrier.updated_at,
+    )
+
+
+def status_change_out(change: BarrierStatusChange) -> schemas.BarrierStatusChangeOut:
+    return schemas.BarrierStatusChangeOut(
+        from_status=change.from_status,
+        to_status=change.to_status,
+        reason=change.reason,
+        changed_at=change.changed_at,
+    )
+
+
+def require_key_holder(
+    key_holder: KeyHolder, key_holder_name: str | None, field: str = "keyHolderName"
+) -> None:
+    """Others hold the key: say who. The participant holds it: there is no one else to name."""
+    if key_holder is KeyHolder.OTHERS and key_holder_name is None:
+        raise InvalidInput(field, "say who holds the key when keyHolder is others")
+    if key_holder is KeyHolder.ME and key_holder_name is not None:
+        raise InvalidInput(field, "must be empty when keyHolder is me")
+
+
+def _text(value: str | None) -> str | None:
+    value = value.strip() if value is not None else None
+    return value or None
+
+
+class BarrierService:
+    def __init__(self, session: AsyncSession, now: datetime) -> None:
+        self.session = session
+        self.now = now
+
+    async def create(
+        self, participant: Participant, data: schemas.BarrierCreate, reflection_id: UUID | None = None
+    ) -> Barrier:
+        """Store a barrier and the first entry of its history (no previous status)."""
+        key_holder_name = _text(data.key_holder_name)
+        require_key_holder(data.key_holder, key_holder_name)
+        barrier = Barrier(
+            participant_id=participant.id,
+            title=data.title.strip(),
+            detail=_text(data.detail),
+            level=data.level,
+            key_holder=data.key_holder,
+            key_holder_name=key_holder_name,
+            status=data.status,
+            status_changed_at=self.now,
+            resolved_at=self.now if data.status is BarrierStatus.BROKEN else None,
+            reflection_id=reflection_id,
+            created_at=self.now,
+            updated_at=self.now,
+        )
+        self.session.add(barrier)
+        await self.session.flush()
+        self._record_status(barrier, None, data.status, None)
+        await self.session.flush()
+        return barrier
+
+    async def page(
+        self,
+        participant: Participant,
+        level: BarrierLevel | None = None,
+        status: BarrierStatus | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[Sequence[Barrier], int]:
+        """One page, newest first, and the number of barriers that match."""
+        conditions = [Barrier.participant_id == participant.id]
+        if level is not None:
+            conditions.append(Barrier.level == level)
+        if status is not None:
+            conditions.append(Barrier.status == status)
+        total = await self.session.scalar(select(func.count()).select_from(Barrier).where(*conditions))
+        items = (
+            await self.session.scalars(
+                select(Barrier)
+                .where(*conditions)
+                .order_by(Barrier.created_at.desc(), Barrier.id.desc())
+                .limit(limit)
+                .offset(offset)
+            )
+        ).all()
+        return items, total or 0
+
+    async def get(self, participant: Participant, barrier_id: UUID) -> Barrier:
+        barrier = await self.session.scalar(
+            select(Barrier).where(Barrier.id == barrier_id, Barrier.participant_id == participant.id)
+        )
+        if barrier is None:
+            raise NotFound("barrier")
+        return barrier
+
+    async def update(
+        self, participant: Participant, barrier_id: UUID, data: schemas.BarrierUpdate
+    ) -> Barrier:
+        barrier = await self.get(participant, barrier_id)
+        key_holder = barrier.key_holder if data.key_holder is UNSET else data.key_holder
+        if data.key_holder_name is not UNSET:
+            key_holder_name = _text(data.key_holder_name)
+        elif key_holder is KeyHolder.ME:
+            key_holder_name = None
+        else:
+            key_holder_name = barrier.key_holder_name
+        require_key_holder(key_holder, key_holder_name)
+        if data.status_reason is not UNSET and data.status is UNSET:
+            raise InvalidInput("statusReason", "give it together with the new status")
+
+        if data.title is not UNSET:
+            barrier.title = data.title.strip()
+        if data.detail is not UNSET:
+            barrier.detail = _text(data.detail)
+        if data.level is not UNSET:
+            barrier.level = data.level
+        barrier.key_holder = key_holder
+        barrier.key_holder_name = key_holder_name
+        if data.status is not UNSET and data.status != barrier.status:
+            reason = None if data.status_reason is UNSET else _text(data.status_reason)
+            self._record_status(barrier, barrier.status, data.status, reason)
+            barrier.status = data.status
+            barrier.status_changed_at = self.now
+            barrier.resolved_at = self.now if data.status is BarrierStatus.BROKEN else None
+        barrier.updated_at = self.now
+        await self.session.flush()
+        return barrier
+
+    async def delete(self, participant: Participant, barrier_id: UUID) -> None:
+        """Its history goes with it; key actions about it stay, no longer tied to a barrier."""
+        result = await self.session.execute(
+            delete(Barrier).where(Barrier.id == barrier_id, Barrier.participant_id == participant.id)
+        )
+        if result.rowcount == 0:  # type: ignore[attr-defined]
+            raise NotFound("barrier")
+
+    async def history(self, participant: Participant, barrier_id: UUID) -> list[BarrierStatusChange]:
+        await self.get(participant, barrier_id)
+        return (await self.status_history(participant, [barrier_id]))[barrier_id]
+
+    async def status_history(
+        self, participant: Participant, barrier_ids: list[UUID] | None = None
+    ) -> dict[UUID, list[BarrierStatusChange]]:
+        """Status changes per barrier, oldest first, in one query: of the given barriers (each gets a list,
+        possibly empty), or of all the participant's barriers when `barrier_ids` is None."""
+        histories: dict[UUID, list[BarrierStatusChange]] = {
+            barrier_id: [] for barrier_id in barrier_ids or []
+        }
+        if barrier_ids is not None and not barrier_ids:
+            return histories
+        query = select(BarrierStatusChange).where(BarrierStatusChange.participant_id == participant.id)
+        if barrier_ids is not None:
+            query = query.where(BarrierStatusChange.barrier_id.in_(barrier_ids))
+        changes = await self.session.scalars(
+            query.order_by(BarrierStatusChange.changed_at, BarrierStatusChange.id)
+        )
+        for change in changes:
+            histories.setdefault(change.barrier_id, []).append(change)
+        return histories
+
+    def _record_status(
+        self,
+        barrier: Barrier,
+        from_status: BarrierStatus | None,
+        to_status: BarrierStatus,
+        reason: str | None,
+    ) -> None:
+        self.session.add(
+            BarrierStatusChange(
+                participant_id=barrier.participant_id,
+                barrier_id=barrier.id,
+                from_status=from_status,
+                to_status=to_status,
+                reason=reason,
+                changed_at=self.now,
+                created_at=self.now,
+                updated_at=self.now,
+            )
+        )

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from litestar import Controller, delete, get, post
+from litestar.di import Provide
+from litestar.params import Parameter
+from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from followthrough.accounts.models import Participant
+from followthrough.reflections import schemas
+from followthrough.reflections.services import ReflectionService, questions_out, reflection_out
+from followthrough.schemas import Page
+from followthrough.settings import Settings
+
+LimitParam = Annotated[int, Parameter(ge=1, le=200, description="Page size")]
+OffsetParam = Annotated[int, Parameter(ge=0, description="Items to skip")]
+CompareParam = Annotated[
+    int, Parameter(ge=1, le=20, description="How many of the latest reflections to compare")
+]
+
+
+def provide_reflection_service(
+    db_session: AsyncSession, now: datetime, settings: Settings
+) -> ReflectionService:
+    return ReflectionService(db_session, now, settings)
+
+
+class ReflectionController(Controller):
+    path = "/reflections"
+    tags = ["reflections"]
+    dependencies = {"reflections": Provide(provide_reflection_service, sync_to_thread=False)}
+
+    @get("/questions", operation_id="listReflectionQuestions")
+    async def list_questions(self) -> list[schemas.QuestionOut]:
+        """The guided questions, worded once for every client and translation."""
+        return questions_out()
+
+    @post("", operation_id="createReflection", status_code=HTTP_201_CREATED)
+    async def create_reflection(
+        self, data: schemas.ReflectionCreate, participant: Participant, reflections: ReflectionService
+    ) -> schemas.ReflectionCreated:
+        """Answer the guided questions and turn the answers into barriers and key actions, all or nothing:
+        a refused item names its path (such as `barriers[1].title`) and nothing is stored."""
+        return await reflections.create(participant, data)
+
+    @get("", operation_id="listReflections")
+    async def list_reflections(
+        self,
+        participant: Participant,
+        reflections: ReflectionService,
+        limit: LimitParam = 50,
+        offset: OffsetParam = 0,
+    ) -> Page[schemas.ReflectionOut]:
+        """The participant's reflections, newest first."""
+        items, total = await reflections.page(participant, limit=limit, offset=offset)
+        return Page(items=[reflection_out(item) for item in items], total=total, limit=limit, offset=offset)
+
+    @get("/side-by-side", operation_id="compareReflections")
+    async def side_by_side(
+        self, participant: Participant, reflections: ReflectionService, limit: CompareParam = 5
+    ) -> schemas.SideBySide:
+        """Each question with its answers from the latest reflections, oldest first, to see whether the
+        answers changed over the years."""
+        return await reflections.side_by_side(participant, limit)
+
+    @get("/{reflection_id:uuid}", operation_id="getReflection")
+    async def get_reflection(
+        self, reflection_id: UUID, participant: Participant, reflections: ReflectionService
+    ) -> schemas.ReflectionOut:
+        """One reflection."""
+        return reflection_out(await reflections.get(participant, reflection_id))
+
+    @delete("/{reflection_id:uuid}", operation_id="deleteReflection", status_code=HTTP_204_NO_CONTENT)
+    async def delete_reflection(
+        self, reflection_id: UUID, participant: Participant, reflections: ReflectionService
+    ) -> None:
+        """Delete a reflection. The barriers and key actions made from it stay, with `reflectionId` null."""
+        await reflections.delete(participant, reflection_id)

@@ -1,0 +1,198 @@
+"""Guided reflections: the questions answered on one day, turned into barriers and key actions at once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import UnaryExpression, delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from followthrough.accounts.models import Participant
+from followthrough.actions.models import KeyAction
+from followthrough.actions.schemas import KeyActionCreate
+from followthrough.actions.services import KeyActionService, key_action_out
+from followthrough.barriers.models import Barrier
+from followthrough.barriers.services import BarrierService, barrier_out
+from followthrough.errors import InvalidInput, NotFound
+from followthrough.reflections import schemas
+from followthrough.reflections.models import Reflection
+from followthrough.settings import Settings
+
+
+def reflection_out(reflection: Reflection) -> schemas.ReflectionOut:
+    return schemas.ReflectionOut(
+        id=reflection.id,
+        reflected_on=reflection.reflected_on,
+        answers=schemas.ReflectionAnswers(
+            **{question.attribute: getattr(reflection, question.attribute) for question in schemas.QUESTIONS}
+        ),
+        created_at=reflection.created_at,
+        updated_at=reflection.updated_at,
+    )
+
+
+def questions_out() -> list[schemas.QuestionOut]:
+    return [
+        schemas.QuestionOut(
+            key=question.key, number=question.number, text=question.text, barrier_level=question.barrier_level
+        )
+        for question in schemas.QUESTIONS
+    ]
+
+
+def _text(value: str | None) -> str | None:
+    value = value.strip() if value is not None else None
+    return value or None
+
+
+def _within(prefix: str, error: InvalidInput) -> InvalidInput:
+    """The same error, naming the field by its path in the reflection request, e.g. `barriers[1].title`."""
+    extra = error.extra if isinstance(error.extra, list) and error.extra else [{"field": "", "message": ""}]
+    field, message = str(extra[0].get("field", "")), str(extra[0].get("message", error.detail))
+    return InvalidInput(f"{prefix}.{field}" if field else prefix, message, status_code=error.status_code)
+
+
+class ReflectionService:
+    def __init__(self, session: AsyncSession, now: datetime, settings: Settings) -> None:
+        self.session = session
+        self.now = now
+        self.settings = settings
+
+    def local_today(self, participant: Participant) -> date:
+        return self.now.astimezone(ZoneInfo(participant.time_zone)).date()
+
+    async def create(
+        self, participant: Participant, data: schemas.ReflectionCreate
+    ) -> schemas.ReflectionCreated:
+        """Store the answers, the barriers and the key actions together. Any refused item refuses the
+        request, and the transaction (committed only on success) stores none of it."""
+        today = self.local_today(participant)
+        reflected_on = data.reflected_on or today
+        if reflected_on > today:
+            raise InvalidInput("reflectedOn", f"must not be after today ({today.isoformat()})")
+        answers = {
+            question.attribute: _text(getattr(data.answers, question.attribute))
+            for question in schemas.QUESTIONS
+        }
+        if not any(answers.values()) and not data.barriers and not data.key_actions:
+            raise InvalidInput("answers", "answer at least one question")
+        for index, item in enumerate(data.key_actions):
+            if item.barrier_index is None:
+                continue
+            if item.barrier_index >= len(data.barriers):
+                raise InvalidInput(f"keyActions[{index}].barrierIndex", "points past the end of barriers")
+            if item.barrier_id is not None:
+                raise InvalidInput(
+                    f"keyActions[{index}].barrierIndex", "give barrierIndex or barrierId, not both"
+                )
+
+        reflection = Reflection(
+            participant_id=participant.id,
+            reflected_on=reflected_on,
+            created_at=self.now,
+            updated_at=self.now,
+            **answers,
+        )
+        self.session.add(reflection)
+        await self.session.flush()
+
+        barrier_service = BarrierService(self.session, self.now)
+        barriers: list[Barrier] = []
+        for index, barrier_data in enumerate(data.barriers):
+            try:
+                barriers.append(
+                    await barrier_service.create(participant, barrier_data, reflection_id=reflection.id)
+                )
+            except InvalidInput as error:
+                raise _within(f"barriers[{index}]", error) from error
+
+        action_service = KeyActionService(self.session, self.now, self.settings)
+        actions: list[KeyAction] = []
+        for index, item in enumerate(data.key_actions):
+            fields = {name: getattr(item, name) for name in KeyActionCreate.__struct_fields__}
+            if item.barrier_index is not None:
+                fields["barrier_id"] = barriers[item.barrier_index].id
+            try:
+                actions.append(await action_service.create(participant, KeyActionCreate(**fields)))
+            except InvalidInput as error:
+                raise _within(f"keyActions[{index}]", error) from error
+        return schemas.ReflectionCreated(
+            reflection=reflection_out(reflection),
+            barriers=[barrier_out(barrier) for barrier in barriers],
+            key_actions=[
+                key_action_out(action, action_service.next_occurrence_at(participant, action))
+                for action in actions
+            ],
+        )
+
+    async def page(
+        self, participant: Participant, limit: int = 50, offset: int = 0
+    ) -> tuple[Sequence[Reflection], int]:
+        """One page, newest first, and how many reflections there are."""
+        owned = Reflection.participant_id == participant.id
+        total = await self.session.scalar(select(func.count()).select_from(Reflection).where(owned))
+        items = (
+            await self.session.scalars(
+                select(Reflection).where(owned).order_by(*_newest_first()).limit(limit).offset(offset)
+            )
+        ).all()
+        return items, total or 0
+
+    async def get(self, participant: Participant, reflection_id: UUID) -> Reflection:
+        reflection = await self.session.scalar(
+            select(Reflection).where(
+                Reflection.id == reflection_id, Reflection.participant_id == participant.id
+            )
+        )
+        if reflection is None:
+            raise NotFound("reflection")
+        return reflection
+
+    async def delete(self, participant: Participant, reflection_id: UUID) -> None:
+        """The barriers and key actions it produced stay; they no longer point to it."""
+        result = await self.session.execute(
+            delete(Reflection).where(
+                Reflection.id == reflection_id, Reflection.participant_id == participant.id
+            )
+        )
+        if result.rowcount == 0:  # type: ignore[attr-defined]
+            raise NotFound("reflection")
+
+    async def side_by_side(self, participant: Participant, limit: int) -> schemas.SideBySide:
+        """The answers of the latest `limit` reflections to each question, oldest first, so that a change
+        of answer over the years reads along one row."""
+        latest = (
+            await self.session.scalars(
+                select(Reflection)
+                .where(Reflection.participant_id == participant.id)
+                .order_by(*_newest_first())
+                .limit(limit)
+            )
+        ).all()
+        chronological = list(reversed(latest))
+        return schemas.SideBySide(
+            questions=[
+                schemas.QuestionAnswers(
+                    key=question.key,
+                    number=question.number,
+                    text=question.text,
+                    answers=[
+                        schemas.DatedAnswer(
+                            reflection_id=reflection.id,
+                            reflected_on=reflection.reflected_on,
+                            answer=getattr(reflection, question.attribute),
+                        )
+                        for reflection in chronological
+                    ],
+                )
+                for question in schemas.QUESTIONS
+            ]
+        )
+
+
+def _newest_first() -> tuple[UnaryExpression[Any], ...]:
+    return (Reflection.reflected_on.desc(), Reflection.created_at.desc(), Reflection.id.desc())
