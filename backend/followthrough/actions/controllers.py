@@ -1,0 +1,170 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.di import Provide
+from litestar.exceptions import ValidationException
+from litestar.params import Parameter, ParameterKwarg
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from followthrough.accounts.models import Participant
+from followthrough.actions import schemas
+from followthrough.actions.services import KeyActionService, status_change_out
+from followthrough.enums import ActionStatus, Visibility
+from followthrough.errors import http_exception_handler
+from followthrough.schemas import Page
+from followthrough.settings import Settings
+
+LimitParam = Annotated[int, Parameter(ge=1, le=200, description="Page size")]
+OffsetParam = Annotated[int, Parameter(ge=0, description="Items to skip")]
+FromParam = Annotated[
+    date | None, Parameter(query="from", description="First local date (inclusive); Monday of this week")
+]
+ToParam = Annotated[
+    date | None,
+    Parameter(query="to", description="Last local date (inclusive), at most 366 days after from; Sunday"),
+]
+DateParam = Annotated[date | None, Parameter(query="date", description="A local date; today unless given")]
+
+
+def provide_key_action_service(
+    db_session: AsyncSession, now: datetime, settings: Settings
+) -> KeyActionService:
+    return KeyActionService(db_session, now, settings)
+
+
+def named_as_on_the_wire(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    """Litestar names a refused query parameter by its Python name (`since`); the client sent `from`."""
+    aliases = {
+        name: parameter.kwarg_definition.query
+        for name, parameter in request.route_handler.parsed_fn_signature.parameters.items()
+        if isinstance(parameter.kwarg_definition, ParameterKwarg) and parameter.kwarg_definition.query
+    }
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        if isinstance(item, dict) and item.get("key") in aliases:
+            item["key"] = aliases[item["key"]]
+    return http_exception_handler(request, exc)
+
+
+class KeyActionController(Controller):
+    path = "/key-actions"
+    tags = ["key actions"]
+    dependencies = {"actions": Provide(provide_key_action_service, sync_to_thread=False)}
+    exception_handlers = {ValidationException: named_as_on_the_wire}
+
+    @post("", operation_id="createKeyAction", status_code=HTTP_201_CREATED)
+    async def create_key_action(
+        self, data: schemas.KeyActionCreate, participant: Participant, actions: KeyActionService
+    ) -> schemas.KeyActionOut:
+        """Commit to a key action: what, when (once, or an RRULE read in the participant's zone), who holds
+        its key, and how its outcome is measured. Its occurrences are scheduled at once."""
+        action = await actions.create(participant, data)
+        return actions.out(participant, action)
+
+    @get("", operation_id="listKeyActions")
+    async def list_key_actions(
+        self,
+        participant: Participant,
+        actions: KeyActionService,
+        status: ActionStatus | None = None,
+        barrier_id: Annotated[UUID | None, Parameter(query="barrierId")] = None,
+        visibility: Visibility | None = None,
+        limit: LimitParam = 50,
+        offset: OffsetParam = 0,
+    ) -> Page[schemas.KeyActionOut]:
+        """The participant's key actions, newest first, optionally only those in one status, about one
+        barrier or with one visibility."""
+        items, total = await actions.page(
+            participant,
+            status=status,
+            barrier_id=barrier_id,
+            visibility=visibility,
+            limit=limit,
+            offset=offset,
+        )
+        return Page(
+            items=[actions.out(participant, item) for item in items],
+            total=total,
+            limit=limit,
+            offset=offset,
+        )
+
+    @get("/{key_action_id:uuid}", operation_id="getKeyAction")
+    async def get_key_action(
+        self, key_action_id: UUID, participant: Participant, actions: KeyActionService
+    ) -> schemas.KeyActionOut:
+        """One key action."""
+        action = await actions.get(participant, key_action_id)
+        return actions.out(participant, action)
+
+    @patch("/{key_action_id:uuid}", operation_id="updateKeyAction")
+    async def update_key_action(
+        self,
+        key_action_id: UUID,
+        data: schemas.KeyActionUpdate,
+        participant: Participant,
+        actions: KeyActionService,
+    ) -> schemas.KeyActionOut:
+        """Change any field but the status. A new schedule moves the future occurrences that have no
+        check-in; the past and checked-in ones stay as they were."""
+        action = await actions.update(participant, key_action_id, data)
+        return actions.out(participant, action)
+
+    @delete("/{key_action_id:uuid}", operation_id="deleteKeyAction", status_code=HTTP_204_NO_CONTENT)
+    async def delete_key_action(
+        self, key_action_id: UUID, participant: Participant, actions: KeyActionService
+    ) -> None:
+        """Delete a key action with its occurrences, check-ins and history."""
+        await actions.delete(participant, key_action_id)
+
+    @post("/{key_action_id:uuid}/status", operation_id="changeKeyActionStatus", status_code=HTTP_200_OK)
+    async def change_status(
+        self,
+        key_action_id: UUID,
+        data: schemas.StatusChange,
+        participant: Participant,
+        actions: KeyActionService,
+    ) -> schemas.KeyActionOut:
+        """Pause, finish, drop or resume, saying why (renegotiating a commitment is part of the method).
+        Leaving `active` removes the future occurrences nobody checked in on; resuming schedules from now."""
+        action = await actions.change_status(participant, key_action_id, data)
+        return actions.out(participant, action)
+
+    @get("/{key_action_id:uuid}/history", operation_id="getKeyActionHistory")
+    async def get_history(
+        self, key_action_id: UUID, participant: Participant, actions: KeyActionService
+    ) -> list[schemas.KeyActionStatusChangeOut]:
+        """Every status the key action has had, oldest first, starting with its creation."""
+        return [status_change_out(change) for change in await actions.history(participant, key_action_id)]
+
+    @get("/{key_action_id:uuid}/occurrences", operation_id="listKeyActionOccurrences")
+    async def list_occurrences(
+        self,
+        key_action_id: UUID,
+        participant: Participant,
+        actions: KeyActionService,
+        since: FromParam = None,
+        until: ToParam = None,
+    ) -> list[schemas.OccurrenceOut]:
+        """Occurrences between two local dates (inclusive; this local week unless given), earliest first,
+        each with its check-in if there is one."""
+        return await actions.occurrences_of(participant, key_action_id, since, until)
+
+
+class TodayController(Controller):
+    path = "/today"
+    tags = ["key actions"]
+    dependencies = {"actions": Provide(provide_key_action_service, sync_to_thread=False)}
+    exception_handlers = {ValidationException: named_as_on_the_wire}
+
+    @get("", operation_id="getToday")
+    async def get_today(
+        self, participant: Participant, actions: KeyActionService, day: DateParam = None
+    ) -> schemas.Agenda:
+        """Everything due on the participant's local today (or the given local date), earliest first,
+        each with its check-in if there is one."""
+        return await actions.agenda(participant, day)

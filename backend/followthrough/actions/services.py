@@ -1,0 +1,430 @@
+"""Key actions: the commitments, their schedules, their status history, their occurrences and today's agenda.
+
+Schedules are validated by `actions.schedule` and read in the participant's zone. Occurrences are materialised
+by `OccurrenceService` in the same transaction as the change that causes them; past occurrences and those
+with a check-in are never rewritten.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from msgspec import UNSET
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from followthrough.accounts.models import Participant
+from followthrough.actions import schemas
+from followthrough.actions.models import KeyAction, KeyActionStatusChange, Occurrence
+from followthrough.actions.occurrences import OccurrenceService, schedule_of
+from followthrough.actions.schedule import (
+    Schedule,
+    ScheduleError,
+    next_occurrence_after,
+    occurrences_between,
+    validate_schedule,
+)
+from followthrough.barriers.models import Barrier
+from followthrough.barriers.services import require_key_holder
+from followthrough.checkins.models import CheckIn
+from followthrough.checkins.services import check_in_out
+from followthrough.enums import ActionStatus, KeyHolder, ScheduleKind, Visibility
+from followthrough.errors import Conflict, InvalidInput, NotFound
+from followthrough.settings import Settings
+
+MAX_RANGE_DAYS = 366
+
+
+def schedule_out(action: KeyAction) -> schemas.ScheduleIn:
+    if action.schedule_kind is ScheduleKind.ONCE:
+        return schemas.OnceSchedule(due_at=action.starts_at)
+    return schemas.RecurringSchedule(starts_at=action.starts_at, rrule=action.rrule or "")
+
+
+def measure_out(action: KeyAction) -> schemas.Measure | None:
+    if action.measure_unit is None:
+        return None
+    return schemas.Measure(unit=action.measure_unit, target=action.measure_target)
+
+
+def key_action_out(action: KeyAction, next_at: datetime | None = None) -> schemas.KeyActionOut:
+    """The wire shape; `next_at` is its `nextOccurrenceAt`, from `next_due_at` (null if not given)."""
+    return schemas.KeyActionOut(
+        id=action.id,
+        barrier_id=action.barrier_id,
+        title=action.title,
+        cue=action.cue,
+        key_holder=action.key_holder,
+        key_holder_name=action.key_holder_name,
+        own_part=action.own_part,
+        schedule=schedule_out(action),
+        reminder_offsets=list(action.reminder_offsets),
+        status=action.status,
+        status_reason=action.status_reason,
+        status_changed_at=action.status_changed_at,
+        visibility=action.visibility,
+        measure=measure_out(action),
+        created_at=action.created_at,
+        updated_at=action.updated_at,
+        next_occurrence_at=next_at,
+    )
+
+
+def next_due_at(action: KeyAction, time_zone: str, now: datetime) -> datetime | None:
+    """The first due instant after `now` while the action is active (its `nextOccurrenceAt`); else None."""
+    if action.status is not ActionStatus.ACTIVE:
+        return None
+    upcoming = next_occurrence_after(schedule_of(action), ZoneInfo(time_zone), now)
+    return None if upcoming is None else upcoming.due_at
+
+
+def status_change_out(change: KeyActionStatusChange) -> schemas.KeyActionStatusChangeOut:
+    return schemas.KeyActionStatusChangeOut(
+        from_status=change.from_status,
+        to_status=change.to_status,
+        reason=change.reason,
+        changed_at=change.changed_at,
+    )
+
+
+def _text(value: str | None) -> str | None:
+    value = value.strip() if value is not None else None
+    return value or None
+
+
+def _valid(data: schemas.ScheduleIn) -> Schedule:
+    """The schedule, checked; a refusal names `schedule.<field>` and says why."""
+    if isinstance(data, schemas.OnceSchedule):
+        schedule = Schedule(kind="once", starts_at=data.due_at)
+    else:
+        schedule = Schedule(kind="recurring", starts_at=data.starts_at, rrule=data.rrule.strip())
+    try:
+        validate_schedule(schedule)
+    except ScheduleError as error:
+        raise InvalidInput(
+            f"schedule.{error.field}", error.message.removeprefix(f"{error.field}: ")
+        ) from error
+    return schedule
+
+
+def _reminders(offsets: Sequence[int]) -> list[int]:
+    if len(set(offsets)) != len(offsets):
+        raise InvalidInput("reminderOffsets", "lists the same offset twice")
+    return sorted(offsets)
+
+
+def _start_of(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), zone).astimezone(UTC)
+
+
+class KeyActionService:
+    def __init__(self, session: AsyncSession, now: datetime, settings: Settings) -> None:
+        self.session = session
+        self.now = now
+        self.settings = settings
+        self.occurrences = OccurrenceService(session, now, timedelta(days=settings.occurrence_horizon_days))
+
+    async def create(self, participant: Participant, data: schemas.KeyActionCreate) -> KeyAction:
+        """Store a key action, the first entry of its history and its occurrences up to the horizon."""
+        zone = ZoneInfo(participant.time_zone)
+        key_holder_name = _text(data.key_holder_name)
+        require_key_holder(data.key_holder, key_holder_name)
+        reminders = _reminders(data.reminder_offsets)
+        schedule = _valid(data.schedule)
+        if data.barrier_id is not None:
+            await self._require_barrier(participant, data.barrier_id)
+        action = KeyAction(
+            participant_id=participant.id,
+            barrier_id=data.barrier_id,
+            title=data.title.strip(),
+            cue=_text(data.cue),
+            key_holder=data.key_holder,
+            key_holder_name=key_holder_name,
+            own_part=_text(data.own_part),
+            schedule_kind=ScheduleKind(schedule.kind),
+            starts_at=schedule.starts_at,
+            rrule=schedule.rrule,
+            reminder_offsets=reminders,
+            status=ActionStatus.ACTIVE,
+            status_changed_at=self.now,
+            visibility=data.visibility,
+            measure_unit=None if data.measure is None else data.measure.unit.strip(),
+            measure_target=None if data.measure is None else data.measure.target,
+            created_at=self.now,
+            updated_at=self.now,
+        )
+        self.session.add(action)
+        await self.session.flush()
+        self._record_status(action, None, ActionStatus.ACTIVE, None)
+        await self.occurrences.materialise([action], zone, self.occurrences.until)
+        return action
+
+    async def _require_barrier(self, participant: Participant, barrier_id: UUID) -> None:
+        # Someone else's barrier reads exactly like one that does not exist.
+        found = await self.session.scalar(
+            select(Barrier.id).where(Barrier.id == barrier_id, Barrier.participant_id == participant.id)
+        )
+        if found is None:
+            raise InvalidInput("barrierId", "no such barrier")
+
+    async def page(
+        self,
+        participant: Participant,
+        status: ActionStatus | None = None,
+        barrier_id: UUID | None = None,
+        visibility: Visibility | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[Sequence[KeyAction], int]:
+        """One page, newest first, and the number of key actions that match."""
+        conditions = [KeyAction.participant_id == participant.id]
+        if status is not None:
+            conditions.append(KeyAction.status == status)
+        if barrier_id is not None:
+            conditions.append(KeyAction.barrier_id == barrier_id)
+        if visibility is not None:
+            conditions.append(KeyAction.visibility == visibility)
+        total = await self.session.scalar(select(func.count()).select_from(KeyAction).where(*conditions))
+        items = (
+            await self.session.scalars(
+                select(KeyAction)
+                .where(*conditions)
+                .order_by(KeyAction.created_at.desc(), KeyAction.id.desc())
+                .limit(limit)
+                .offset(offset)
+            )
+        ).all()
+        return items, total or 0
+
+    async def get(self, participant: Participant, key_action_id: UUID) -> KeyAction:
+        action = await self.session.scalar(
+            select(KeyAction).where(KeyAction.id == key_action_id, KeyAction.participant_id == participant.id)
+        )
+        if action is None:
+            raise NotFound("key action")
+        return action
+
+    def next_occurrence_at(self, participant: Participant, action: KeyAction) -> datetime | None:
+        return next_due_at(action, participant.time_zone, self.now)
+
+    def out(self, participant: Participant, action: KeyAction) -> schemas.KeyActionOut:
+        return key_action_out(action, self.next_occurrence_at(participant, action))
+
+    async def update(
+        self, participant: Participant, key_action_id: UUID, data: schemas.KeyActionUpdate
+    ) -> KeyAction:
+        """Change any field but the status. A new schedule moves the future occurrences without a
+        check-in; past ones and those with a check-in stay."""
+        action = await self.get(participant, key_action_id)
+        key_holder = action.key_holder if data.key_holder is UNSET else data.key_holder
+        if data.key_holder_name is not UNSET:
+            key_holder_name = _text(data.key_holder_name)
+        elif key_holder is KeyHolder.ME:
+            key_holder_name = None
+        else:
+            key_holder_name = action.key_holder_name
+        require_key_holder(key_holder, key_holder_name)
+        reminders = None if data.reminder_offsets is UNSET else _reminders(data.reminder_offsets)
+        schedule = None if data.schedule is UNSET else _valid(data.schedule)
+        if data.barrier_id is not UNSET and data.barrier_id is not None:
+            await self._require_barrier(participant, data.barrier_id)
+
+        if data.title is not UNSET:
+            action.title = data.title.strip()
+        if data.barrier_id is not UNSET:
+            action.barrier_id = data.barrier_id
+        if data.cue is not UNSET:
+            action.cue = _text(data.cue)
+        action.key_holder = key_holder
+        action.key_holder_name = key_holder_name
+        if data.own_part is not UNSET:
+            action.own_part = _text(data.own_part)
+        if reminders is not None:
+            action.reminder_offsets = reminders
+        if data.visibility is not UNSET:
+            action.visibility = data.visibility
+        if data.measure is not UNSET:
+            action.measure_unit = None if data.measure is None else data.measure.unit.strip()
+            action.measure_target = None if data.measure is None else data.measure.target
+        moved = schedule is not None and schedule != schedule_of(action)
+        if schedule is not None and moved:
+            action.schedule_kind = ScheduleKind(schedule.kind)
+            action.starts_at = schedule.starts_at
+            action.rrule = schedule.rrule
+        action.updated_at = self.now
+        await self.session.flush()
+        if moved and action.status is ActionStatus.ACTIVE:
+            await self.occurrences.reschedule(participant, [action.id])
+        return action
+
+    async def delete(self, participant: Participant, key_action_id: UUID) -> None:
+        """Its occurrences, check-ins and history go with it."""
+        result = await self.session.execute(
+            delete(KeyAction).where(KeyAction.id == key_action_id, KeyAction.participant_id == participant.id)
+        )
+        if result.rowcount == 0:  # type: ignore[attr-defined]
+            raise NotFound("key action")
+
+    async def change_status(
+        self, participant: Participant, key_action_id: UUID, data: schemas.StatusChange
+    ) -> KeyAction:
+        """Pause, finish, drop or resume, with the reason kept in the history. Leaving `active` removes
+        the future occurrences nobody checked in on; resuming schedules them again from now."""
+        action = await self.get(participant, key_action_id)
+        if data.status == action.status:
+            raise Conflict("status", f"the key action is already {action.status.value}")
+        reason = _text(data.reason)
+        if data.status is not ActionStatus.ACTIVE and reason is None:
+            raise InvalidInput("reason", f"say why the key action is {data.status.value}")
+        self._record_status(action, action.status, data.status, reason)
+        was_active = action.status is ActionStatus.ACTIVE
+        action.status = data.status
+        action.status_reason = reason
+        action.status_changed_at = self.now
+        action.updated_at = self.now
+        await self.session.flush()
+        if was_active:
+            await self.occurrences.drop_future(participant.id, [action.id])
+        elif data.status is ActionStatus.ACTIVE:
+            # Nothing is filled in for the time it was not active: materialising restarts from now.
+            await self.occurrences.reschedule(participant, [action.id])
+        return action
+
+    async def history(self, participant: Participant, key_action_id: UUID) -> list[KeyActionStatusChange]:
+        """Status changes, oldest first, starting with the creation (from no status to active)."""
+        await self.get(participant, key_action_id)
+        return list(
+            await self.session.scalars(
+                select(KeyActionStatusChange)
+                .where(
+                    KeyActionStatusChange.participant_id == participant.id,
+                    KeyActionStatusChange.key_action_id == key_action_id,
+                )
+                .order_by(KeyActionStatusChange.changed_at, KeyActionStatusChange.id)
+            )
+        )
+
+    def _record_status(
+        self, action: KeyAction, from_status: ActionStatus | None, to_status: ActionStatus, reason: str | None
+    ) -> None:
+        self.session.add(
+            KeyActionStatusChange(
+                participant_id=action.participant_id,
+                key_action_id=action.id,
+                from_status=from_status,
+                to_status=to_status,
+                reason=reason,
+                changed_at=self.now,
+                created_at=self.now,
+                updated_at=self.now,
+            )
+        )
+
+    def local_today(self, participant: Participant) -> date:
+        return self.now.astimezone(ZoneInfo(participant.time_zone)).date()
+
+    async def occurrences_of(
+        self, participant: Participant, key_action_id: UUID, since: date | None, until: date | None
+    ) -> list[schemas.OccurrenceOut]:
+        """Occurrences between two local dates (inclusive), with their check-ins: the stored ones, then
+        the ones the schedule will produce beyond what is stored yet."""
+        since, until = self._range(participant, since, until)
+        action = await self.get(participant, key_action_id)
+        if action.status is ActionStatus.ACTIVE:
+            await self.occurrences.ensure_for_participant(participant)
+        rows = await self.session.execute(
+            select(Occurrence, CheckIn)
+            .outerjoin(CheckIn, CheckIn.occurrence_id == Occurrence.id)
+            .where(
+                Occurrence.participant_id == participant.id,
+                Occurrence.key_action_id == action.id,
+                Occurrence.local_date >= since,
+                Occurrence.local_date <= until,
+            )
+            .order_by(Occurrence.due_at)
+        )
+        found = [
+            schemas.OccurrenceOut(
+                key_action_id=occurrence.key_action_id,
+                due_at=occurrence.due_at,
+                local_date=occurrence.local_date,
+                check_in=None if check_in is None else check_in_out(check_in, occurrence),
+            )
+            for occurrence, check_in in rows.tuples()
+        ]
+        stored_until = action.occurrences_until
+        if action.status is not ActionStatus.ACTIVE or stored_until is None:
+            return found
+        zone = ZoneInfo(participant.time_zone)
+        # A day of slack on either side covers midnights that do not exist in the zone.
+        start = max(stored_until, _start_of(since, zone) - timedelta(days=1))
+        end = _start_of(until + timedelta(days=2), zone)
+        if start >= end:
+            return found
+        stored = {item.due_at for item in found}
+        for occurrence in occurrences_between(schedule_of(action), zone, start, end):
+            # Stored rows cover [.., stored_until); one due exactly then is not stored yet.
+            if occurrence.due_at < stored_until or occurrence.due_at in stored:
+                continue
+            if since <= occurrence.local_date <= until:
+                found.append(
+                    schemas.OccurrenceOut(
+                        key_action_id=action.id,
+                        due_at=occurrence.due_at,
+                        local_date=occurrence.local_date,
+                        check_in=None,
+                    )
+                )
+        return found
+
+    def _range(self, participant: Participant, since: date | None, until: date | None) -> tuple[date, date]:
+        if since is None and until is None:
+            today = self.local_today(participant)
+            since = today - timedelta(days=today.weekday())
+        if since is None:
+            assert until is not None
+            since = until - timedelta(days=6)
+        if until is None:
+            until = since + timedelta(days=6)
+        if until < since:
+            raise InvalidInput("to", "must not be before from")
+        if (until - since).days >= MAX_RANGE_DAYS:
+            raise InvalidInput("to", f"the range may span at most {MAX_RANGE_DAYS} days")
+        return since, until
+
+    async def agenda(self, participant: Participant, day: date | None) -> schemas.Agenda:
+        """Everything due on one local date (today unless given), earliest first, with its check-in.
+        Two queries whatever the history: the staleness check and the agenda itself."""
+        today = self.local_today(participant)
+        day = day or today
+        horizon = self.settings.occurrence_horizon_days
+        if day > today + timedelta(days=horizon):
+            raise InvalidInput("date", f"may be at most {horizon} days ahead")
+        end_of_day = _start_of(day + timedelta(days=2), ZoneInfo(participant.time_zone))
+        await self.occurrences.ensure_for_participant(participant, max(self.occurrences.until, end_of_day))
+        rows = await self.session.execute(
+            select(Occurrence, KeyAction, CheckIn)
+            .join(KeyAction, KeyAction.id == Occurrence.key_action_id)
+            .outerjoin(CheckIn, CheckIn.occurrence_id == Occurrence.id)
+            .where(Occurrence.participant_id == participant.id, Occurrence.local_date == day)
+            .order_by(Occurrence.due_at, Occurrence.id)
+        )
+        items = [
+            schemas.AgendaItem(
+                key_action=schemas.AgendaKeyAction(
+                    id=action.id,
+                    title=action.title,
+                    cue=action.cue,
+                    measure=measure_out(action),
+                    visibility=action.visibility,
+                ),
+                due_at=occurrence.due_at,
+                local_date=occurrence.local_date,
+                check_in=None if check_in is None else check_in_out(check_in, occurrence),
+            )
+            for occurrence, action, check_in in rows.tuples()
+        ]
+        return schemas.Agenda(date=day, time_zone=participant.time_zone, items=items)
