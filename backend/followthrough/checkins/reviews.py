@@ -1,0 +1,195 @@
+"""Weekly reviews: one per local week, its check-ins and reflections stored together or not at all."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from followthrough.accounts.models import Participant
+from followthrough.actions.models import KeyAction, Occurrence
+from followthrough.checkins import schemas
+from followthrough.checkins.models import CheckIn, WeeklyReview
+from followthrough.checkins.services import (
+    CheckInService,
+    Recorded,
+    hold_write_lock,
+    local_today,
+    monday_of,
+    same_check_in,
+)
+from followthrough.enums import ActionStatus
+from followthrough.errors import Conflict, InvalidInput, NotFound
+from followthrough.settings import Settings
+
+
+def review_out(review: WeeklyReview) -> schemas.WeeklyReviewOut:
+    return schemas.WeeklyReviewOut(
+        id=review.id,
+        week_start=review.week_start,
+        moved=review.moved,
+        in_the_way=review.in_the_way,
+        next_step=review.next_step,
+        confidence=review.confidence,
+        submitted_at=review.submitted_at,
+    )
+
+
+class WeeklyReviewService:
+    def __init__(self, session: AsyncSession, now: datetime, settings: Settings) -> None:
+        self.session = session
+        self.now = now
+        self.check_ins = CheckInService(session, now, settings)
+
+    async def submit(
+        self, participant: Participant, data: schemas.WeeklyReviewCreate
+    ) -> tuple[WeeklyReview, list[Recorded], bool]:
+        """Store the review and its check-ins together, or recognise a replay; one review per local week."""
+        await hold_write_lock(self.session)
+        current = monday_of(local_today(participant, self.now))
+        week = current if data.week_start is None else data.week_start
+        if week.weekday() != 0:
+            raise InvalidInput("weekStart", "must be a Monday, the first day of a week")
+        if week > current:
+            raise InvalidInput("weekStart", "is a future week; review it once it has begun")
+        for _ in range(2):
+            # One read for both rules, so that a review committed meanwhile is seen as a whole.
+            found = (
+                await self.session.scalars(
+                    select(WeeklyReview)
+                    .where(
+                        or_(
+                            WeeklyReview.id == data.id,
+                            and_(
+                                WeeklyReview.participant_id == participant.id, WeeklyReview.week_start == week
+                            ),
+                        )
+                    )
+                    .execution_options(populate_existing=True)
+                )
+            ).all()
+            for existing in found:
+                if existing.id == data.id:
+                    return existing, await self._replayed(participant, existing, data), False
+            if found:
+                raise Conflict("weekStart", "this week's review was already submitted")
+            review = WeeklyReview(
+                id=data.id,
+                participant_id=participant.id,
+                week_start=week,
+                moved=data.moved,
+                in_the_way=data.in_the_way,
+                next_step=data.next_step,
+                confidence=data.confidence,
+                submitted_at=self.now,
+                created_at=self.now,
+                updated_at=self.now,
+            )
+            try:
+                async with self.session.begin_nested():
+                    self.session.add(review)
+                    await self.session.flush()
+            except IntegrityError:
+                continue
+            return (
+                review,
+                await self.check_ins.record_many(participant, data.check_ins, review.id, week),
+                True,
+            )
+        raise Conflict("id", "was being stored by another request at the same time; send it again")
+
+    async def _replayed(
+        self, participant: Participant, review: WeeklyReview, data: schemas.WeeklyReviewCreate
+    ) -> list[Recorded]:
+        """The stored review and check-ins when `data` is the same request again; a 409 otherwise."""
+        stored = await self.check_ins.by_id([item.id for item in data.check_ins])
+        of_review = {check_in.id for check_in, _ in await self.check_ins_of(participant, review.id)}
+        same = (
+            review.participant_id == participant.id
+            and data.week_start in {None, review.week_start}
+            and (data.moved, data.in_the_way, data.next_step, data.confidence)
+            == (review.moved, review.in_the_way, review.next_step, review.confidence)
+            and all(item.id in stored and same_check_in(*stored[item.id], item) for item in data.check_ins)
+            and of_review <= {item.id for item in data.check_ins}
+        )
+        if not same:
+            raise Conflict("id", "a different weekly review was already stored with this id")
+        return [(*stored[item.id], False) for item in data.check_ins]
+
+    async def check_ins_of(
+        self, participant: Participant, review_id: UUID
+    ) -> list[tuple[CheckIn, Occurrence]]:
+        rows = await self.session.execute(
+            select(CheckIn, Occurrence)
+            .join(Occurrence, Occurrence.id == CheckIn.occurrence_id)
+            .where(CheckIn.participant_id == participant.id, CheckIn.weekly_review_id == review_id)
+            .order_by(Occurrence.due_at, CheckIn.id)
+        )
+        return [(check_in, occurrence) for check_in, occurrence in rows.tuples()]
+
+    async def get(self, participant: Participant, review_id: UUID) -> WeeklyReview:
+        review = await self.session.scalar(
+            select(WeeklyReview).where(
+                WeeklyReview.id == review_id, WeeklyReview.participant_id == participant.id
+            )
+        )
+        if review is None:
+            raise NotFound("weekly review")
+        return review
+
+    async def page(
+        self, participant: Participant, limit: int, offset: int
+    ) -> tuple[Sequence[WeeklyReview], int]:
+        """Newest week first."""
+        mine = WeeklyReview.participant_id == participant.id
+        total = await self.session.scalar(select(func.count()).select_from(WeeklyReview).where(mine))
+        reviews = await self.session.scalars(
+            select(WeeklyReview)
+            .where(mine)
+            .order_by(WeeklyReview.week_start.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        return reviews.all(), total or 0
+
+    async def current(self, participant: Participant) -> schemas.CurrentWeekOut:
+        """This local week: its open occurrences (due by today, no check-in yet) and its review, if any."""
+        await self.check_ins.occurrences.ensure_for_participant(participant)
+        today = local_today(participant, self.now)
+        week = monday_of(today)
+        rows = await self.session.execute(
+            select(Occurrence, KeyAction.title, KeyAction.measure_unit)
+            .join(KeyAction, KeyAction.id == Occurrence.key_action_id)
+            .outerjoin(CheckIn, CheckIn.occurrence_id == Occurrence.id)
+            .where(
+                Occurrence.participant_id == participant.id,
+                Occurrence.week_start == week,
+                Occurrence.local_date <= today,
+                CheckIn.id.is_(None),
+                KeyAction.status != ActionStatus.DROPPED,
+            )
+            .order_by(Occurrence.due_at, KeyAction.title)
+        )
+        review = await self.session.scalar(
+            select(WeeklyReview).where(
+                WeeklyReview.participant_id == participant.id, WeeklyReview.week_start == week
+            )
+        )
+        return schemas.CurrentWeekOut(
+            week_start=week,
+            open_occurrences=[
+                schemas.OpenOccurrenceOut(
+                    key_action_id=occurrence.key_action_id,
+                    key_action_title=title,
+                    due_at=occurrence.due_at,
+                    local_date=occurrence.local_date,
+                    measure_unit=unit,
+                )
+                for occurrence, title, unit in rows.tuples()
+            ],
+            review=None if review is None else review_out(review),
+        )

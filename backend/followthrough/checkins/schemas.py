@@ -1,0 +1,173 @@
+"""Wire shapes of check-ins, weekly reviews and progress."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+from uuid import UUID
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+from followthrough.barriers.schemas import BarrierStatusChangeOut
+from followthrough.enums import BarrierStatus, CheckInResult
+from followthrough.schemas import OutSchema, Schema
+
+Note = Annotated[str, msgspec.Meta(max_length=2000)]
+MeasureValue = Annotated[
+    float, msgspec.Meta(ge=-1e9, le=1e9, description="The outcome measured, in the key action's unit")
+]
+Instant = Annotated[datetime, msgspec.Meta(tz=True, description="A UTC instant with its offset")]
+Confidence = Annotated[int, msgspec.Meta(ge=1, le=5, description="1 = not at all … 5 = fully confident")]
+Reflection = Annotated[str, msgspec.Meta(max_length=2000)]
+
+MAX_REVIEW_CHECK_INS = 200
+
+
+class CheckInCreate(Schema):
+    id: UUID
+    """Made by the client: sending the same check-in again stores it once."""
+    key_action_id: UUID
+    occurrence_at: Instant
+    """The occurrence's `dueAt`: which due instance of the key action this check-in reports on."""
+    result: CheckInResult
+    note: Note | None = None
+    measure_value: MeasureValue | None = None
+    """Only for key actions with a measure."""
+
+
+class CheckInUpdate(Schema):
+    result: CheckInResult | UnsetType = UNSET
+    note: Note | UnsetType | None = UNSET
+    measure_value: MeasureValue | UnsetType | None = UNSET
+
+
+class CheckInOut(OutSchema):
+    id: UUID
+    key_action_id: UUID
+    occurrence_at: datetime
+    local_date: date
+    """The occurrence's day in the participant's zone."""
+    result: CheckInResult
+    note: str | None
+    measure_value: float | None
+    checked_in_at: datetime
+    updated_at: datetime
+    weekly_review_id: UUID | None
+    """The weekly review that made this check-in, if any."""
+
+
+class WeeklyReviewCreate(Schema):
+    id: UUID
+    """Made by the client: sending the same review again stores it once."""
+    confidence: Confidence
+    week_start: date | None = None
+    """The Monday the local week starts on; the current week when absent. Past weeks may be caught up,
+    future weeks may not. Offline clients should send it, so that a replay next week means the same week."""
+    check_ins: Annotated[list[CheckInCreate], msgspec.Meta(max_length=MAX_REVIEW_CHECK_INS)] = msgspec.field(
+        default_factory=list
+    )
+    """Check-ins on the week's open occurrences; each must be an occurrence of that week."""
+    moved: Reflection | None = None
+    """What moved this week."""
+    in_the_way: Reflection | None = None
+    """What got in the way."""
+    next_step: Reflection | None = None
+    """What next."""
+
+
+class WeeklyReviewOut(OutSchema):
+    id: UUID
+    week_start: date
+    moved: str | None
+    in_the_way: str | None
+    next_step: str | None
+    confidence: int
+    submitted_at: datetime
+
+
+class WeeklyReviewWithCheckIns(OutSchema):
+    review: WeeklyReviewOut
+    check_ins: list[CheckInOut]
+
+
+class OpenOccurrenceOut(OutSchema):
+    key_action_id: UUID
+    key_action_title: str
+    due_at: datetime
+    local_date: date
+    measure_unit: str | None
+    """Set when the key action has a measure, so its check-in may carry a measure value."""
+    check_in: CheckInOut | None = None
+    """Always null here: these occurrences are still open."""
+
+
+class CurrentWeekOut(OutSchema):
+    week_start: date
+    open_occurrences: list[OpenOccurrenceOut]
+    """Occurrences of this week due on or before today that have no check-in yet."""
+    review: WeeklyReviewOut | None
+    """This week's review once submitted."""
+
+
+class Streak(OutSchema):
+    current: int
+    best: int
+
+
+class WeekProgress(OutSchema):
+    week_start: date
+    due: int
+    """Occurrences of the week that count: checked in, or missed (due before today without a check-in)."""
+    done: int
+    partly: int
+    not_done: int
+    skipped: int
+    missed: int
+    completion_rate: float | None
+    """(done + 0.5 * partly) / (due - skipped); null when nothing counted."""
+
+
+class MeasureWeek(OutSchema):
+    week_start: date
+    total: float
+
+
+class MeasureProgress(OutSchema):
+    key_action_id: UUID
+    title: str
+    unit: str
+    target: float | None
+    total: float
+    """Sum of every measure value ever checked in on this key action."""
+    weeks: list[MeasureWeek]
+    """Sums per local week for the same 12 weeks as the completion rates, oldest first."""
+
+
+class KeyActionProgress(OutSchema):
+    key_action_id: UUID
+    title: str
+    today: date
+    """The participant's local date the figures were computed for."""
+    streak: Streak
+    """Consecutive kept occurrences (done or partly); skipped ones neither break nor extend it."""
+    weeks: list[WeekProgress]
+    measure: MeasureProgress | None
+
+
+class BarrierHistoryOut(OutSchema):
+    barrier_id: UUID
+    title: str
+    status: BarrierStatus
+    history: list[BarrierStatusChangeOut]
+    """Oldest first, from creation."""
+
+
+class AccountProgress(OutSchema):
+    today: date
+    streak: Streak
+    """Consecutive local days, among days with an occurrence that counts, on which every non-skipped
+    occurrence was kept."""
+    weeks: list[WeekProgress]
+    measures: list[MeasureProgress]
+    barriers: list[BarrierHistoryOut]

@@ -1,0 +1,306 @@
+"""Check-ins and weekly reviews.
+
+A check-in reports on one materialised occurrence, named by (key action, due instant). Its id is made by the
+client: the same request sent twice stores one row and answers the same result, while the same id with another
+body is a conflict. A weekly review stores its reflections and the week's check-ins in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from functools import partial
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from msgspec import UNSET
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from followthrough.accounts.models import Participant
+from followthrough.actions.models import KeyAction, Occurrence
+from followthrough.actions.occurrences import OccurrenceService
+from followthrough.checkins import schemas
+from followthrough.checkins.models import CheckIn
+from followthrough.errors import Conflict, InvalidInput, NotFound
+from followthrough.settings import Settings
+
+UNDO_WINDOW = timedelta(days=1)
+
+Recorded = tuple[CheckIn, Occurrence, bool]
+"""A check-in, its occurrence, and whether this request created it (False for a replay)."""
+
+
+def check_in_out(check_in: CheckIn, occurrence: Occurrence) -> schemas.CheckInOut:
+    return schemas.CheckInOut(
+        id=check_in.id,
+        key_action_id=check_in.key_action_id,
+        occurrence_at=occurrence.due_at,
+        local_date=occurrence.local_date,
+        result=check_in.result,
+        note=check_in.note,
+        measure_value=check_in.measure_value,
+        checked_in_at=check_in.checked_in_at,
+        updated_at=check_in.updated_at,
+        weekly_review_id=check_in.weekly_review_id,
+    )
+
+
+def local_today(participant: Participant, now: datetime) -> date:
+    return now.astimezone(ZoneInfo(participant.time_zone)).date()
+
+
+def monday_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+async def hold_write_lock(session: AsyncSession) -> None:
+    """Make the request's transaction real before reading what it will write.
+
+    PostgreSQL needs nothing: its unique constraints settle races and a SAVEPOINT lets us recover. Python's
+    sqlite3 driver only opens a transaction at the first INSERT/UPDATE/DELETE, so a SAVEPOINT issued before
+    one becomes the outermost transaction and its RELEASE commits for good, even if the request later fails.
+    Taking SQLite's write lock up front (BEGIN IMMEDIATE) keeps the request atomic and serialises the
+    check-then-insert against other writers.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    if not raw.driver_connection.in_transaction:  # type: ignore[union-attr]
+        await connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def same_check_in(check_in: CheckIn, occurrence: Occurrence, data: schemas.CheckInCreate) -> bool:
+    return (
+        check_in.key_action_id == data.key_action_id
+        and occurrence.due_at == data.occurrence_at
+        and check_in.result == data.result
+        and check_in.note == data.note
+        and check_in.measure_value == data.measure_value
+    )
+
+
+class CheckInService:
+    def __init__(self, session: AsyncSession, now: datetime, settings: Settings) -> None:
+        self.session = session
+        self.now = now
+        self.settings = settings
+        self.occurrences = OccurrenceService(session, now, timedelta(days=settings.occurrence_horizon_days))
+
+    async def record(
+        self, participant: Participant, data: schemas.CheckInCreate, weekly_review_id: UUID | None = None
+    ) -> tuple[CheckIn, bool]:
+        """Store one check-in, or recognise a replay of one already stored."""
+        [(check_in, _, created)] = await self.record_many(participant, [data], weekly_review_id)
+        return check_in, created
+
+    async def record_many(
+        self,
+        participant: Participant,
+        items: Sequence[schemas.CheckInCreate],
+        weekly_review_id: UUID | None = None,
+        week: date | None = None,
+    ) -> list[Recorded]:
+        """Store several check-ins at once (all or none), each on an occurrence of `week` when it is given.
+
+        With `week` (a weekly review), errors name `checkIns[i].field`; without it, a key action that is not
+        the caller's is a 404.
+        """
+        await hold_write_lock(self.session)
+        await self.occurrences.ensure_for_participant(participant)
+        for _ in range(2):
+            planned = await self._plan(participant, items, weekly_review_id, week)
+            new = [check_in for check_in, _, created in planned if created]
+            if not new:
+                return planned
+            try:
+                async with self.session.begin_nested():
+                    self.session.add_all(new)
+                    await self.session.flush()
+            except IntegrityError:
+                # Another request stored one of them meanwhile: plan again against what it stored.
+                continue
+            return planned
+        raise Conflict(
+            _field(week, 0, "id"), "was being stored by another request at the same time; send it again"
+        )
+
+    async def _plan(
+        self,
+        participant: Participant,
+        items: Sequence[schemas.CheckInCreate],
+        weekly_review_id: UUID | None,
+        week: date | None,
+    ) -> list[Recorded]:
+        stored = await self.by_id([item.id for item in items])
+        action_ids = {item.key_action_id for item in items}
+        actions = {
+            action.id: action
+            for action in await self.session.scalars(
+                select(KeyAction).where(
+                    KeyAction.participant_id == participant.id, KeyAction.id.in_(action_ids)
+                )
+            )
+        }
+        rows = await self.session.execute(
+            select(Occurrence, CheckIn)
+            .outerjoin(CheckIn, CheckIn.occurrence_id == Occurrence.id)
+            .where(
+                Occurrence.participant_id == participant.id,
+                Occurrence.key_action_id.in_(action_ids),
+                Occurrence.due_at.in_(list({item.occurrence_at.astimezone(UTC) for item in items})),
+            )
+            .execution_options(populate_existing=True)
+        )
+        occurrences: dict[tuple[UUID, datetime], tuple[Occurrence, UUID | None]] = {}
+        for occurrence, on_it in rows.tuples():
+            occurrences[(occurrence.key_action_id, occurrence.due_at)] = (
+                occurrence,
+                None if on_it is None else on_it.id,
+            )
+            if on_it is not None:
+                # A request committing between the two reads above shows up here first.
+                stored.setdefault(on_it.id, (on_it, occurrence))
+        today = local_today(participant, self.now)
+        seen_ids: set[UUID] = set()
+        seen_occurrences: set[UUID] = set()
+        planned: list[Recorded] = []
+        for index, item in enumerate(items):
+            field = partial(_field, week, index)
+            if item.id in seen_ids:
+                raise InvalidInput(field("id"), "appears twice in this request")
+            seen_ids.add(item.id)
+            if item.id in stored:
+                check_in, occurrence = stored[item.id]
+                if check_in.participant_id != participant.id or not same_check_in(check_in, occurrence, item):
+                    raise Conflict(field("id"), "a different check-in was already stored with this id")
+                if week is not None and occurrence.week_start != week:
+                    raise InvalidInput(field("occurrenceAt"), f"is not in the week starting {week}")
+                seen_occurrences.add(occurrence.id)
+                planned.append((check_in, occurrence, False))
+                continue
+            action = actions.get(item.key_action_id)
+            if action is None:
+                if week is None:
+                    raise NotFound("key action")
+                raise InvalidInput(field("keyActionId"), "no such key action")
+            found = occurrences.get((item.key_action_id, item.occurrence_at))
+            if found is None:
+                raise InvalidInput(field("occurrenceAt"), "not an occurrence of this key action")
+            occurrence, taken = found
+            if week is not None and occurrence.week_start != week:
+                raise InvalidInput(field("occurrenceAt"), f"is not in the week starting {week}")
+            if occurrence.local_date > today:
+                raise InvalidInput(
+                    field("occurrenceAt"), "is due on a later day; check in once its day has come"
+                )
+            if item.measure_value is not None and action.measure_unit is None:
+                raise InvalidInput(field("measureValue"), "this key action has no measure")
+            if taken is not None or occurrence.id in seen_occurrences:
+                raise Conflict(field("occurrenceAt"), "this occurrence already has a check-in; edit that one")
+            seen_occurrences.add(occurrence.id)
+            check_in = CheckIn(
+                id=item.id,
+                participant_id=participant.id,
+                key_action_id=item.key_action_id,
+                occurrence_id=occurrence.id,
+                result=item.result,
+                note=item.note,
+                measure_value=item.measure_value,
+                checked_in_at=self.now,
+                weekly_review_id=weekly_review_id,
+                created_at=self.now,
+                updated_at=self.now,
+            )
+            planned.append((check_in, occurrence, True))
+        return planned
+
+    async def by_id(self, ids: Sequence[UUID]) -> dict[UUID, tuple[CheckIn, Occurrence]]:
+        """Stored check-ins with these ids, whoever owns them: a client id is unique across everyone."""
+        rows = await self.session.execute(
+            select(CheckIn, Occurrence)
+            .join(Occurrence, Occurrence.id == CheckIn.occurrence_id)
+            .where(CheckIn.id.in_(ids))
+            .execution_options(populate_existing=True)
+        )
+        return {check_in.id: (check_in, occurrence) for check_in, occurrence in rows.tuples()}
+
+    async def get(self, participant: Participant, check_in_id: UUID) -> tuple[CheckIn, Occurrence]:
+        row = (
+            await self.session.execute(
+                select(CheckIn, Occurrence)
+                .join(Occurrence, Occurrence.id == CheckIn.occurrence_id)
+                .where(CheckIn.id == check_in_id, CheckIn.participant_id == participant.id)
+            )
+        ).first()
+        if row is None:
+            raise NotFound("check-in")
+        return row[0], row[1]
+
+    async def page(
+        self,
+        participant: Participant,
+        key_action_id: UUID | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[list[tuple[CheckIn, Occurrence]], int]:
+        """Newest occurrence first, optionally of one key action and between two local dates (inclusive)."""
+        if since is not None and until is not None and since > until:
+            raise InvalidInput("to", "must not be before from")
+        conditions = [CheckIn.participant_id == participant.id]
+        if key_action_id is not None:
+            conditions.append(CheckIn.key_action_id == key_action_id)
+        if since is not None:
+            conditions.append(Occurrence.local_date >= since)
+        if until is not None:
+            conditions.append(Occurrence.local_date <= until)
+        base = (
+            select(CheckIn, Occurrence)
+            .join(Occurrence, Occurrence.id == CheckIn.occurrence_id)
+            .where(*conditions)
+        )
+        total = await self.session.scalar(select(func.count()).select_from(base.subquery()))
+        rows = await self.session.execute(
+            base.order_by(Occurrence.due_at.desc(), CheckIn.id.desc()).limit(limit).offset(offset)
+        )
+        return [(check_in, occurrence) for check_in, occurrence in rows.tuples()], total or 0
+
+    async def update(
+        self, participant: Participant, check_in_id: UUID, data: schemas.CheckInUpdate
+    ) -> tuple[CheckIn, Occurrence]:
+        check_in, occurrence = await self.get(participant, check_in_id)
+        if data.measure_value is not UNSET:
+            if data.measure_value is not None:
+                unit = await self.session.scalar(
+                    select(KeyAction.measure_unit).where(
+                        KeyAction.id == check_in.key_action_id, KeyAction.participant_id == participant.id
+                    )
+                )
+                if unit is None:
+                    raise InvalidInput("measureValue", "this key action has no measure")
+            check_in.measure_value = data.measure_value
+        if data.result is not UNSET:
+            check_in.result = data.result
+        if data.note is not UNSET:
+            check_in.note = data.note
+        check_in.updated_at = self.now
+        await self.session.flush()
+        return check_in, occurrence
+
+    async def undo(self, participant: Participant, check_in_id: UUID) -> None:
+        """Remove a check-in made within the last day; older ones stay and may only be edited."""
+        check_in, _ = await self.get(participant, check_in_id)
+        if self.now - check_in.checked_in_at > UNDO_WINDOW:
+            raise Conflict(
+                "checkedInAt", "undo is possible within a day of checking in; edit the check-in instead"
+            )
+        await self.session.delete(check_in)
+        await self.session.flush()
+
+
+def _field(week: date | None, index: int, name: str) -> str:
+    return name if week is None else f"checkIns[{index}].{name}"
