@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from litestar import Controller, MediaType, Response, get
+from litestar.di import Provide
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from followthrough.accounts.export import AccountExport, ExportService
+from followthrough.accounts.models import Participant
+
+
+def provide_export_service(db_session: AsyncSession, now: datetime) -> ExportService:
+    return ExportService(db_session, now)
+
+
+def _download_headers(filename: str) -> dict[str, str]:
+    # Personal data: no shared cache may keep a copy.
+    return {"content-disposition": f'attachment; filename="{filename}"', "cache-control": "no-store"}
+
+
+class ExportController(Controller):
+    path = "/account"
+    tags = ["account"]
+    dependencies = {"exports": Provide(provide_export_service, sync_to_thread=False)}
+
+    @get("/export", operation_id="exportAccountJson")
+    async def export_json(self, participant: Participant, exports: ExportService) -> Response[AccountExport]:
+        """Everything stored about the signed-in participant as one JSON document, as a download: profile,
+        reflections, barriers and key actions with their status histories, check-ins, weekly reviews and API
+        tokens (never their secrets)."""
+        document = await exports.as_json(participant)
+        headers = _download_headers(exports.filename(participant, "json"))
+        return Response(document, media_type=MediaType.JSON, headers=headers)
+
+    @get("/export.zip", operation_id="exportAccountCsv", media_type="application/zip")
+    async def export_csv(self, participant: Participant, exports: ExportService) -> Response[bytes]:
+        """The same data as a zip of CSV files, one per table (UTF-8, a header row, RFC 4180 quoting). Text
+        that a spreadsheet would run as a formula starts with a single quote."""
+        archive = await exports.as_zip(participant)
+        headers = _download_headers(exports.filename(participant, "zip"))
+        return Response(archive, media_type="application/zip", headers=headers)
