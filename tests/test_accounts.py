@@ -255,6 +255,17 @@ async def test_changing_the_password_needs_the_current_one_and_signs_out_other_s
     assert signed_in.status_code == 200
 
 
+async def test_guessing_the_current_password_through_a_session_is_rate_limited(owner: Caller) -> None:
+    for _ in range(5):
+        wrong = await owner.post("/api/v1/account/delete", json={"password": "a guess"})
+        assert wrong.status_code == 403
+    blocked = await owner.post(
+        "/api/v1/account/password", json={"currentPassword": owner.password, "newPassword": "new password!"}
+    )
+    assert blocked.status_code == 429
+    assert (await owner.get("/api/v1/account")).status_code == 200
+
+
 async def test_deleting_the_account_needs_the_password_and_removes_it(
     callers: Callers, owner: Caller, database: Database
 ) -> None:

@@ -415,6 +415,7 @@ async def test_the_list_is_mine_newest_first_and_filters_and_pages(
         ({"limit": 201}, "limit"),
         ({"limit": "all"}, "limit"),
         ({"offset": -1}, "offset"),
+        ({"offset": 10**21}, "offset"),
         ({"status": "sleeping"}, "status"),
         ({"visibility": "public"}, "visibility"),
         ({"barrierId": "nope"}, "barrierId"),

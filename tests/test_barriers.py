@@ -198,6 +198,7 @@ async def test_a_stranger_lists_none_of_my_barriers(owner: Caller, stranger: Cal
         ({"limit": 201}, "limit"),
         ({"limit": "many"}, "limit"),
         ({"offset": -1}, "offset"),
+        ({"offset": 10**21}, "offset"),
     ],
 )
 async def test_listing_with_a_bad_query_parameter_is_400_naming_it(

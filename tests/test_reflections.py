@@ -300,6 +300,7 @@ async def test_my_reflections_are_listed_newest_first(owner: Caller, stranger: C
         ({"limit": 0}, "limit"),
         ({"limit": 201}, "limit"),
         ({"offset": -1}, "offset"),
+        ({"offset": 10**21}, "offset"),
         ({"offset": "x"}, "offset"),
     ],
 )

@@ -29,6 +29,7 @@ from followthrough.clock import Clock
 from followthrough.database import alchemy_config
 from followthrough.dependencies import provide_now, provide_participant, provide_settings
 from followthrough.errors import exception_handlers
+from followthrough.openapi import document_error_responses
 from followthrough.reflections.controllers import ReflectionController
 from followthrough.settings import Settings
 
@@ -54,7 +55,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Litestar:
     alchemy = alchemy_config(settings)
     api = Router(path=API_PREFIX, route_handlers=api_controllers)
     swagger_assets = Path(str(files("swagger_ui") / "static"))
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             api,
             health.live,
@@ -111,6 +112,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Litestar:
         state=State({"settings": settings, "clock": clock or Clock(), "alchemy": alchemy}),
         debug=settings.debug,
     )
+    document_error_responses(app)
+    return app
 
 
 @get("/", include_in_schema=False, exclude_from_auth=True)

@@ -9,6 +9,7 @@ import logging
 import re
 from typing import Any
 
+import msgspec
 from advanced_alchemy.exceptions import (
     DuplicateKeyError,
     ForeignKeyError,
@@ -28,6 +29,23 @@ from litestar.status_codes import (
 logger = logging.getLogger(__name__)
 # msgspec names the offending key only inside its message for unknown fields.
 _UNKNOWN_FIELD = re.compile(r"unknown field `([^`]+)`")
+# Checks in a schema's __post_init__ have no path; they start their message with the field instead.
+_NAMED_FIELD = re.compile(r"^([A-Za-z][\w.\[\]]*): (.+)$")
+
+
+class FieldError(msgspec.Struct):
+    field: str
+    """The offending field, camelCase and dotted as on the wire (`schedule.rrule`), or `body`."""
+    message: str
+    """The rule it breaks."""
+
+
+class ErrorBody(msgspec.Struct):
+    """The body of every error response."""
+
+    status: int
+    detail: str
+    errors: list[FieldError]
 
 
 class InvalidInput(HTTPException):
@@ -71,8 +89,11 @@ def http_exception_handler(_request: Request[Any, Any, Any], exc: HTTPException)
             message = str(item.get("message", ""))
             field = item.get("field") or item.get("key") or item.get("source") or "body"
             unknown = _UNKNOWN_FIELD.search(message)
+            named = _NAMED_FIELD.match(message)
             if unknown:
                 field = unknown.group(1)
+            elif field in {"data", "body"} and named:
+                field, message = named.groups()
             elif field == "data":
                 field = "body"
             errors.append({"field": str(field), "message": message})
@@ -106,6 +127,7 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
 
 
 exception_handlers: dict[type[Exception] | int, Any] = {
+    HTTP_500_INTERNAL_SERVER_ERROR: internal_error_handler,
     HTTPException: http_exception_handler,
     RepositoryError: repository_exception_handler,
 }

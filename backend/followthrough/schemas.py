@@ -9,6 +9,7 @@ from typing import Annotated, Generic, TypeVar
 from zoneinfo import available_timezones
 
 import msgspec
+from litestar.params import Parameter
 
 from followthrough.errors import InvalidInput
 
@@ -21,6 +22,11 @@ class Schema(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_fields
 
 class OutSchema(msgspec.Struct, rename="camel", kw_only=True):
     """Base for response bodies."""
+
+
+# Query parameters of every paged list. The offset is bounded so that no database integer overflows.
+LimitParam = Annotated[int, Parameter(ge=1, le=200, description="Page size")]
+OffsetParam = Annotated[int, Parameter(ge=0, le=1_000_000, description="Items to skip")]
 
 
 class Page(OutSchema, Generic[T]):

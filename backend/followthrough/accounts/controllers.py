@@ -88,7 +88,13 @@ class AuthController(Controller):
         participant = await accounts.sign_up(data)
         return await self._signed_in(accounts, participant, request, HTTP_201_CREATED)
 
-    @post("/sign-in", operation_id="signIn", exclude_from_auth=True, status_code=HTTP_200_OK)
+    @post(
+        "/sign-in",
+        operation_id="signIn",
+        exclude_from_auth=True,
+        status_code=HTTP_200_OK,
+        opt={"rate_limited": True},
+    )
     async def sign_in(
         self, data: schemas.SignIn, accounts: AccountService, request: Request[Any, Any, Any]
     ) -> Response[schemas.SessionOut]:
@@ -136,14 +142,21 @@ class AccountController(Controller):
         future occurrences to it and leaves history as it was."""
         return participant_out(await accounts.update_profile(participant, data))
 
-    @post("/password", operation_id="changePassword", status_code=HTTP_204_NO_CONTENT)
+    @post(
+        "/password",
+        operation_id="changePassword",
+        status_code=HTTP_204_NO_CONTENT,
+        opt={"rate_limited": True},
+    )
     async def change_password(
         self, data: schemas.PasswordChange, participant: Participant, accounts: AccountService
     ) -> None:
         """Change the password; signs out every session."""
         await accounts.change_password(participant, data)
 
-    @post("/delete", operation_id="deleteAccount", status_code=HTTP_204_NO_CONTENT)
+    @post(
+        "/delete", operation_id="deleteAccount", status_code=HTTP_204_NO_CONTENT, opt={"rate_limited": True}
+    )
     async def delete_account(
         self, data: schemas.AccountDeletion, participant: Participant, accounts: AccountService
     ) -> Response[None]:

@@ -54,23 +54,27 @@ class AccountService:
         if participant is None or not await verify_password(
             data.password, password_hash, self.settings.password_hash_cost
         ):
-            self.session.add_all(SignInFailure(limit_key=key, failed_at=self.now) for key in keys)
-            # The failure must be stored although the request ends in 401, which rolls back.
-            await self.session.commit()
+            await self._record_failure(keys)
             raise NotAuthorizedException("email or password is wrong")
         return participant
 
-    async def _refuse_when_rate_limited(self, account_key: str, address_key: str) -> None:
+    async def _record_failure(self, keys: list[str]) -> None:
+        self.session.add_all(SignInFailure(limit_key=key, failed_at=self.now) for key in keys)
+        # The failure must be stored although the request ends in an error, which rolls back.
+        await self.session.commit()
+
+    async def _refuse_when_rate_limited(self, account_key: str, address_key: str | None = None) -> None:
         since = self.now - timedelta(minutes=self.settings.sign_in_window_minutes)
+        keys = [account_key] if address_key is None else [account_key, address_key]
         rows = await self.session.execute(
             select(SignInFailure.limit_key, func.count())
-            .where(SignInFailure.limit_key.in_([account_key, address_key]), SignInFailure.failed_at > since)
+            .where(SignInFailure.limit_key.in_(keys), SignInFailure.failed_at > since)
             .group_by(SignInFailure.limit_key)
         )
         counts: dict[str, int] = {key: count for key, count in rows.tuples().all()}
-        if (
-            counts.get(account_key, 0) >= self.settings.sign_in_failures_per_account
-            or counts.get(address_key, 0) >= self.settings.sign_in_failures_per_address
+        if counts.get(account_key, 0) >= self.settings.sign_in_failures_per_account or (
+            address_key is not None
+            and counts.get(address_key, 0) >= self.settings.sign_in_failures_per_address
         ):
             retry_after = str(self.settings.sign_in_window_minutes * 60)
             raise HTTPException(
@@ -126,8 +130,13 @@ class AccountService:
         await self.session.execute(delete(AuthSession).where(AuthSession.participant_id == participant.id))
 
     async def require_password(self, participant: Participant, password: str, field: str) -> None:
+        """Confirms a password before a sensitive change; wrong guesses count against sign-in's limit, so a
+        stolen session cannot be used to guess the password."""
+        key = _limit_key("account", participant.email)
+        await self._refuse_when_rate_limited(key)
         cost = self.settings.password_hash_cost
         if not await verify_password(password, participant.password_hash, cost):
+            await self._record_failure([key])
             raise InvalidInput(field, "is not your current password", status_code=403)
 
     async def delete_account(self, participant: Participant, data: schemas.AccountDeletion) -> None:

@@ -7,7 +7,7 @@ from uuid import UUID
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import Provide
 from litestar.exceptions import ValidationException
-from litestar.params import Parameter, ParameterKwarg
+from litestar.params import ParameterKwarg, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,19 +16,19 @@ from followthrough.actions import schemas
 from followthrough.actions.services import KeyActionService, status_change_out
 from followthrough.enums import ActionStatus, Visibility
 from followthrough.errors import http_exception_handler
-from followthrough.schemas import Page
+from followthrough.schemas import LimitParam, OffsetParam, Page
 from followthrough.settings import Settings
 
-LimitParam = Annotated[int, Parameter(ge=1, le=200, description="Page size")]
-OffsetParam = Annotated[int, Parameter(ge=0, description="Items to skip")]
 FromParam = Annotated[
-    date | None, Parameter(query="from", description="First local date (inclusive); Monday of this week")
+    date | None, QueryParameter(name="from", description="First local date (inclusive); Monday of this week")
 ]
 ToParam = Annotated[
     date | None,
-    Parameter(query="to", description="Last local date (inclusive), at most 366 days after from; Sunday"),
+    QueryParameter(name="to", description="Last local date (inclusive), at most 366 days after from; Sunday"),
 ]
-DateParam = Annotated[date | None, Parameter(query="date", description="A local date; today unless given")]
+DateParam = Annotated[
+    date | None, QueryParameter(name="date", description="A local date; today unless given")
+]
 
 
 def provide_key_action_service(
@@ -71,7 +71,7 @@ class KeyActionController(Controller):
         participant: Participant,
         actions: KeyActionService,
         status: ActionStatus | None = None,
-        barrier_id: Annotated[UUID | None, Parameter(query="barrierId")] = None,
+        barrier_id: Annotated[UUID | None, QueryParameter(name="barrierId")] = None,
         visibility: Visibility | None = None,
         limit: LimitParam = 50,
         offset: OffsetParam = 0,

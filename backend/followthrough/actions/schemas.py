@@ -18,7 +18,14 @@ MAX_REMINDER_MINUTES = 7 * 24 * 60
 
 LocalDateTime = Annotated[
     datetime,
-    msgspec.Meta(tz=False, description="A local wall time in the participant's zone, without an offset"),
+    msgspec.Meta(
+        tz=False,
+        description="A local wall time in the participant's zone, without an offset",
+        # Not OpenAPI's date-time, which requires an offset.
+        extra_json_schema={
+            "extra": {"format": "local-date-time", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$"}
+        },
+    ),
 ]
 Cue = Annotated[str, msgspec.Meta(max_length=300, description='"When X, I will Y"')]
 Rrule = Annotated[

@@ -1,12 +1,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 from uuid import UUID
 
 from litestar import Controller, delete, get, patch, post
 from litestar.di import Provide
-from litestar.params import Parameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,10 +12,7 @@ from followthrough.accounts.models import Participant
 from followthrough.barriers import schemas
 from followthrough.barriers.services import BarrierService, barrier_out, status_change_out
 from followthrough.enums import BarrierLevel, BarrierStatus
-from followthrough.schemas import Page
-
-LimitParam = Annotated[int, Parameter(ge=1, le=200, description="Page size")]
-OffsetParam = Annotated[int, Parameter(ge=0, description="Items to skip")]
+from followthrough.schemas import LimitParam, OffsetParam, Page
 
 
 def provide_barrier_service(db_session: AsyncSession, now: datetime) -> BarrierService:

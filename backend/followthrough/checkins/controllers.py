@@ -7,7 +7,8 @@ from uuid import UUID
 
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.di import Provide
-from litestar.params import Parameter
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,11 +18,9 @@ from followthrough.checkins.progress import ProgressService
 from followthrough.checkins.reviews import WeeklyReviewService, review_out
 from followthrough.checkins.services import CheckInService, check_in_out
 from followthrough.errors import InvalidInput
-from followthrough.schemas import Page
+from followthrough.schemas import LimitParam, OffsetParam, Page
 from followthrough.settings import Settings
 
-LimitParam = Annotated[int, Parameter(ge=1, le=200, description="Page size")]
-OffsetParam = Annotated[int, Parameter(ge=0, description="Items to skip")]
 DATE = {"format": "date"}
 T = TypeVar("T")
 
@@ -55,7 +54,14 @@ class CheckInController(Controller):
     tags = ["check-ins"]
     dependencies = {"check_ins": Provide(provide_check_in_service, sync_to_thread=False)}
 
-    @post("", operation_id="recordCheckIn", status_code=HTTP_201_CREATED)
+    @post(
+        "",
+        operation_id="recordCheckIn",
+        status_code=HTTP_201_CREATED,
+        responses={
+            200: ResponseSpec(schemas.CheckInOut, description="A replay: the check-in already stored")
+        },
+    )
     async def record_check_in(
         self, data: schemas.CheckInCreate, participant: Participant, check_ins: CheckInService
     ) -> Response[schemas.CheckInOut]:
@@ -76,13 +82,14 @@ class CheckInController(Controller):
         participant: Participant,
         check_ins: CheckInService,
         key_action_id: Annotated[
-            str | None, Parameter(query="keyActionId", schema_extra={"format": "uuid"})
+            str | None, QueryParameter(name="keyActionId", schema_extra={"format": "uuid"})
         ] = None,
         since: Annotated[
-            str | None, Parameter(query="from", description="First local date, inclusive", schema_extra=DATE)
+            str | None,
+            QueryParameter(name="from", description="First local date, inclusive", schema_extra=DATE),
         ] = None,
         until: Annotated[
-            str | None, Parameter(query="to", description="Last local date, inclusive", schema_extra=DATE)
+            str | None, QueryParameter(name="to", description="Last local date, inclusive", schema_extra=DATE)
         ] = None,
         limit: LimitParam = 50,
         offset: OffsetParam = 0,
@@ -130,7 +137,16 @@ class WeeklyReviewController(Controller):
     tags = ["weekly-reviews"]
     dependencies = {"reviews": Provide(provide_review_service, sync_to_thread=False)}
 
-    @post("", operation_id="submitWeeklyReview", status_code=HTTP_201_CREATED)
+    @post(
+        "",
+        operation_id="submitWeeklyReview",
+        status_code=HTTP_201_CREATED,
+        responses={
+            200: ResponseSpec(
+                schemas.WeeklyReviewWithCheckIns, description="A replay: the review already stored"
+            )
+        },
+    )
     async def submit_weekly_review(
         self, data: schemas.WeeklyReviewCreate, participant: Participant, reviews: WeeklyReviewService
     ) -> Response[schemas.WeeklyReviewWithCheckIns]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -34,6 +34,13 @@ class CheckInCreate(Schema):
     note: Note | None = None
     measure_value: MeasureValue | None = None
     """Only for key actions with a measure."""
+
+    def __post_init__(self) -> None:
+        try:
+            self.occurrence_at = self.occurrence_at.astimezone(UTC)
+        except OverflowError:
+            # Year 1 with a positive offset is a valid RFC 3339 string but no UTC instant.
+            raise ValueError("occurrenceAt: is out of range") from None
 
 
 class CheckInUpdate(Schema):

@@ -13,11 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from followthrough.accounts.models import Participant
 from followthrough.reflections import schemas
 from followthrough.reflections.services import ReflectionService, questions_out, reflection_out
-from followthrough.schemas import Page
+from followthrough.schemas import LimitParam, OffsetParam, Page
 from followthrough.settings import Settings
 
-LimitParam = Annotated[int, Parameter(ge=1, le=200, description="Page size")]
-OffsetParam = Annotated[int, Parameter(ge=0, description="Items to skip")]
 CompareParam = Annotated[
     int, Parameter(ge=1, le=20, description="How many of the latest reflections to compare")
 ]
