@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Literal
 
+from advanced_alchemy.types import EncryptedString, EncryptedText
 from alembic import context
-from sqlalchemy import pool
+from sqlalchemy import String, Text, pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.types import TypeDecorator, TypeEngine
@@ -36,8 +38,20 @@ def _compare_type(
     dialect = context.dialect  # type: ignore[attr-defined]
     if dialect.name == "sqlite":
         return False
-    stored = metadata_type.load_dialect_impl(dialect)
+    stored = _stored_encrypted_type(metadata_type) or metadata_type.load_dialect_impl(dialect)
     return bool(stored.compile(dialect=dialect) != inspected_type.compile(dialect=dialect))
+
+
+def _stored_encrypted_type(column_type: object) -> TypeEngine[object] | None:
+    """Encrypted columns are stored as text; the key lives in settings, never in a migration."""
+    if not isinstance(column_type, EncryptedString):
+        return None
+    return Text() if isinstance(column_type, EncryptedText) else String(length=column_type.length)
+
+
+def _render_item(type_: str, obj: object, autogen_context: object) -> str | Literal[False]:
+    stored = _stored_encrypted_type(obj) if type_ == "type" else None
+    return False if stored is None else f"sa.{stored!r}"
 
 
 def _configure(connection: Connection | None = None, url: str | None = None) -> None:
@@ -46,6 +60,7 @@ def _configure(connection: Connection | None = None, url: str | None = None) -> 
         url=url,
         target_metadata=metadata,
         compare_type=_compare_type,
+        render_item=_render_item,
         # SQLite alters tables by copying them; batch mode makes the same migration work there.
         render_as_batch=True,
         literal_binds=connection is None,

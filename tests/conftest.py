@@ -63,6 +63,7 @@ def settings(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
         data_dir=data_dir,
         database_url=database_url,
         secret_key="test-secret-key",
+        channel_key="test-channel-key",
         password_hash_cost="low",
     )
     migrate.upgrade(settings)

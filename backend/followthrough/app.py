@@ -29,6 +29,7 @@ from followthrough.clock import Clock
 from followthrough.database import alchemy_config
 from followthrough.dependencies import provide_now, provide_participant, provide_settings
 from followthrough.errors import exception_handlers
+from followthrough.notifications.keys import use_channel_key
 from followthrough.openapi import document_error_responses
 from followthrough.reflections.controllers import ReflectionController
 from followthrough.settings import Settings
@@ -53,6 +54,7 @@ api_controllers: list[type] = [
 def create_app(settings: Settings, clock: Clock | None = None) -> Litestar:
     logging.basicConfig(level=settings.log_level)
     alchemy = alchemy_config(settings)
+    use_channel_key(settings)
     api = Router(path=API_PREFIX, route_handlers=api_controllers)
     swagger_assets = Path(str(files("swagger_ui") / "static"))
     app = Litestar(

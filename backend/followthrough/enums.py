@@ -48,14 +48,49 @@ class CheckInResult(StrEnum):
     SKIPPED = "skipped"
 
 
-def column_enum(enum: type[StrEnum], name: str) -> Enum:
+class Event(StrEnum):
+    """What notifies: the product brief's events, plus the owner being told a channel was disabled."""
+
+    REMINDER_DUE = "reminder.due"
+    REVIEW_WEEKLY = "review.weekly"
+    PARTNER_DIGEST = "partner.digest"
+    PARTNER_MISSED = "partner.missed"
+    ENCOURAGEMENT_RECEIVED = "encouragement.received"
+    INVITE_ACCEPTED = "invite.accepted"
+    CHANNEL_DISABLED = "channel.disabled"
+
+
+class ChannelKind(StrEnum):
+    APPRISE = "apprise"
+    """Any Apprise URL: mailto://, ntfy://, tgram://, json://, ..."""
+    WEBPUSH = "webpush"
+    """The PWA's push subscription on one device."""
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    """Due at `due_at` (or waiting for its first attempt)."""
+    SENDING = "sending"
+    """Claimed by a worker under a lease; a crashed worker's lease expires and it is claimed again."""
+    RETRYING = "retrying"
+    """A passing failure; tried again at `next_attempt_at`."""
+    SENT = "sent"
+    FAILED = "failed"
+    """Out of attempts, or a permanent error."""
+    SKIPPED = "skipped"
+    """Not needed any more: the occurrence was checked in, the channel disabled, the action paused."""
+    MISSED = "missed"
+    """Fell due while no worker ran, longer ago than the grace window: too late to be useful."""
+
+
+def column_enum(enum: type[StrEnum], name: str, length: int = 16) -> Enum:
     """A portable enum column: a string with a CHECK constraint on both databases, storing the values."""
     return Enum(
         enum,
         name=name,
         native_enum=False,
         create_constraint=True,
-        length=16,
+        length=length,
         values_callable=lambda members: [member.value for member in members],
         validate_strings=True,
     )

@@ -19,6 +19,7 @@ from advanced_alchemy.exceptions import (
 )
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.params import ParameterKwarg
 from litestar.status_codes import (
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
@@ -78,8 +79,22 @@ def _body(status: int, detail: str, errors: list[dict[str, Any]]) -> dict[str, A
     return {"status": status, "detail": detail, "errors": errors}
 
 
-def http_exception_handler(_request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+def _wire_names(request: Request[Any, Any, Any]) -> dict[str, str]:
+    """Litestar names a refused parameter by its Python name (`since`); the client sent its alias (`from`)."""
+    try:
+        parameters = request.route_handler.parsed_fn_signature.parameters
+    except (AttributeError, KeyError):  # no handler matched (a 404 or 405 before routing)
+        return {}
+    return {
+        name: parameter.kwarg_definition.name
+        for name, parameter in parameters.items()
+        if isinstance(parameter.kwarg_definition, ParameterKwarg) and parameter.kwarg_definition.name
+    }
+
+
+def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     errors: list[dict[str, Any]] = []
+    wire_names = _wire_names(request) if isinstance(exc, ValidationException) else {}
     detail = exc.detail
     if isinstance(exc.extra, list):
         for item in exc.extra:
@@ -88,6 +103,7 @@ def http_exception_handler(_request: Request[Any, Any, Any], exc: HTTPException)
             # Litestar's own validation errors say "key"; ours say "field".
             message = str(item.get("message", ""))
             field = item.get("field") or item.get("key") or item.get("source") or "body"
+            field = wire_names.get(str(field), field)
             unknown = _UNKNOWN_FIELD.search(message)
             named = _NAMED_FIELD.match(message)
             if unknown:

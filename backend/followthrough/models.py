@@ -5,14 +5,18 @@ from followthrough.actions.models import KeyAction, KeyActionStatusChange, Occur
 from followthrough.barriers.models import Barrier, BarrierStatusChange
 from followthrough.checkins.models import CheckIn, WeeklyReview
 from followthrough.database import metadata
+from followthrough.notifications.models import Channel
 from followthrough.reflections.models import Reflection
+from followthrough.reminders.models import Delivery
 
 __all__ = [
     "ApiToken",
     "AuthSession",
     "Barrier",
     "BarrierStatusChange",
+    "Channel",
     "CheckIn",
+    "Delivery",
     "KeyAction",
     "KeyActionStatusChange",
     "Occurrence",

@@ -62,6 +62,52 @@ class Settings:
     """How far ahead occurrences are materialised, for reminders and agendas.
     `FOLLOWTHROUGH_OCCURRENCE_HORIZON_DAYS`."""
 
+    channel_key: str = ""
+    """Encrypts channel URLs at rest. Empty means: generate once into `data_dir/channel_key` (mode 0600) and
+    reuse it. Every process of one installation must share it; losing it loses the channels.
+    `FOLLOWTHROUGH_CHANNEL_KEY`."""
+
+    channel_allowed_hosts: str = ""
+    """Comma-separated host names and networks (CIDR) that channels may reach although they are loopback,
+    private or link-local, e.g. `ntfy.home.lan,192.168.1.0/24` for a self-hosted ntfy. Empty means none.
+    `FOLLOWTHROUGH_CHANNEL_ALLOWED_HOSTS`."""
+
+    channel_failure_limit: int = 5
+    """Consecutive failed sends after which a channel is disabled and its owner told.
+    `FOLLOWTHROUGH_CHANNEL_FAILURE_LIMIT`."""
+
+    send_timeout_seconds: int = 15
+    """How long one send may take before it counts as a (passing) failure.
+    `FOLLOWTHROUGH_SEND_TIMEOUT_SECONDS`."""
+
+    delivery_max_attempts: int = 6
+    """Attempts per delivery before it is marked failed. `FOLLOWTHROUGH_DELIVERY_MAX_ATTEMPTS`."""
+
+    delivery_retry_base_seconds: int = 30
+    """First retry delay; each later one doubles, with jitter. `FOLLOWTHROUGH_DELIVERY_RETRY_BASE_SECONDS`."""
+
+    delivery_lease_seconds: int = 120
+    """How long a worker holds a claimed delivery; after that a crashed worker's claim passes to another.
+    `FOLLOWTHROUGH_DELIVERY_LEASE_SECONDS`."""
+
+    delivery_grace_minutes: int = 60
+    """Deliveries that fell due while no worker ran are still sent if at most this late; older ones are
+    marked missed. `FOLLOWTHROUGH_DELIVERY_GRACE_MINUTES`."""
+
+    worker_batch_size: int = 100
+    """Deliveries one worker claims at a time. `FOLLOWTHROUGH_WORKER_BATCH_SIZE`."""
+
+    worker_poll_seconds: int = 5
+    """Idle pause between worker steps when nothing is due. `FOLLOWTHROUGH_WORKER_POLL_SECONDS`."""
+
+    vapid_private_key: str = ""
+    """The installation's Web Push (VAPID) private key, PEM. Empty means: generate once into
+    `data_dir/vapid_private_key.pem` (mode 0600). `FOLLOWTHROUGH_VAPID_PRIVATE_KEY`."""
+
+    vapid_subject: str = ""
+    """Contact for push services (`mailto:` or `https:`). Empty means `public_url`.
+    `FOLLOWTHROUGH_VAPID_SUBJECT`."""
+
     db_pool_size: int = 10
     """Connections per process on PostgreSQL. `FOLLOWTHROUGH_DB_POOL_SIZE`."""
 
@@ -108,12 +154,19 @@ class Settings:
 
     @property
     def resolved_secret_key(self) -> str:
-        if self.secret_key:
-            return self.secret_key
-        cached = self._derived.get("secret_key")
+        return self._generated_unless_set("secret_key", self.secret_key)
+
+    @property
+    def resolved_channel_key(self) -> str:
+        return self._generated_unless_set("channel_key", self.channel_key)
+
+    def _generated_unless_set(self, name: str, value: str) -> str:
+        if value:
+            return value
+        cached = self._derived.get(name)
         if cached is None:
-            cached = _read_or_create_key(self.data_dir / "secret_key")
-            self._derived["secret_key"] = cached
+            cached = _read_or_create_key(self.data_dir / name)
+            self._derived[name] = cached
         return cached
 
 

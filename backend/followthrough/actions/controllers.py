@@ -1,13 +1,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
-from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar import Controller, delete, get, patch, post
 from litestar.di import Provide
-from litestar.exceptions import ValidationException
-from litestar.params import ParameterKwarg, QueryParameter
+from litestar.params import QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,7 +14,6 @@ from followthrough.accounts.models import Participant
 from followthrough.actions import schemas
 from followthrough.actions.services import KeyActionService, status_change_out
 from followthrough.enums import ActionStatus, Visibility
-from followthrough.errors import http_exception_handler
 from followthrough.schemas import LimitParam, OffsetParam, Page
 from followthrough.settings import Settings
 
@@ -37,24 +35,10 @@ def provide_key_action_service(
     return KeyActionService(db_session, now, settings)
 
 
-def named_as_on_the_wire(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
-    """Litestar names a refused query parameter by its Python name (`since`); the client sent `from`."""
-    aliases = {
-        name: parameter.kwarg_definition.query
-        for name, parameter in request.route_handler.parsed_fn_signature.parameters.items()
-        if isinstance(parameter.kwarg_definition, ParameterKwarg) and parameter.kwarg_definition.query
-    }
-    for item in exc.extra if isinstance(exc.extra, list) else []:
-        if isinstance(item, dict) and item.get("key") in aliases:
-            item["key"] = aliases[item["key"]]
-    return http_exception_handler(request, exc)
-
-
 class KeyActionController(Controller):
     path = "/key-actions"
     tags = ["key actions"]
     dependencies = {"actions": Provide(provide_key_action_service, sync_to_thread=False)}
-    exception_handlers = {ValidationException: named_as_on_the_wire}
 
     @post("", operation_id="createKeyAction", status_code=HTTP_201_CREATED)
     async def create_key_action(
@@ -159,7 +143,6 @@ class TodayController(Controller):
     path = "/today"
     tags = ["key actions"]
     dependencies = {"actions": Provide(provide_key_action_service, sync_to_thread=False)}
-    exception_handlers = {ValidationException: named_as_on_the_wire}
 
     @get("", operation_id="getToday")
     async def get_today(

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 0f186706f673
+Revision ID: d9b40db2c502
 Revises: 
-Create Date: 2026-11-23 09:27:40.298159
+Create Date: 2026-11-23 10:44:48.369064
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from sqlalchemy import Text  # noqa: F401  (autogenerate renders JSONB as JSONB(
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = '0f186706f673'
+revision: str = 'd9b40db2c502'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -86,6 +86,30 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('auth_session', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_auth_session_participant_id'), ['participant_id'], unique=False)
+
+    op.create_table('channel',
+    sa.Column('id', advanced_alchemy.types.guid.GUID(length=16), nullable=False),
+    sa.Column('kind', sa.Enum('apprise', 'webpush', name='channel_kind', native_enum=False, create_constraint=True, length=16), nullable=False),
+    sa.Column('label', sa.String(length=80), nullable=False),
+    sa.Column('url', sa.Text(), nullable=False),
+    sa.Column('masked_url', sa.String(length=500), nullable=False),
+    sa.Column('events', sa.JSON(), nullable=False),
+    sa.Column('enabled', sa.Boolean(), nullable=False),
+    sa.Column('last_success_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=True),
+    sa.Column('last_error_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=True),
+    sa.Column('last_error', sa.String(length=500), nullable=True),
+    sa.Column('consecutive_failures', sa.Integer(), nullable=False),
+    sa.Column('disabled_reason', sa.String(length=300), nullable=True),
+    sa.Column('extra', sa.JSON(), nullable=False),
+    sa.Column('participant_id', advanced_alchemy.types.guid.GUID(length=16), nullable=False),
+    sa.Column('sa_orm_sentinel', sa.Integer(), nullable=True),
+    sa.Column('created_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.Column('updated_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['participant_id'], ['participant.id'], name=op.f('fk_channel_participant_id_participant'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_channel'))
+    )
+    with op.batch_alter_table('channel', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_channel_participant_id'), ['participant_id'], unique=False)
 
     op.create_table('reflection',
     sa.Column('id', advanced_alchemy.types.guid.GUID(length=16), nullable=False),
@@ -263,11 +287,48 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_check_in_participant_id'), ['participant_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_check_in_weekly_review_id'), ['weekly_review_id'], unique=False)
 
+    op.create_table('delivery',
+    sa.Column('id', advanced_alchemy.types.guid.GUID(length=16), nullable=False),
+    sa.Column('event', sa.Enum('reminder.due', 'review.weekly', 'partner.digest', 'partner.missed', 'encouragement.received', 'invite.accepted', 'channel.disabled', name='delivery_event', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('subject_key', sa.String(length=120), nullable=False),
+    sa.Column('occurrence_id', advanced_alchemy.types.guid.GUID(length=16), nullable=True),
+    sa.Column('channel_id', advanced_alchemy.types.guid.GUID(length=16), nullable=False),
+    sa.Column('due_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.Column('status', sa.Enum('pending', 'sending', 'retrying', 'sent', 'failed', 'skipped', 'missed', name='delivery_status', native_enum=False, create_constraint=True, length=16), nullable=False),
+    sa.Column('next_attempt_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('lease_owner', sa.String(length=64), nullable=True),
+    sa.Column('last_error', sa.String(length=500), nullable=True),
+    sa.Column('sent_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=True),
+    sa.Column('payload', sa.JSON(), nullable=False),
+    sa.Column('participant_id', advanced_alchemy.types.guid.GUID(length=16), nullable=False),
+    sa.Column('sa_orm_sentinel', sa.Integer(), nullable=True),
+    sa.Column('created_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.Column('updated_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['channel_id'], ['channel.id'], name=op.f('fk_delivery_channel_id_channel'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['occurrence_id'], ['occurrence.id'], name=op.f('fk_delivery_occurrence_id_occurrence'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['participant_id'], ['participant.id'], name=op.f('fk_delivery_participant_id_participant'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_delivery')),
+    sa.UniqueConstraint('event', 'subject_key', 'channel_id', name='uq_delivery_event_subject_channel')
+    )
+    with op.batch_alter_table('delivery', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_delivery_channel_id'), ['channel_id'], unique=False)
+        batch_op.create_index('ix_delivery_due', ['status', 'next_attempt_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_delivery_occurrence_id'), ['occurrence_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_delivery_participant_id'), ['participant_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('delivery', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_delivery_participant_id'))
+        batch_op.drop_index(batch_op.f('ix_delivery_occurrence_id'))
+        batch_op.drop_index('ix_delivery_due')
+        batch_op.drop_index(batch_op.f('ix_delivery_channel_id'))
+
+    op.drop_table('delivery')
     with op.batch_alter_table('check_in', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_check_in_weekly_review_id'))
         batch_op.drop_index(batch_op.f('ix_check_in_participant_id'))
@@ -308,6 +369,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_reflection_participant_id'))
 
     op.drop_table('reflection')
+    with op.batch_alter_table('channel', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_channel_participant_id'))
+
+    op.drop_table('channel')
     with op.batch_alter_table('auth_session', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_auth_session_participant_id'))
 

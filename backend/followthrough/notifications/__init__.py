@@ -1,0 +1,1 @@
+"""Channels (Apprise URLs and Web Push subscriptions), the wording of every message, and sending one."""

@@ -1,0 +1,1 @@
+"""Deliveries: finding what is due (scheduler steps), sending it once (dispatcher), and the worker loop."""

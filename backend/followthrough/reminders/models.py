@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from advanced_alchemy.base import UUIDv7AuditBase
+from advanced_alchemy.types import DateTimeUTC
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from followthrough.enums import DeliveryStatus, Event, column_enum
+from followthrough.ownership import Owned
+
+
+class Delivery(Owned, UUIDv7AuditBase):
+    """One message to one channel. `participant_id` is the recipient (a partner, for partner events).
+
+    The unique key makes detection idempotent: a scheduler step that runs twice, or on two workers at once,
+    inserts each delivery once.
+    """
+
+    __tablename__ = "delivery"
+    __table_args__ = (
+        UniqueConstraint("event", "subject_key", "channel_id", name="uq_delivery_event_subject_channel"),
+        Index("ix_delivery_due", "status", "next_attempt_at"),
+    )
+
+    event: Mapped[Event] = mapped_column(column_enum(Event, "delivery_event", length=32))
+    subject_key: Mapped[str] = mapped_column(String(120))
+    """What the message is about, and which instance of it: e.g. `occurrence:<id>:60` (a reminder 60
+    minutes before), `occurrence:<id>:nudge`, `review:<participant>:2026-03-02`."""
+    occurrence_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("occurrence.id", ondelete="CASCADE"), default=None, index=True
+    )
+    channel_id: Mapped[UUID] = mapped_column(ForeignKey("channel.id", ondelete="CASCADE"), index=True)
+    due_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    """When it should arrive, after quiet hours and snoozes."""
+    status: Mapped[DeliveryStatus] = mapped_column(
+        column_enum(DeliveryStatus, "delivery_status"), default=DeliveryStatus.PENDING
+    )
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    """`due_at` at first; later the retry time, or the lease's end while a worker holds it."""
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(64), default=None)
+    last_error: Mapped[str | None] = mapped_column(String(500), default=None)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    """What the message says, fixed at detection (titles, local times), so a retry sends the same words."""
