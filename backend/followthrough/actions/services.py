@@ -7,13 +7,13 @@ with a check-in are never rewritten.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from msgspec import UNSET
-from sqlalchemy import delete, func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from followthrough.accounts.models import Participant
@@ -32,7 +32,8 @@ from followthrough.barriers.services import require_key_holder
 from followthrough.checkins.models import CheckIn
 from followthrough.checkins.services import check_in_out
 from followthrough.enums import ActionStatus, KeyHolder, ScheduleKind, Visibility
-from followthrough.errors import Conflict, InvalidInput, NotFound
+from followthrough.errors import Conflict, InvalidInput
+from followthrough.ownership import delete_owned, get_owned, page_of
 from followthrough.settings import Settings
 
 MAX_RANGE_DAYS = 366
@@ -187,25 +188,11 @@ class KeyActionService:
             conditions.append(KeyAction.barrier_id == barrier_id)
         if visibility is not None:
             conditions.append(KeyAction.visibility == visibility)
-        total = await self.session.scalar(select(func.count()).select_from(KeyAction).where(*conditions))
-        items = (
-            await self.session.scalars(
-                select(KeyAction)
-                .where(*conditions)
-                .order_by(KeyAction.created_at.desc(), KeyAction.id.desc())
-                .limit(limit)
-                .offset(offset)
-            )
-        ).all()
-        return items, total or 0
+        newest_first = [KeyAction.created_at.desc(), KeyAction.id.desc()]
+        return await page_of(self.session, KeyAction, conditions, newest_first, limit, offset)
 
     async def get(self, participant: Participant, key_action_id: UUID) -> KeyAction:
-        action = await self.session.scalar(
-            select(KeyAction).where(KeyAction.id == key_action_id, KeyAction.participant_id == participant.id)
-        )
-        if action is None:
-            raise NotFound("key action")
-        return action
+        return await get_owned(self.session, KeyAction, participant.id, key_action_id, "key action")
 
     def next_occurrence_at(self, participant: Participant, action: KeyAction) -> datetime | None:
         return next_due_at(action, participant.time_zone, self.now)
@@ -262,11 +249,7 @@ class KeyActionService:
 
     async def delete(self, participant: Participant, key_action_id: UUID) -> None:
         """Its occurrences, check-ins and history go with it."""
-        result = await self.session.execute(
-            delete(KeyAction).where(KeyAction.id == key_action_id, KeyAction.participant_id == participant.id)
-        )
-        if result.rowcount == 0:  # type: ignore[attr-defined]
-            raise NotFound("key action")
+        await delete_owned(self.session, KeyAction, participant.id, key_action_id, "key action")
 
     async def change_status(
         self, participant: Participant, key_action_id: UUID, data: schemas.StatusChange
@@ -395,8 +378,11 @@ class KeyActionService:
             raise InvalidInput("to", f"the range may span at most {MAX_RANGE_DAYS} days")
         return since, until
 
-    async def agenda(self, participant: Participant, day: date | None) -> schemas.Agenda:
-        """Everything due on one local date (today unless given), earliest first, with its check-in.
+    async def agenda(
+        self, participant: Participant, day: date | None, only: Collection[UUID] | None = None
+    ) -> schemas.Agenda:
+        """Everything due on one local date (today unless given), earliest first, with its check-in; with
+        `only`, of those key actions alone (what a partner is shown).
         Two queries whatever the history: the staleness check and the agenda itself."""
         today = self.local_today(participant)
         day = day or today
@@ -405,13 +391,16 @@ class KeyActionService:
             raise InvalidInput("date", f"may be at most {horizon} days ahead")
         end_of_day = _start_of(day + timedelta(days=2), ZoneInfo(participant.time_zone))
         await self.occurrences.ensure_for_participant(participant, max(self.occurrences.until, end_of_day))
-        rows = await self.session.execute(
+        query = (
             select(Occurrence, KeyAction, CheckIn)
             .join(KeyAction, KeyAction.id == Occurrence.key_action_id)
             .outerjoin(CheckIn, CheckIn.occurrence_id == Occurrence.id)
             .where(Occurrence.participant_id == participant.id, Occurrence.local_date == day)
             .order_by(Occurrence.due_at, Occurrence.id)
         )
+        if only is not None:
+            query = query.where(Occurrence.key_action_id.in_(only))
+        rows = await self.session.execute(query)
         items = [
             schemas.AgendaItem(
                 key_action=schemas.AgendaKeyAction(

@@ -7,14 +7,15 @@ from datetime import datetime
 from uuid import UUID
 
 from msgspec import UNSET
-from sqlalchemy import delete, func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from followthrough.accounts.models import Participant
 from followthrough.barriers import schemas
 from followthrough.barriers.models import Barrier, BarrierStatusChange
 from followthrough.enums import BarrierLevel, BarrierStatus, KeyHolder
-from followthrough.errors import InvalidInput, NotFound
+from followthrough.errors import InvalidInput
+from followthrough.ownership import delete_owned, get_owned, page_of
 
 
 def barrier_out(barrier: Barrier) -> schemas.BarrierOut:
@@ -103,25 +104,11 @@ class BarrierService:
             conditions.append(Barrier.level == level)
         if status is not None:
             conditions.append(Barrier.status == status)
-        total = await self.session.scalar(select(func.count()).select_from(Barrier).where(*conditions))
-        items = (
-            await self.session.scalars(
-                select(Barrier)
-                .where(*conditions)
-                .order_by(Barrier.created_at.desc(), Barrier.id.desc())
-                .limit(limit)
-                .offset(offset)
-            )
-        ).all()
-        return items, total or 0
+        newest_first = [Barrier.created_at.desc(), Barrier.id.desc()]
+        return await page_of(self.session, Barrier, conditions, newest_first, limit, offset)
 
     async def get(self, participant: Participant, barrier_id: UUID) -> Barrier:
-        barrier = await self.session.scalar(
-            select(Barrier).where(Barrier.id == barrier_id, Barrier.participant_id == participant.id)
-        )
-        if barrier is None:
-            raise NotFound("barrier")
-        return barrier
+        return await get_owned(self.session, Barrier, participant.id, barrier_id, "barrier")
 
     async def update(
         self, participant: Participant, barrier_id: UUID, data: schemas.BarrierUpdate
@@ -158,11 +145,7 @@ class BarrierService:
 
     async def delete(self, participant: Participant, barrier_id: UUID) -> None:
         """Its history goes with it; key actions about it stay, no longer tied to a barrier."""
-        result = await self.session.execute(
-            delete(Barrier).where(Barrier.id == barrier_id, Barrier.participant_id == participant.id)
-        )
-        if result.rowcount == 0:  # type: ignore[attr-defined]
-            raise NotFound("barrier")
+        await delete_owned(self.session, Barrier, participant.id, barrier_id, "barrier")
 
     async def history(self, participant: Participant, barrier_id: UUID) -> list[BarrierStatusChange]:
         await self.get(participant, barrier_id)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,7 +23,8 @@ from followthrough.checkins.services import (
     same_check_in,
 )
 from followthrough.enums import ActionStatus
-from followthrough.errors import Conflict, InvalidInput, NotFound
+from followthrough.errors import Conflict, InvalidInput
+from followthrough.ownership import get_owned, page_of
 from followthrough.settings import Settings
 
 
@@ -132,29 +133,16 @@ class WeeklyReviewService:
         return [(check_in, occurrence) for check_in, occurrence in rows.tuples()]
 
     async def get(self, participant: Participant, review_id: UUID) -> WeeklyReview:
-        review = await self.session.scalar(
-            select(WeeklyReview).where(
-                WeeklyReview.id == review_id, WeeklyReview.participant_id == participant.id
-            )
-        )
-        if review is None:
-            raise NotFound("weekly review")
-        return review
+        return await get_owned(self.session, WeeklyReview, participant.id, review_id, "weekly review")
 
     async def page(
         self, participant: Participant, limit: int, offset: int
     ) -> tuple[Sequence[WeeklyReview], int]:
         """Newest week first."""
-        mine = WeeklyReview.participant_id == participant.id
-        total = await self.session.scalar(select(func.count()).select_from(WeeklyReview).where(mine))
-        reviews = await self.session.scalars(
-            select(WeeklyReview)
-            .where(mine)
-            .order_by(WeeklyReview.week_start.desc())
-            .limit(limit)
-            .offset(offset)
+        mine = [WeeklyReview.participant_id == participant.id]
+        return await page_of(
+            self.session, WeeklyReview, mine, [WeeklyReview.week_start.desc()], limit, offset
         )
-        return reviews.all(), total or 0
 
     async def current(self, participant: Participant) -> schemas.CurrentWeekOut:
         """This local week: its open occurrences (due by today, no check-in yet) and its review, if any."""

@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import UnaryExpression, delete, func, select
+from sqlalchemy import UnaryExpression, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from followthrough.accounts.models import Participant
@@ -17,7 +17,8 @@ from followthrough.actions.schemas import KeyActionCreate
 from followthrough.actions.services import KeyActionService, key_action_out
 from followthrough.barriers.models import Barrier
 from followthrough.barriers.services import BarrierService, barrier_out
-from followthrough.errors import InvalidInput, NotFound
+from followthrough.errors import InvalidInput
+from followthrough.ownership import delete_owned, get_owned, page_of
 from followthrough.reflections import schemas
 from followthrough.reflections.models import Reflection
 from followthrough.settings import Settings
@@ -133,34 +134,15 @@ class ReflectionService:
         self, participant: Participant, limit: int = 50, offset: int = 0
     ) -> tuple[Sequence[Reflection], int]:
         """One page, newest first, and how many reflections there are."""
-        owned = Reflection.participant_id == participant.id
-        total = await self.session.scalar(select(func.count()).select_from(Reflection).where(owned))
-        items = (
-            await self.session.scalars(
-                select(Reflection).where(owned).order_by(*_newest_first()).limit(limit).offset(offset)
-            )
-        ).all()
-        return items, total or 0
+        owned = [Reflection.participant_id == participant.id]
+        return await page_of(self.session, Reflection, owned, _newest_first(), limit, offset)
 
     async def get(self, participant: Participant, reflection_id: UUID) -> Reflection:
-        reflection = await self.session.scalar(
-            select(Reflection).where(
-                Reflection.id == reflection_id, Reflection.participant_id == participant.id
-            )
-        )
-        if reflection is None:
-            raise NotFound("reflection")
-        return reflection
+        return await get_owned(self.session, Reflection, participant.id, reflection_id, "reflection")
 
     async def delete(self, participant: Participant, reflection_id: UUID) -> None:
         """The barriers and key actions it produced stay; they no longer point to it."""
-        result = await self.session.execute(
-            delete(Reflection).where(
-                Reflection.id == reflection_id, Reflection.participant_id == participant.id
-            )
-        )
-        if result.rowcount == 0:  # type: ignore[attr-defined]
-            raise NotFound("reflection")
+        await delete_owned(self.session, Reflection, participant.id, reflection_id, "reflection")
 
     async def side_by_side(self, participant: Participant, limit: int) -> schemas.SideBySide:
         """The answers of the latest `limit` reflections to each question, oldest first, so that a change
