@@ -7,7 +7,7 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 from sqlalchemy import func, select
@@ -23,15 +23,22 @@ from followthrough.enums import (
     ActionStatus,
     BarrierLevel,
     BarrierStatus,
+    ChannelKind,
     CheckInResult,
+    DeliveryStatus,
+    Event,
     KeyHolder,
     ScheduleKind,
 )
+from followthrough.notifications.models import Channel
+from followthrough.partners.models import Encouragement, Invite, Partnership
 from followthrough.reflections.models import Reflection
+from followthrough.reminders.models import Delivery
 from tests.conftest import Caller, Callers, Database
 
 EXPORT_JSON = "/api/v1/account/export"
 EXPORT_ZIP = "/api/v1/account/export.zip"
+SECRET_CHANNEL_URL = "json://127.0.0.1:9/hooks/s3cr3t-path-token"
 
 
 @dataclass
@@ -150,7 +157,51 @@ async def _seed(
         )
         db.add(check_in)
         await db.flush()
+        # A supporter, so that the rows between two people exist too.
+        supporter = Participant(
+            email=f"supporter-{uuid4().hex[:10]}@example.com",
+            display_name="Supporter",
+            password_hash="not a real hash",
+            time_zone="Europe/London",
+        )
+        channel = Channel(
+            participant_id=owner_id,
+            kind=ChannelKind.APPRISE,
+            label="My inbox",
+            url=SECRET_CHANNEL_URL,
+            masked_url="json://127.0.0.1/...",
+            events=["reminder.due"],
+        )
+        db.add_all([supporter, channel])
+        await db.flush()
+        delivery = Delivery(
+            participant_id=owner_id,
+            event=Event.REMINDER_DUE,
+            subject_key=f"occurrence:{occurrence.id}:15",
+            occurrence_id=occurrence.id,
+            channel_id=channel.id,
+            due_at=now,
+            next_attempt_at=now,
+            status=DeliveryStatus.SENT,
+            payload={"keyActionTitle": action.title},
+        )
+        invite = Invite(participant_id=owner_id, token_hash=uuid4().hex, expires_at=now + timedelta(days=7))
+        partnership = Partnership(participant_id=owner_id, partner_id=supporter.id, started_at=now)
+        encouragement = Encouragement(
+            participant_id=owner_id,
+            partner_id=supporter.id,
+            key_action_id=action.id,
+            message="Keep going",
+            sent_at=now,
+        )
+        db.add_all([delivery, invite, partnership, encouragement])
+        await db.flush()
         for table, row in [
+            ("channel", channel),
+            ("delivery", delivery),
+            ("partner_invite", invite),
+            ("partnership", partnership),
+            ("encouragement", encouragement),
             ("reflection", reflection),
             ("barrier", barrier),
             ("barrier_status_change", changes[0]),
@@ -242,7 +293,14 @@ async def test_the_json_export_holds_all_my_data_and_none_of_a_strangers(
     assert token["name"] == "My script"
     assert token["prefix"].startswith("ft_")
     assert body["sessionsCount"] == 1
-    assert body["otherTables"] == {}
+    other = body["otherTables"]
+    assert set(other) == {"channel", "delivery", "partner_invite", "partnership", "encouragement"}
+    for name, rows in other.items():
+        assert [row["id"] for row in rows] == mine.ids[name]
+    assert other["channel"][0]["maskedUrl"] == "json://127.0.0.1/..."
+    assert "url" not in other["channel"][0]
+    assert SECRET_CHANNEL_URL not in response.text
+    assert "tokenHash" not in other["partner_invite"][0]
     text = response.text
     assert all(row_id not in text for row_id in theirs.all_ids())
     assert stranger.id not in text

@@ -1,0 +1,1 @@
+"""Accountability partners: invites, partnerships and their scope, the partner view and encouragement."""

@@ -1,0 +1,271 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from litestar import Controller, delete, get, patch, post
+from litestar.di import Provide
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import Parameter, QueryParameter
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from followthrough.accounts.models import Participant
+from followthrough.errors import ErrorBody
+from followthrough.partners import schemas
+from followthrough.partners.encouragement import EncouragementService, encouragement_out
+from followthrough.partners.invites import InviteService, invite_out, invite_url
+from followthrough.partners.services import PartnershipService, partnership_out, supported_out
+from followthrough.partners.view import PartnerView
+from followthrough.schemas import LimitParam, OffsetParam, Page
+from followthrough.settings import Settings
+
+TAGS = ["partners"]
+
+
+def _error(description: str) -> ResponseSpec:
+    return ResponseSpec(data_container=ErrorBody, description=description, generate_examples=False)
+
+
+OTHER_SIDE = {403: _error("The caller is on the other side of this partnership (or sent no CSRF token)")}
+GONE = {410: _error("The invite or link has expired")}
+TOO_MANY = {429: _error("Too many encouragements to this person today")}
+OneTapToken = Annotated[str, Parameter(min_length=1, max_length=1000, description="The signed link's token")]
+
+
+def provide_invites(db_session: AsyncSession, now: datetime, settings: Settings) -> InviteService:
+    return InviteService(db_session, now, settings)
+
+
+def provide_partnerships(db_session: AsyncSession, now: datetime, settings: Settings) -> PartnershipService:
+    return PartnershipService(db_session, now, settings)
+
+
+def provide_encouragements(
+    db_session: AsyncSession, now: datetime, settings: Settings
+) -> EncouragementService:
+    return EncouragementService(db_session, now, settings)
+
+
+def provide_view(db_session: AsyncSession, now: datetime, settings: Settings) -> PartnerView:
+    return PartnerView(db_session, now, settings)
+
+
+class InviteController(Controller):
+    path = "/invites"
+    tags = TAGS
+    dependencies = {"invites": Provide(provide_invites, sync_to_thread=False)}
+
+    @post("", operation_id="createInvite", status_code=HTTP_201_CREATED)
+    async def create_invite(
+        self,
+        data: schemas.InviteCreate,
+        participant: Participant,
+        invites: InviteService,
+        now: datetime,
+        settings: Settings,
+    ) -> schemas.InviteCreated:
+        """Invite an accountability partner: a single-use link, valid 7 days unless `expiresInDays` says
+        otherwise, optionally offering a mutual partnership. The token is shown this once."""
+        invite, token = await invites.create(participant, data)
+        return schemas.InviteCreated(
+            invite=invite_out(invite, now), token=token, url=invite_url(settings, token)
+        )
+
+    @get("", operation_id="listInvites")
+    async def list_invites(
+        self, participant: Participant, invites: InviteService, now: datetime
+    ) -> list[schemas.InviteOut]:
+        """The caller's invites, newest first, each pending, accepted, revoked or expired."""
+        return [invite_out(invite, now) for invite in await invites.list(participant)]
+
+    @delete("/{invite_id:uuid}", operation_id="revokeInvite", status_code=HTTP_204_NO_CONTENT)
+    async def revoke_invite(self, invite_id: UUID, participant: Participant, invites: InviteService) -> None:
+        """Revoke an invite before it is used; an accepted one is a 409 on `id` (end the partnership)."""
+        await invites.revoke(participant, invite_id)
+
+    @post("/accept", operation_id="acceptInvite", status_code=HTTP_201_CREATED, responses=GONE)
+    async def accept_invite(
+        self, data: schemas.InviteAccept, participant: Participant, invites: InviteService
+    ) -> schemas.AcceptedOut:
+        """Become the inviter's partner (and, for a mutual invite, make them yours); the inviter is told.
+        An unknown token is a 404; a used or revoked one a 409 on `token`; an expired one a 410; your own
+        invite a 422."""
+        supporting, inviter, mutual = await invites.accept(participant, data.token)
+        return schemas.AcceptedOut(
+            supporting=supported_out(supporting, inviter),
+            partnership=None if mutual is None else partnership_out(mutual, inviter),
+        )
+
+
+class PartnershipController(Controller):
+    """The participant's side: their partners and what each may see."""
+
+    path = "/partnerships"
+    tags = TAGS
+    dependencies = {
+        "partnerships": Provide(provide_partnerships, sync_to_thread=False),
+        "view": Provide(provide_view, sync_to_thread=False),
+    }
+
+    @get("", operation_id="listPartners")
+    async def list_partners(
+        self, participant: Participant, partnerships: PartnershipService
+    ) -> list[schemas.PartnershipOut]:
+        """The caller's partners, earliest first, with what each may see."""
+        return [partnership_out(*row) for row in await partnerships.partners(participant)]
+
+    @get("/{partnership_id:uuid}", operation_id="getPartnership", responses=OTHER_SIDE)
+    async def get_partnership(
+        self, partnership_id: UUID, participant: Participant, partnerships: PartnershipService
+    ) -> schemas.PartnershipOut:
+        """One of the caller's partners. Their partner gets 403 (they read it as `/supporting/{id}`)."""
+        return partnership_out(*await partnerships.as_participant(participant, partnership_id))
+
+    @patch("/{partnership_id:uuid}", operation_id="updatePartnershipScope", responses=OTHER_SIDE)
+    async def update_partnership(
+        self,
+        partnership_id: UUID,
+        data: schemas.PartnershipUpdate,
+        participant: Participant,
+        partnerships: PartnershipService,
+    ) -> schemas.PartnershipOut:
+        """Share check-in notes and barrier details, show the email address, or allow missed-check-in
+        nudges, for this partner. Takes effect at once."""
+        return partnership_out(*await partnerships.update_scope(participant, partnership_id, data))
+
+    @delete("/{partnership_id:uuid}", operation_id="endPartnership", status_code=HTTP_204_NO_CONTENT)
+    async def end_partnership(
+        self, partnership_id: UUID, participant: Participant, partnerships: PartnershipService
+    ) -> None:
+        """End a partnership, from either side. The partner's access ends with this request. A mutual
+        partnership is two partnerships: this ends the one named."""
+        await partnerships.end(participant, partnership_id)
+
+    @get("/{partnership_id:uuid}/preview", operation_id="previewPartnerView", responses=OTHER_SIDE)
+    async def preview(
+        self,
+        partnership_id: UUID,
+        participant: Participant,
+        partnerships: PartnershipService,
+        view: PartnerView,
+    ) -> schemas.SharedView:
+        """Exactly what this partner sees of the caller."""
+        partnership, _ = await partnerships.as_participant(participant, partnership_id)
+        return await view.of(partnership, participant)
+
+
+class SupportingController(Controller):
+    """The partner's side: the people they support."""
+
+    path = "/supporting"
+    tags = TAGS
+    dependencies = {
+        "partnerships": Provide(provide_partnerships, sync_to_thread=False),
+        "view": Provide(provide_view, sync_to_thread=False),
+        "encouragements": Provide(provide_encouragements, sync_to_thread=False),
+    }
+
+    @get("", operation_id="listSupported")
+    async def list_supported(
+        self, participant: Participant, partnerships: PartnershipService
+    ) -> list[schemas.SupportedOut]:
+        """The people the caller supports, earliest first."""
+        return [supported_out(*row) for row in await partnerships.supported(participant)]
+
+    @get("/{partnership_id:uuid}", operation_id="getSharedProgress", responses=OTHER_SIDE)
+    async def get_shared_progress(
+        self,
+        partnership_id: UUID,
+        participant: Participant,
+        partnerships: PartnershipService,
+        view: PartnerView,
+    ) -> schemas.SharedView:
+        """What the person shares: today, this week, streak, completion, outcome measures, their shared key
+        actions and recent check-in results. Read-only."""
+        partnership, person = await partnerships.as_partner(participant, partnership_id)
+        return await view.of(partnership, person)
+
+    @patch("/{partnership_id:uuid}", operation_id="updateSupportSettings", responses=OTHER_SIDE)
+    async def update_support(
+        self,
+        partnership_id: UUID,
+        data: schemas.SupportUpdate,
+        participant: Participant,
+        partnerships: PartnershipService,
+    ) -> schemas.SupportedOut:
+        """The partner's own choices for this person: in the weekly digest or not, missed-check-in nudges
+        or not (sent only if the person allows them too). Which channels carry them is set per channel."""
+        return supported_out(*await partnerships.update_support(participant, partnership_id, data))
+
+    @post(
+        "/{partnership_id:uuid}/encouragements",
+        operation_id="sendEncouragement",
+        status_code=HTTP_201_CREATED,
+        responses={**OTHER_SIDE, **TOO_MANY},
+    )
+    async def send_encouragement(
+        self,
+        partnership_id: UUID,
+        data: schemas.EncouragementCreate,
+        participant: Participant,
+        encouragements: EncouragementService,
+    ) -> schemas.EncouragementOut:
+        """Send a short message on one shared key action or check-in; the person is told. At most
+        `encouragementsPerDay` (10) per person a day, then 429."""
+        item = await encouragements.send(participant, partnership_id, data)
+        return encouragement_out(item, participant)
+
+
+class EncouragementController(Controller):
+    path = "/encouragements"
+    tags = TAGS
+    dependencies = {"encouragements": Provide(provide_encouragements, sync_to_thread=False)}
+
+    @get("", operation_id="listEncouragements")
+    async def list_encouragements(
+        self,
+        participant: Participant,
+        encouragements: EncouragementService,
+        include_hidden: Annotated[bool, QueryParameter(name="includeHidden")] = False,
+        limit: LimitParam = 50,
+        offset: OffsetParam = 0,
+    ) -> Page[schemas.EncouragementOut]:
+        """Encouragements the caller received, newest first; hidden ones only when asked."""
+        rows, total = await encouragements.received(participant, include_hidden, limit, offset)
+        return Page(items=[encouragement_out(*row) for row in rows], total=total, limit=limit, offset=offset)
+
+    @patch(
+        "/{encouragement_id:uuid}",
+        operation_id="updateEncouragement",
+        responses={403: _error("The caller sent it: only the person encouraged may hide it")},
+    )
+    async def update_encouragement(
+        self,
+        encouragement_id: UUID,
+        data: schemas.EncouragementUpdate,
+        participant: Participant,
+        encouragements: EncouragementService,
+    ) -> schemas.EncouragementOut:
+        """Hide (or show again) an encouragement the caller received."""
+        return encouragement_out(*await encouragements.set_hidden(participant, encouragement_id, data.hidden))
+
+
+class OneTapController(Controller):
+    path = "/encourage"
+    tags = TAGS
+    dependencies = {"encouragements": Provide(provide_encouragements, sync_to_thread=False)}
+
+    @get(
+        "/{token:str}",
+        operation_id="oneTapEncourage",
+        exclude_from_auth=True,
+        status_code=HTTP_200_OK,
+        responses={**GONE, **TOO_MANY},
+    )
+    async def one_tap(self, token: OneTapToken, encouragements: EncouragementService) -> schemas.OneTapOut:
+        """The digest's one-tap link: posts its preset message to the person, once, with no sign-in. A
+        replay answers `posted: false`; an expired link 410; a tampered one, or one whose partnership has
+        ended, 404."""
+        return await encouragements.one_tap(token)
