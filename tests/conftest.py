@@ -64,6 +64,7 @@ def settings(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
         database_url=database_url,
         secret_key="test-secret-key",
         channel_key="test-channel-key",
+        channel_allowed_hosts="127.0.0.1,::1,localhost",
         password_hash_cost="low",
     )
     migrate.upgrade(settings)

@@ -1,0 +1,229 @@
+"""Channels: validate and store a destination (encrypted), show it masked, and send it a test."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+from uuid import UUID
+
+from msgspec import UNSET
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from followthrough.accounts.models import Participant
+from followthrough.enums import ChannelKind, Event
+from followthrough.errors import Conflict, InvalidInput, NotFound
+from followthrough.notifications import safety, schemas, transport, webpush
+from followthrough.notifications.health import record_send_outcome
+from followthrough.notifications.messages import channel_test_message
+from followthrough.notifications.models import Channel
+from followthrough.settings import Settings
+
+logger = logging.getLogger(__name__)
+MAX_CHANNELS = 20
+DEFAULT_EVENTS = tuple(event.value for event in Event)
+WEB_PUSH_SERVICE = "Web Push"
+
+
+def channel_out(channel: Channel) -> schemas.ChannelOut:
+    return schemas.ChannelOut(
+        id=channel.id,
+        kind=channel.kind,
+        label=channel.label,
+        service=str(channel.extra.get("service") or channel.kind.value),
+        destination=channel.masked_url,
+        events=[Event(value) for value in channel.events if value in Event.__members__.values()],
+        enabled=channel.enabled,
+        health=schemas.ChannelHealth(
+            last_success_at=channel.last_success_at,
+            last_error_at=channel.last_error_at,
+            last_error=channel.last_error,
+            consecutive_failures=channel.consecutive_failures,
+            disabled_reason=channel.disabled_reason,
+        ),
+        created_at=channel.created_at,
+        updated_at=channel.updated_at,
+    )
+
+
+def _events(values: Sequence[Event] | None) -> list[str]:
+    chosen = {Event(value).value for value in values} if values is not None else set(DEFAULT_EVENTS)
+    return [event for event in DEFAULT_EVENTS if event in chosen]
+
+
+class ChannelService:
+    def __init__(self, session: AsyncSession, now: datetime, settings: Settings) -> None:
+        self.session = session
+        self.now = now
+        self.settings = settings
+
+    # --- reading
+
+    async def get(self, participant: Participant, channel_id: UUID) -> Channel:
+        channel = await self.session.scalar(
+            select(Channel).where(Channel.id == channel_id, Channel.participant_id == participant.id)
+        )
+        if channel is None:
+            raise NotFound("channel")
+        return channel
+
+    async def page(self, participant: Participant, limit: int, offset: int) -> tuple[Sequence[Channel], int]:
+        owned = Channel.participant_id == participant.id
+        total = await self.session.scalar(select(func.count()).select_from(Channel).where(owned)) or 0
+        items = await self.session.scalars(
+            select(Channel).where(owned).order_by(Channel.created_at, Channel.id).limit(limit).offset(offset)
+        )
+        return items.all(), total
+
+    async def _all(self, participant: Participant) -> Sequence[Channel]:
+        owned = select(Channel).where(Channel.participant_id == participant.id)
+        return (await self.session.scalars(owned)).all()
+
+    # --- writing
+
+    async def create(self, participant: Participant, data: schemas.ChannelCreate) -> Channel:
+        existing = await self._all(participant)
+        if data.kind is ChannelKind.WEBPUSH:
+            subscription = await self._subscription(data)
+            same = await self._resubscribe(subscription, existing)
+            if same is not None:
+                return same
+            url, masked, service = subscription.to_json(), subscription.host, WEB_PUSH_SERVICE
+            label = data.label or "This device"
+        else:
+            if data.subscription is not None:
+                raise InvalidInput("subscription", "only for kind webpush")
+            if data.url is None:
+                raise InvalidInput("url", "required for kind apprise")
+            plugin = await self._apprise_destination(data.url)
+            url, masked, service = data.url.strip(), transport.masked_url(plugin), str(plugin.service_name)
+            if any(c.kind is ChannelKind.APPRISE and c.url == url for c in existing):
+                raise Conflict("url", "this destination is already one of your channels")
+            label = data.label or service
+        if len(existing) >= MAX_CHANNELS:
+            raise Conflict("body", f"at most {MAX_CHANNELS} channels per person; delete one first")
+        channel = Channel(
+            participant_id=participant.id,
+            kind=data.kind,
+            label=label.strip()[:80],
+            url=url,
+            masked_url=masked,
+            events=_events(data.events),
+            enabled=data.enabled,
+            consecutive_failures=0,
+            extra={"service": service},
+        )
+        self.session.add(channel)
+        await self.session.flush()
+        logger.info("Participant %s added %s", participant.id, transport.describe(channel))
+        return channel
+
+    async def update(
+        self, participant: Participant, channel_id: UUID, data: schemas.ChannelUpdate
+    ) -> Channel:
+        channel = await self.get(participant, channel_id)
+        if data.url is not UNSET:
+            if channel.kind is not ChannelKind.APPRISE:
+                raise InvalidInput("url", "a Web Push channel's destination comes from its device")
+            plugin = await self._apprise_destination(data.url)
+            if data.url.strip() != channel.url:
+                others = [c for c in await self._all(participant) if c.id != channel.id]
+                if any(c.kind is ChannelKind.APPRISE and c.url == data.url.strip() for c in others):
+                    raise Conflict("url", "this destination is already one of your channels")
+                channel.url = data.url.strip()
+                channel.masked_url = transport.masked_url(plugin)
+                channel.extra = {**channel.extra, "service": str(plugin.service_name)}
+                self._clear_failures(channel)
+        if data.label is not UNSET:
+            channel.label = data.label.strip()
+        if data.events is not UNSET:
+            channel.events = _events(data.events)
+        if data.enabled is not UNSET:
+            if data.enabled and not channel.enabled:
+                self._clear_failures(channel)
+            channel.enabled = data.enabled
+        await self.session.flush()
+        return channel
+
+    async def delete(self, participant: Participant, channel_id: UUID) -> None:
+        await self.session.delete(await self.get(participant, channel_id))
+        await self.session.flush()
+
+    async def send_test(
+        self, participant: Participant, channel_id: UUID
+    ) -> tuple[Channel, transport.TransportError | None]:
+        """Send a test now, whatever the channel's events or state, and record the outcome on it."""
+        channel = await self.get(participant, channel_id)
+        error: transport.TransportError | None = None
+        try:
+            await transport.send(channel, channel_test_message(channel.label, self.settings), self.settings)
+        except transport.TransportError as failed:
+            error = failed
+            logger.info("Test send to %s failed: %s", transport.describe(channel), failed.message)
+        await record_send_outcome(self.session, channel, error, self.now, self.settings)
+        return channel, error
+
+    # --- validation
+
+    @staticmethod
+    def _clear_failures(channel: Channel) -> None:
+        channel.consecutive_failures = 0
+        channel.disabled_reason = None
+
+    async def _apprise_destination(self, url: str) -> Any:
+        url = url.strip()
+        with transport.keeping_secret(url):
+            try:
+                plugin = transport.instantiate(url)
+            except transport.InvalidChannelUrl as error:
+                raise InvalidInput("url", str(error)) from None
+            try:
+                await safety.check_plugin(plugin, self.settings)
+            except safety.UnsafeDestination as refused:
+                raise InvalidInput("url", f"refused: {refused.reason}") from None
+        return plugin
+
+    async def _subscription(self, data: schemas.ChannelCreate) -> webpush.Subscription:
+        if data.url is not None:
+            raise InvalidInput("url", "only for kind apprise; Web Push takes a subscription")
+        if data.subscription is None:
+            raise InvalidInput("subscription", "required for kind webpush")
+        sent = data.subscription
+        problem = webpush.check_subscription(sent.endpoint, sent.keys.p256dh, sent.keys.auth)
+        if problem is not None:
+            field, message = problem.split(": ", 1)
+            raise InvalidInput(f"subscription.{field}", message)
+        subscription = webpush.Subscription(sent.endpoint, sent.keys.p256dh, sent.keys.auth)
+        # Push services speak https; plain http only reaches a host the operator allowed (a test receiver).
+        allowed = safety.allow_list(self.settings.channel_allowed_hosts)
+        if urlsplit(sent.endpoint).scheme == "http" and not allowed.allows_host(subscription.host):
+            raise InvalidInput("subscription.endpoint", "must be an https URL")
+        try:
+            await safety.check_host(subscription.host, self.settings)
+        except safety.UnsafeDestination as refused:
+            raise InvalidInput("subscription.endpoint", f"refused: {refused.reason}") from None
+        return subscription
+
+    async def _resubscribe(
+        self, subscription: webpush.Subscription, existing: Sequence[Channel]
+    ) -> Channel | None:
+        """A device subscribing again (same endpoint) updates its channel instead of adding another."""
+        for channel in existing:
+            if channel.kind is ChannelKind.WEBPUSH and _endpoint(channel) == subscription.endpoint:
+                channel.url = subscription.to_json()
+                if not channel.enabled:
+                    self._clear_failures(channel)
+                channel.enabled = True
+                await self.session.flush()
+                return channel
+        return None
+
+
+def _endpoint(channel: Channel) -> str | None:
+    try:
+        return webpush.Subscription.from_json(channel.url).endpoint
+    except (ValueError, KeyError, TypeError):
+        return None

@@ -1,0 +1,278 @@
+"""Sending one message to one channel: send, or raise `TransportError(message, permanent)`.
+
+Everything goes through Apprise's async API, Web Push included (as an Apprise plugin). A channel URL is a
+secret, so while it is in use every log record made in this context (Apprise's, urllib3's, in Apprise's
+worker threads too) has the URL's secret parts replaced by `****` before any handler sees it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import logging
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
+
+from apprise import Apprise, AppriseResultStatus
+from apprise.manager_plugins import NotificationManager
+
+from followthrough.enums import ChannelKind
+from followthrough.notifications import safety, webpush
+from followthrough.notifications.messages import Message
+from followthrough.notifications.models import Channel
+from followthrough.settings import Settings
+
+logger = logging.getLogger(__name__)
+MASK = "****"
+ERROR_LENGTH = 300
+# Apprise's generic knobs at their defaults: noise in a masked URL shown to people.
+_DEFAULT_PARAMS = {"overflow": "upstream", "retry": "0", "wait": "0.5", "optional": "no", "method": "POST"}
+
+
+class TransportError(Exception):
+    """A failed send. `message` is already masked (safe to store, show and log); a permanent error will
+    not go away by retrying (bad URL, refused destination, subscription gone)."""
+
+    def __init__(self, message: str, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.message = message[:ERROR_LENGTH]
+        self.permanent = permanent
+
+
+class InvalidChannelUrl(ValueError):
+    """The URL is not one Apprise can send to; the message says why (and holds no more of it than needed)."""
+
+
+# --------------------------------------------------------------------------------------------------
+# Keeping the URL out of logs
+
+
+_secrets: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar("channel_secrets", default=())
+_factory_installed: list[bool] = []
+
+
+def secret_parts(url: str) -> tuple[str, ...]:
+    """The pieces of a channel URL (or Web Push subscription JSON) that must never reach a log."""
+    parts: set[str] = {url}
+    if url.lstrip().startswith("{"):
+        with contextlib.suppress(ValueError, KeyError, TypeError):
+            subscription = webpush.Subscription.from_json(url)
+            parts |= {subscription.endpoint, subscription.p256dh, subscription.auth}
+            parts |= set(_pieces(urlsplit(subscription.endpoint).path.split("/")))
+        return _spellings(parts)
+    split = urlsplit(url) if "://" in url else None
+    if split is None:
+        return _spellings(parts)
+    netloc = split.netloc.rsplit("@", 1)
+    if len(netloc) == 2:
+        user, _, password = netloc[0].partition(":")
+        parts |= {piece for piece in (user, password) if len(piece) >= 3}
+    host = netloc[-1]
+    if host and "." not in host and not host.startswith("["):
+        # tgram://<bot id>:<token>, slack://<token>...: the host part is a token, port-like suffix included.
+        parts |= {host, *host.split(":")}
+    parts |= set(_pieces(re.split(r"[/,]", split.path)))
+    parts |= set(_pieces(value for _, value in parse_qsl(split.query)))
+    parts |= set(_pieces(re.split(r"[/,]", split.fragment)))
+    return _spellings(parts)
+
+
+def _pieces(candidates: Iterable[str]) -> Iterator[str]:
+    for piece in candidates:
+        if len(piece) >= 6:
+            yield piece
+
+
+def _spellings(parts: set[str]) -> tuple[str, ...]:
+    spelled = {form for part in parts if part for form in (part, unquote(part), quote(part, safe=""))}
+    return tuple(sorted((form for form in spelled if len(form) >= 3), key=len, reverse=True))
+
+
+def redact(text: str, secrets: Iterable[str] | None = None) -> str:
+    for secret in _secrets.get() if secrets is None else secrets:
+        if secret in text:
+            text = text.replace(secret, MASK)
+    return text
+
+
+def _install_redacting_factory() -> None:
+    if _factory_installed:
+        return
+    previous = logging.getLogRecordFactory()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        secrets = _secrets.get()
+        if secrets:
+            text = record.getMessage()
+            clean = redact(text, secrets)
+            if clean != text:
+                record.msg, record.args = clean, None
+            if record.exc_info and record.exc_info[1] is not None:
+                record.exc_text = redact(logging.Formatter().formatException(record.exc_info), secrets)
+        return record
+
+    logging.setLogRecordFactory(factory)
+    _factory_installed.append(True)
+
+
+@contextlib.contextmanager
+def keeping_secret(url: str) -> Iterator[None]:
+    """Within, no log record holds the URL's secret parts (nor does any message read through `redact`)."""
+    _install_redacting_factory()
+    token = _secrets.set(secret_parts(url))
+    try:
+        yield
+    finally:
+        _secrets.reset(token)
+
+
+# --------------------------------------------------------------------------------------------------
+# Apprise URLs
+
+
+def instantiate(url: str) -> Any:
+    """An Apprise plugin for the URL, or InvalidChannelUrl saying what is wrong with it."""
+    webpush.register_plugin()
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if not scheme:
+        raise InvalidChannelUrl("is not an Apprise URL (expected something like mailto://… or ntfy://…)")
+    if scheme.startswith(webpush.SCHEME):
+        raise InvalidChannelUrl("Web Push channels are made from a subscription (kind webpush), not a URL")
+    plugins: Any = NotificationManager()  # type: ignore[no-untyped-call]
+    if scheme not in plugins:
+        raise InvalidChannelUrl(f"{scheme}:// is not a service Apprise knows")
+    try:
+        plugin = Apprise.instantiate(url, suppress_exceptions=False)
+    except Exception as error:
+        reason = redact(str(error)).strip()
+        raise InvalidChannelUrl(f"is not a valid {scheme}:// URL: {reason}".rstrip(": ")) from None
+    if plugin is None:
+        raise InvalidChannelUrl(f"is not a valid {scheme}:// URL; check it against the Apprise documentation")
+    return plugin
+
+
+def masked_url(plugin: Any) -> str:
+    """Apprise's privacy form, with header and query values hidden too, and default knobs left out."""
+    text = str(plugin.url(privacy=True))
+    base, _, query = text.partition("?")
+    scheme, _, rest = base.partition("://")
+    authority, slash, path = rest.partition("/")
+    # Apprise keeps generic webhook paths (json://, form://...) in the clear; many are capability tokens.
+    path = "/".join(MASK if _looks_like_token(unquote(segment)) else segment for segment in path.split("/"))
+    base = f"{scheme}://{authority}{slash}{path}"
+    kept: list[tuple[str, str]] = []
+    for key, value in parse_qsl(query, keep_blank_values=True):
+        if _DEFAULT_PARAMS.get(key) == value or key in {"cto", "rto"}:
+            continue
+        kept.append((key, MASK if key[:1] in {"+", "-"} and value else value))
+    shown = f"{base}?{urlencode(kept, safe='*+-:')}" if kept else base
+    return shown[:500]
+
+
+def _looks_like_token(segment: str) -> bool:
+    """Long, or mixing letters and digits: a secret rather than a word like `hook` or `api`."""
+    if "*" in segment or "@" in segment:
+        return False
+    has_digit = any(character.isdigit() for character in segment)
+    has_letter = any(character.isalpha() for character in segment)
+    return len(segment) >= 20 or (len(segment) >= 6 and has_digit and has_letter)
+
+
+def describe(channel: Channel) -> str:
+    """What a log line may say about a channel."""
+    return f"channel {channel.id} ({channel.masked_url})"
+
+
+# --------------------------------------------------------------------------------------------------
+# Sending
+
+
+async def send(channel: Channel, message: Message, settings: Settings) -> None:
+    """Send now, or raise TransportError. Re-checks the destination first: DNS may have changed."""
+    with keeping_secret(channel.url):
+        plugin = await _prepared_plugin(channel, message, settings)
+        sender = Apprise()
+        sender.add(plugin)
+        with safety.guarded(settings) as refusals:
+            try:
+                result = await asyncio.wait_for(
+                    sender.async_notify(
+                        body=message.body, title=message.title, timeout=settings.send_timeout_seconds
+                    ),
+                    timeout=settings.send_timeout_seconds + 2,
+                )
+            except TimeoutError:
+                result = None
+        _raise_for(plugin, result, refusals, settings)
+    logger.info("Sent to %s", describe(channel))
+
+
+async def _prepared_plugin(channel: Channel, message: Message, settings: Settings) -> Any:
+    try:
+        if channel.kind is ChannelKind.WEBPUSH:
+            subscription = _stored_subscription(channel)
+            await safety.check_host(subscription.host, settings)
+            plugin: Any = webpush.NotifyFollowthroughPush.for_subscription(
+                subscription, _vapid_key(settings), webpush.vapid_subject(settings), message.url
+            )
+        else:
+            plugin = instantiate(channel.url)
+            await safety.check_plugin(plugin, settings)
+    except InvalidChannelUrl as error:
+        text = str(error)
+        raise TransportError(f"The channel URL {text}" if text.startswith("is ") else text, True) from None
+    except safety.UnsafeDestination as refused:
+        raise TransportError(f"Refused destination: {refused.reason}", permanent=True) from None
+    # A little over the call's own limit, so a stalled server shows as the timeout it is, and the worker
+    # thread Apprise leaves behind still ends soon after.
+    plugin.socket_connect_timeout = settings.send_timeout_seconds + 1.0
+    plugin.socket_read_timeout = settings.send_timeout_seconds + 1.0
+    return plugin
+
+
+def _stored_subscription(channel: Channel) -> webpush.Subscription:
+    try:
+        return webpush.Subscription.from_json(channel.url)
+    except (ValueError, KeyError, TypeError):
+        raise TransportError("The stored Web Push subscription is unreadable", permanent=True) from None
+
+
+def _vapid_key(settings: Settings) -> Any:
+    """The installation's key; when the operator's configured key is unusable, that is theirs to fix, so the
+    error passes (retried) instead of switching every device off."""
+    try:
+        return webpush.vapid_private_key(settings)
+    except (ValueError, TypeError, OSError) as error:
+        logger.error("The VAPID private key is unusable: %s", type(error).__name__)
+        raise TransportError("The server's Web Push key is unusable; the operator must fix it") from None
+
+
+def _raise_for(plugin: Any, result: Any, refusals: list[str] | Any, settings: Settings) -> None:
+    if refusals:
+        raise TransportError(f"Refused destination: {refusals[0]}", permanent=True)
+    if result is None or result.status == AppriseResultStatus.TIMEOUT:
+        seconds = settings.send_timeout_seconds
+        raise TransportError(f"No answer within {seconds} second{'' if seconds == 1 else 's'}")
+    if result.status == AppriseResultStatus.SUCCESS:
+        return
+    outcome = getattr(plugin, "outcome", None)
+    if isinstance(outcome, webpush.PushOutcome) and outcome.gone:
+        raise TransportError(
+            f"The push subscription is gone (HTTP {outcome.status}); the device must subscribe again",
+            permanent=True,
+        )
+    raise TransportError(_failure_text(result) or "The service refused the message")
+
+
+def _failure_text(result: Any) -> str:
+    """The last warning or error Apprise logged for the send, with secrets masked."""
+    lines: list[str] = []
+    for service in result:
+        for entry in service.logs():
+            if entry.level in {"WARNING", "ERROR", "CRITICAL"}:
+                lines.append(str(entry.message))
+    return redact(lines[-1]).strip() if lines else ""

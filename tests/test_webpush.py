@@ -1,0 +1,254 @@
+"""Web Push to the installed PWA, end to end against a local push service that checks everything."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import json
+import stat
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from litestar import Litestar
+
+from followthrough.enums import ChannelKind
+from followthrough.notifications import transport, webpush
+from followthrough.notifications.messages import Message
+from followthrough.notifications.models import Channel
+from followthrough.settings import Settings
+from tests.conftest import Caller, Callers
+from tests.receivers import PushReceiver, push_receiver, receiver_app, receiver_settings
+
+__all__ = ["push_receiver", "receiver_app", "receiver_settings"]
+
+CHANNELS = "/api/v1/channels"
+
+
+@pytest.fixture
+async def app(receiver_app: Litestar) -> Litestar:
+    return receiver_app
+
+
+def _fields(response: httpx.Response) -> list[str]:
+    return [error["field"] for error in response.json()["errors"]]
+
+
+async def _subscribe(caller: Caller, receiver: PushReceiver, **extra: Any) -> dict[str, Any]:
+    response = await caller.post(
+        CHANNELS, json={"kind": "webpush", "subscription": receiver.subscription(), **extra}
+    )
+    assert response.status_code == 201, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+# --------------------------------------------------------------------------------------------------
+# The installation's key
+
+
+async def test_the_pwa_gets_the_vapid_public_key_without_signing_in(callers: Callers, app: Litestar) -> None:
+    anonymous = callers.anonymous()
+    first = await anonymous.get("/api/v1/push/vapid-public-key")
+    second = await anonymous.get("/api/v1/push/vapid-public-key")
+    assert first.status_code == 200, first.text
+    key = first.json()["publicKey"]
+    assert key == second.json()["publicKey"]
+    raw = base64.urlsafe_b64decode(key + "=" * (-len(key) % 4))
+    assert len(raw) == 65
+    assert raw[0] == 4
+    ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), raw)
+    assert "=" not in key
+
+
+def test_the_key_is_generated_once_into_the_data_folder_readable_by_its_owner_only(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    key = webpush.vapid_public_key(settings)
+    path = tmp_path / "data" / "vapid_private_key.pem"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    again = Settings(data_dir=tmp_path / "data")
+    webpush._keys.clear()  # a new process reads the same file
+    assert webpush.vapid_public_key(again) == key
+
+
+def test_a_configured_key_wins(tmp_path: Path) -> None:
+    private = ec.generate_private_key(ec.SECP256R1())
+    pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    settings = Settings(data_dir=tmp_path, vapid_private_key=pem)
+    assert webpush.vapid_public_key(settings) == webpush.b64url(webpush.public_key_bytes(private))
+    assert not (tmp_path / "vapid_private_key.pem").exists()
+
+
+# --------------------------------------------------------------------------------------------------
+# Subscribing
+
+
+async def test_a_device_subscribes_and_sees_only_the_push_services_host(
+    owner: Caller, push_receiver: PushReceiver
+) -> None:
+    created = await _subscribe(owner, push_receiver)
+    assert created["kind"] == "webpush"
+    assert created["service"] == "Web Push"
+    assert created["label"] == "This device"
+    assert created["destination"] == "127.0.0.1"
+    listed = await owner.get(CHANNELS)
+    assert push_receiver.token not in listed.text
+    assert push_receiver.subscription()["keys"]["auth"] not in listed.text
+
+
+async def test_subscribing_again_from_the_same_device_updates_its_channel(
+    owner: Caller, push_receiver: PushReceiver
+) -> None:
+    first = await _subscribe(owner, push_receiver, label="Phone")
+    await owner.patch(f"{CHANNELS}/{first['id']}", json={"enabled": False})
+    again = await _subscribe(owner, push_receiver)
+    assert again["id"] == first["id"]
+    assert again["enabled"] is True
+    assert again["label"] == "Phone"
+    assert (await owner.get(CHANNELS)).json()["total"] == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"endpoint": "ftp://push.example.com/x"}, "subscription.endpoint"),
+        ({"endpoint": "http://push.example.com/x"}, "subscription.endpoint"),
+        ({"endpoint": "https://10.0.0.7/push"}, "subscription.endpoint"),
+        ({"endpoint": "https://[fd00:ec2::254]/push"}, "subscription.endpoint"),
+        ({"keys": {"p256dh": "bm90LWEta2V5", "auth": "AAAAAAAAAAAAAAAAAAAAAA"}}, "subscription.keys.p256dh"),
+        ({"keys": {"p256dh": None, "auth": "AAAA"}}, "subscription.keys.p256dh"),
+        ({"keys": {"auth": "AAAA"}}, "subscription.keys"),
+        ({"keys": {"p256dh": "@@@", "auth": "AAAA"}}, "subscription.keys.p256dh"),
+    ],
+)
+async def test_bad_subscriptions_are_refused_naming_the_field(
+    owner: Caller, push_receiver: PushReceiver, change: dict[str, Any], field: str
+) -> None:
+    subscription = push_receiver.subscription()
+    if "keys" in change and "p256dh" in change["keys"] and change["keys"]["p256dh"] is None:
+        change = {"keys": {"p256dh": subscription["keys"]["p256dh"], "auth": "AAAA"}}
+        field = "subscription.keys.auth"
+    response = await owner.post(
+        CHANNELS, json={"kind": "webpush", "subscription": {**subscription, **change}}
+    )
+    assert response.status_code in {400, 422}, response.text
+    assert _fields(response) == [field]
+
+
+async def test_web_push_channels_take_no_url(owner: Caller, push_receiver: PushReceiver) -> None:
+    missing = await owner.post(CHANNELS, json={"kind": "webpush"})
+    assert _fields(missing) == ["subscription"]
+    both = await owner.post(
+        CHANNELS,
+        json={"kind": "webpush", "url": "json://example.com", "subscription": push_receiver.subscription()},
+    )
+    assert _fields(both) == ["url"]
+    created = await _subscribe(owner, push_receiver)
+    update = await owner.patch(f"{CHANNELS}/{created['id']}", json={"url": "json://example.com"})
+    assert update.status_code == 422
+    assert _fields(update) == ["url"]
+
+
+# --------------------------------------------------------------------------------------------------
+# Sending
+
+
+async def test_send_test_arrives_signed_and_encrypted(owner: Caller, push_receiver: PushReceiver) -> None:
+    created = await _subscribe(owner, push_receiver, label="Phone")
+    result = (await owner.post(f"{CHANNELS}/{created['id']}/test")).json()
+    assert result["sent"] is True, (result, push_receiver.refusals)
+    [push] = await push_receiver.wait_for(1)
+    assert push.payload == {
+        "title": "Followthrough test",
+        "body": "This channel works: “Phone” will receive your reminders.",
+        "url": "http://127.0.0.1:8000/settings/notifications",
+    }
+    assert push.claims["aud"] == push_receiver.origin
+    assert push.claims["sub"] == "http://127.0.0.1:8000"
+    public = (await owner.get("/api/v1/push/vapid-public-key")).json()["publicKey"]
+    assert push.vapid_public_key == public
+    assert push.request.headers["ttl"] == str(webpush.TTL_SECONDS)
+    assert push.request.headers["urgency"] == "normal"
+    assert push_receiver.refusals == []
+
+
+async def test_a_gone_subscription_switches_the_channel_off_at_once(
+    owner: Caller, push_receiver: PushReceiver
+) -> None:
+    created = await _subscribe(owner, push_receiver)
+    push_receiver.http.fail_next(1, status=410)
+    result = (await owner.post(f"{CHANNELS}/{created['id']}/test")).json()
+    assert result["sent"] is False
+    assert result["permanent"] is True
+    assert "gone (HTTP 410)" in result["error"]
+    assert result["channel"]["enabled"] is False
+    assert "gone" in result["channel"]["health"]["disabledReason"]
+
+
+async def test_a_push_service_error_is_a_passing_failure(owner: Caller, push_receiver: PushReceiver) -> None:
+    created = await _subscribe(owner, push_receiver)
+    push_receiver.http.fail_next(1, status=503)
+    result = (await owner.post(f"{CHANNELS}/{created['id']}/test")).json()
+    assert result["sent"] is False
+    assert result["permanent"] is False
+    assert result["channel"]["enabled"] is True
+
+
+async def test_the_push_service_refuses_a_wrongly_signed_message(
+    push_receiver: PushReceiver, receiver_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A push service checks the signature against the key in the header: prove the receiver does.
+    channel = Channel(
+        kind=ChannelKind.WEBPUSH,
+        label="t",
+        url=json.dumps(push_receiver.subscription()),
+        masked_url="m",
+        events=[],
+        extra={},
+    )
+    message = Message(title="T", body="B", url="http://127.0.0.1:8000/today")
+    original = webpush.vapid_authorization
+
+    def forged(endpoint: str, key: Any, subject: str, now: float) -> str:
+        header = original(endpoint, key, subject, now)
+        other = webpush.b64url(webpush.public_key_bytes(ec.generate_private_key(ec.SECP256R1())))
+        return header.rsplit("k=", 1)[0] + f"k={other}"
+
+    monkeypatch.setattr(webpush, "vapid_authorization", forged)
+    with pytest.raises(transport.TransportError):
+        await transport.send(channel, message, dataclasses.replace(receiver_settings, data_dir=tmp_path))
+    assert push_receiver.accepted == []
+    assert push_receiver.refusals == ["vapid: signature does not verify"]
+
+
+async def test_a_long_message_is_shortened_to_fit_one_push(
+    push_receiver: PushReceiver, receiver_settings: Settings, tmp_path: Path
+) -> None:
+    channel = Channel(
+        kind=ChannelKind.WEBPUSH, label="t", url=json.dumps(push_receiver.subscription()), masked_url="m"
+    )
+    message = Message(title="Long", body="“quoted” " * 2000, url="http://127.0.0.1:8000/today")
+    await transport.send(channel, message, dataclasses.replace(receiver_settings, data_dir=tmp_path))
+    [push] = await push_receiver.wait_for(1)
+    assert push.payload["title"] == "Long"
+    assert push.payload["body"].endswith("…")
+    assert message.body.startswith(push.payload["body"][:-1])
+
+
+async def test_an_unusable_configured_key_is_a_passing_error_for_the_operator(
+    push_receiver: PushReceiver, receiver_settings: Settings
+) -> None:
+    channel = Channel(
+        kind=ChannelKind.WEBPUSH, label="t", url=json.dumps(push_receiver.subscription()), masked_url="m"
+    )
+    broken = dataclasses.replace(receiver_settings, vapid_private_key="not a PEM key")
+    with pytest.raises(transport.TransportError) as failed:
+        await transport.send(channel, Message(title="T", body="B", url="u"), broken)
+    assert not failed.value.permanent
+    assert "operator" in failed.value.message
+    assert push_receiver.http.requests == []
