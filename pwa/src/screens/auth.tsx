@@ -1,0 +1,115 @@
+// Sign up (time zone from the browser, confirmed by the person) and sign in.
+import { useLocation } from "preact-iso";
+import { useState } from "preact/hooks";
+import { api, unwrap } from "../api/client";
+import { setSession } from "../store/state";
+import { ErrorNote, Field, formValues } from "../ui";
+
+export function browserTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+}
+
+export default function Auth() {
+  const [mode, setMode] = useState<"sign-in" | "sign-up">("sign-up");
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const { route } = useLocation();
+  const zone = browserTimeZone();
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    const v = formValues(event.currentTarget as HTMLFormElement);
+    setBusy(true);
+    setError(null);
+    try {
+      if (mode === "sign-up") {
+        const timeZone = v.zoneOk === "yes" ? zone : v.timeZone;
+        setSession(
+          await unwrap(
+            api.POST("/api/v1/auth/sign-up", {
+              body: { email: v.email, password: v.password, displayName: v.displayName, timeZone },
+            }),
+          ),
+        );
+        route("/reflect");
+      } else {
+        setSession(await unwrap(api.POST("/api/v1/auth/sign-in", { body: { email: v.email, password: v.password } })));
+        route("/today");
+      }
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section class="auth">
+      <h1>Followthrough</h1>
+      <p class="sub">Name what holds you back. Hold the key. Follow through.</p>
+      <div class="row" role="group" aria-label="Account">
+        <button type="button" aria-pressed={mode === "sign-up"} onClick={() => setMode("sign-up")}>
+          Create an account
+        </button>
+        <button type="button" aria-pressed={mode === "sign-in"} onClick={() => setMode("sign-in")}>
+          Sign in
+        </button>
+      </div>
+      <form onSubmit={submit} class="card" key={mode}>
+        <h2>{mode === "sign-up" ? "Create an account" : "Sign in"}</h2>
+        {mode === "sign-up" && (
+          <Field label="Your name" name="displayName" error={error}>
+            <input name="displayName" required maxLength={80} autoComplete="name" />
+          </Field>
+        )}
+        <Field label="Email" name="email" error={error}>
+          <input name="email" type="email" required maxLength={254} autoComplete="email" />
+        </Field>
+        <Field label="Password" name="password" error={error} hint={mode === "sign-up" ? "At least 8 characters." : undefined}>
+          <input
+            name="password"
+            type="password"
+            required
+            maxLength={256}
+            autoComplete={mode === "sign-up" ? "new-password" : "current-password"}
+          />
+        </Field>
+        {mode === "sign-up" && <ZoneConfirm zone={zone} error={error} />}
+        <ErrorNote error={error} />
+        <button type="submit" class="primary" disabled={busy}>
+          {mode === "sign-up" ? "Create account" : "Sign in"}
+        </button>
+      </form>
+    </section>
+  );
+}
+
+function ZoneConfirm({ zone, error }: { zone: string; error: unknown }) {
+  const [ok, setOk] = useState(true);
+  const zones = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [zone];
+  return (
+    <fieldset>
+      <legend>Your time zone</legend>
+      <p>
+        This device says <strong>{zone}</strong>. Reminders follow it.
+      </p>
+      <label class="choice">
+        <input type="radio" name="zoneOk" value="yes" checked={ok} onChange={() => setOk(true)} />
+        Yes, that is my time zone
+      </label>
+      <label class="choice">
+        <input type="radio" name="zoneOk" value="no" checked={!ok} onChange={() => setOk(false)} />
+        No, choose another
+      </label>
+      {!ok && (
+        <Field label="Time zone" name="timeZone" error={error}>
+          <select name="timeZone" defaultValue={zone}>
+            {zones.map((z) => (
+              <option key={z}>{z}</option>
+            ))}
+          </select>
+        </Field>
+      )}
+    </fieldset>
+  );
+}

@@ -1,0 +1,77 @@
+// Writes go through a first-in, first-out outbox, so that a check-in made offline is sent later, in order,
+// exactly once (each carries a client-made id the server deduplicates on).
+import type { Db, OutboxEntry, Rejected } from "./db";
+
+/** Sends one entry. Throws only when the network fails; any HTTP answer is returned. */
+export type Sender = (entry: OutboxEntry) => Promise<Response>;
+
+export interface ReplayResult {
+  sent: number;
+  rejected: Rejected[];
+  /** True when replay stopped early (network error or a server error): the rest waits for the next try. */
+  stopped: boolean;
+}
+
+export async function enqueue(db: Db, entry: Omit<OutboxEntry, "seq" | "createdAt">): Promise<OutboxEntry> {
+  const full: OutboxEntry = { ...entry, createdAt: new Date().toISOString() };
+  full.seq = await db.add("outbox", full);
+  return full;
+}
+
+export async function pending(db: Db): Promise<OutboxEntry[]> {
+  return db.getAll("outbox"); // keys are increasing integers, so this is insertion order
+}
+
+export async function rejections(db: Db): Promise<Rejected[]> {
+  return db.getAll("rejected");
+}
+
+export async function dismiss(db: Db, seq: number): Promise<void> {
+  await db.delete("rejected", seq);
+}
+
+async function messageOf(response: Response): Promise<string> {
+  try {
+    const body = (await response.json()) as { detail?: string; errors?: { field: string; message: string }[] };
+    const fields = (body.errors ?? []).map((e) => (e.field ? `${e.field}: ${e.message}` : e.message));
+    return [body.detail, ...fields].filter(Boolean).join(" — ") || `HTTP ${response.status}`;
+  } catch {
+    return `HTTP ${response.status}`;
+  }
+}
+
+let running: Promise<ReplayResult> | undefined;
+
+/** Sends what is waiting, oldest first. Only one replay runs at a time; a second caller shares it. */
+export function replay(db: Db, send: Sender): Promise<ReplayResult> {
+  running ??= drain(db, send).finally(() => {
+    running = undefined;
+  });
+  return running;
+}
+
+async function drain(db: Db, send: Sender): Promise<ReplayResult> {
+  const result: ReplayResult = { sent: 0, rejected: [], stopped: false };
+  for (const entry of await pending(db)) {
+    let response: Response;
+    try {
+      response = await send(entry);
+    } catch {
+      result.stopped = true; // offline again: keep this and everything after it, in order
+      break;
+    }
+    if (response.ok) {
+      result.sent += 1;
+    } else if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
+      // The server will never take this one: tell the person instead of retrying or dropping it silently.
+      const rejected: Rejected = { entry, status: response.status, message: await messageOf(response) };
+      rejected.seq = await db.add("rejected", rejected);
+      result.rejected.push(rejected);
+    } else {
+      result.stopped = true; // a server error or rate limit: try again later
+      break;
+    }
+    await db.delete("outbox", entry.seq!);
+  }
+  return result;
+}

@@ -1,0 +1,42 @@
+// Fetch-on-mount with an IndexedDB copy: a screen shows the last-seen answer when the network is away.
+import { useCallback, useEffect, useState } from "preact/hooks";
+import { OfflineError } from "../api/client";
+import { cacheGet, cachePut } from "./db";
+import { onSynced } from "./state";
+
+export interface Resource<T> {
+  data?: T;
+  error?: unknown;
+  loading: boolean;
+  /** True when `data` is the saved copy because the network could not be reached. */
+  stale: boolean;
+  reload: () => void;
+}
+
+export function useResource<T>(key: string | null, load: () => Promise<T>): Resource<T> {
+  const [state, setState] = useState<Omit<Resource<T>, "reload">>({ loading: true, stale: false });
+  const [tick, setTick] = useState(0);
+  const reload = useCallback(() => setTick((t) => t + 1), []);
+  useEffect(() => onSynced(reload), [reload]);
+  useEffect(() => {
+    if (key === null) return;
+    let live = true;
+    setState((s) => ({ ...s, loading: true }));
+    load().then(
+      (data) => {
+        void cachePut(key, data);
+        if (live) setState({ data, loading: false, stale: false });
+      },
+      async (error) => {
+        const saved = error instanceof OfflineError ? await cacheGet<T>(key) : undefined;
+        if (!live) return;
+        if (saved !== undefined) setState({ data: saved, loading: false, stale: true });
+        else setState({ error, loading: false, stale: false });
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, [key, tick]);
+  return { ...state, reload };
+}

@@ -1,0 +1,54 @@
+import type { ComponentChildren } from "preact";
+import { ApiError, describeError } from "./api/client";
+
+export function ErrorNote({ error }: { error: unknown }) {
+  if (!error) return null;
+  return (
+    <p class="error" role="alert">
+      {describeError(error)}
+    </p>
+  );
+}
+
+/** A labelled field whose server-side error (by wire field name) is shown under it. */
+export function Field(props: { label: string; name?: string; error?: unknown; hint?: string; children: ComponentChildren }) {
+  const message = props.error instanceof ApiError && props.name ? props.error.field(props.name) : undefined;
+  return (
+    <label class="field">
+      <span class="label">{props.label}</span>
+      {props.hint && <span class="hint">{props.hint}</span>}
+      {props.children}
+      {message && <span class="error">{message}</span>}
+    </label>
+  );
+}
+
+export function Loading({ what }: { what: string }) {
+  return <p aria-live="polite">Loading {what}…</p>;
+}
+
+export function Stale({ stale }: { stale: boolean }) {
+  return stale ? <p class="stale">Offline: showing what was last seen.</p> : null;
+}
+
+export function formatTime(iso: string, timeZone?: string): string {
+  return new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit", hourCycle: "h23", timeZone }).format(new Date(iso));
+}
+
+export function formatDate(isoDate: string): string {
+  const [y, m, d] = isoDate.slice(0, 10).split("-").map(Number);
+  return new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" }).format(
+    new Date(Date.UTC(y, m - 1, d)),
+  );
+}
+
+/** Reads a form's named inputs as strings. */
+export function formValues(form: HTMLFormElement): Record<string, string> {
+  const out: Record<string, string> = {};
+  new FormData(form).forEach((v, k) => {
+    out[k] = String(v);
+  });
+  return out;
+}
+
+export const orNull = (s: string | undefined) => (s && s.trim() ? s.trim() : null);
