@@ -29,10 +29,21 @@ from followthrough.clock import Clock
 from followthrough.database import alchemy_config
 from followthrough.dependencies import provide_now, provide_participant, provide_settings
 from followthrough.errors import exception_handlers
+from followthrough.notifications.controllers import ChannelController, PushController
 from followthrough.notifications.keys import use_channel_key
 from followthrough.openapi import document_error_responses
+from followthrough.partners.controllers import (
+    EncouragementController,
+    InviteController,
+    OneTapController,
+    PartnershipController,
+    SupportingController,
+)
 from followthrough.reflections.controllers import ReflectionController
+from followthrough.reminders.controllers import DeliveryController, SnoozeController
+from followthrough.reminders.worker import embedded_worker
 from followthrough.settings import Settings
+from followthrough.web import pwa_handler, pwa_is_built
 
 API_PREFIX = "/api/v1"
 DOCS_ASSETS = "/schema/assets"
@@ -48,6 +59,15 @@ api_controllers: list[type] = [
     ReflectionController,
     KeyActionController,
     TodayController,
+    ChannelController,
+    PushController,
+    InviteController,
+    PartnershipController,
+    SupportingController,
+    EncouragementController,
+    OneTapController,
+    DeliveryController,
+    SnoozeController,
 ]
 
 
@@ -62,7 +82,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Litestar:
             api,
             health.live,
             health.ready,
-            home,
+            pwa_handler() if pwa_is_built() else home,
             create_static_files_router(
                 path=DOCS_ASSETS,
                 directories=[swagger_assets],
@@ -71,6 +91,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Litestar:
             ),
         ],
         plugins=[SQLAlchemyPlugin(config=alchemy)],
+        # `followthrough serve` on the embedded default sends reminders from the API process itself.
+        lifespan=[embedded_worker] if settings.embedded_worker else [],
         middleware=[
             DefineMiddleware(
                 AuthenticationMiddleware,
@@ -120,5 +142,5 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Litestar:
 
 @get("/", include_in_schema=False, exclude_from_auth=True)
 async def home() -> Redirect:
-    # The PWA takes over "/" once it is built; until then the API docs are the front page.
+    # Without a built PWA (pwa/dist), the API docs are the front page.
     return Redirect(path="/schema")

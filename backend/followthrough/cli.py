@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
 import sys
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
@@ -59,13 +61,24 @@ def main() -> None:
     type=click.IntRange(1, 64),
     help="API processes (PostgreSQL only; SQLite has a single writer).",
 )
-def serve(host: str, port: int, run_migrations: bool, workers: int) -> None:
+@click.option(
+    "--worker/--no-worker",
+    "with_worker",
+    default=None,
+    help="Send reminders from this process too. Default: on with SQLite (the embedded default), off with "
+    "PostgreSQL, where `followthrough worker` processes do it.",
+)
+def serve(host: str, port: int, run_migrations: bool, workers: int, with_worker: bool | None) -> None:
     """Run the API (and the PWA it serves)."""
     settings = _settings()
     if settings.is_sqlite and workers > 1:
         raise click.UsageError("--workers > 1 needs PostgreSQL (FOLLOWTHROUGH_DATABASE_URL)")
     if run_migrations:
         migrate.upgrade(settings)
+    if with_worker is None:
+        with_worker = settings.is_sqlite or settings.embedded_worker
+    # uvicorn builds the app from the environment (app_from_env), in this process or in its workers.
+    os.environ["FOLLOWTHROUGH_EMBEDDED_WORKER"] = "true" if with_worker else "false"
     click.echo(f"Followthrough on http://{host}:{port} (database: {_safe_url(settings)})")
     uvicorn.run(
         "followthrough.cli:app_from_env",
@@ -76,6 +89,18 @@ def serve(host: str, port: int, run_migrations: bool, workers: int) -> None:
         proxy_headers=True,
         log_level=settings.log_level.lower(),
     )
+
+
+@main.command()
+def worker() -> None:
+    """Send reminders and notifications: detect what is due and deliver it, until SIGTERM. Run as many as
+    needed on PostgreSQL; each delivery is claimed by one of them."""
+    from followthrough.reminders.worker import run_until_signalled
+
+    settings = _settings()
+    logging.basicConfig(level=settings.log_level)
+    click.echo(f"Followthrough worker (database: {_safe_url(settings)})")
+    asyncio.run(run_until_signalled(settings))
 
 
 def _safe_url(settings: Settings) -> str:

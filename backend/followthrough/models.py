@@ -6,6 +6,7 @@ from followthrough.barriers.models import Barrier, BarrierStatusChange
 from followthrough.checkins.models import CheckIn, WeeklyReview
 from followthrough.database import metadata
 from followthrough.notifications.models import Channel
+from followthrough.partners.models import Encouragement, Invite, Partnership
 from followthrough.reflections.models import Reflection
 from followthrough.reminders.models import Delivery
 
@@ -17,10 +18,13 @@ __all__ = [
     "Channel",
     "CheckIn",
     "Delivery",
+    "Encouragement",
+    "Invite",
     "KeyAction",
     "KeyActionStatusChange",
     "Occurrence",
     "Participant",
+    "Partnership",
     "Reflection",
     "SignInFailure",
     "WeeklyReview",

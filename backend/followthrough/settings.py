@@ -100,6 +100,27 @@ class Settings:
     worker_poll_seconds: int = 5
     """Idle pause between worker steps when nothing is due. `FOLLOWTHROUGH_WORKER_POLL_SECONDS`."""
 
+    invite_expiry_days: int = 7
+    """How long an invite link stays valid unless the participant chooses otherwise.
+    `FOLLOWTHROUGH_INVITE_EXPIRY_DAYS`."""
+
+    encouragements_per_day: int = 10
+    """Encouragements one partner may send one person within 24 hours; more get 429.
+    `FOLLOWTHROUGH_ENCOURAGEMENTS_PER_DAY`."""
+
+    one_tap_link_days: int = 7
+    """How long the one-tap encouragement link in a partner digest stays valid.
+    `FOLLOWTHROUGH_ONE_TAP_LINK_DAYS`."""
+
+    partner_missed_grace_minutes: int = 120
+    """How long after an occurrence is due without a check-in before partners who opted in are told.
+    `FOLLOWTHROUGH_PARTNER_MISSED_GRACE_MINUTES`."""
+
+    embedded_worker: bool = False
+    """Run the delivery worker inside the API process. `followthrough serve` turns it on for SQLite (the
+    embedded default) unless given `--no-worker`; at scale run `followthrough worker` processes instead.
+    `FOLLOWTHROUGH_EMBEDDED_WORKER`."""
+
     vapid_private_key: str = ""
     """The installation's Web Push (VAPID) private key, PEM. Empty means: generate once into
     `data_dir/vapid_private_key.pem` (mode 0600). `FOLLOWTHROUGH_VAPID_PRIVATE_KEY`."""

@@ -32,6 +32,7 @@ def participant_out(participant: Participant) -> schemas.ParticipantOut:
         review_time=format_local_time(participant.review_time) or "",
         quiet_hours_start=format_local_time(participant.quiet_hours_start),
         quiet_hours_end=format_local_time(participant.quiet_hours_end),
+        nudge_enabled=participant.nudge_enabled,
         created_at=participant.created_at,
     )
 

@@ -19,7 +19,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from advanced_alchemy.types import EncryptedString, EncryptedText, PasswordHash
-from sqlalchemy import Column, Table, func, select
+from sqlalchemy import Column, Table, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import followthrough.models  # noqa: F401  (the metadata must know every owned table)
@@ -33,6 +33,8 @@ SECRET_COLUMNS = frozenset({"password_hash", "token_hash"})
 INTERNAL_COLUMNS = frozenset({"sa_orm_sentinel", "participant_id"})
 # Sessions are credentials: the export says how many there are, not what they are.
 COUNTED_ONLY = frozenset({"auth_session"})
+# Rows between two people: each person's export holds them from either side (`partner_id` = them as partner).
+TWO_SIDED = {"partnership": "partner_id", "encouragement": "partner_id"}
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection").
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -126,7 +128,10 @@ class ExportService:
                     or 0
                 )
                 continue
-            tables[table.name] = await self._read(table, table.c.participant_id == participant.id)
+            owned = table.c.participant_id == participant.id
+            if table.name in TWO_SIDED:
+                owned = or_(owned, table.c[TWO_SIDED[table.name]] == participant.id)
+            tables[table.name] = await self._read(table, owned)
         _add_occurrence_to_check_ins(tables)
         return ExportData(participant=profile, tables=tables, sessions_count=sessions_count)
 

@@ -24,6 +24,8 @@ class Participant(UUIDv7AuditBase):
     review_time: Mapped[time] = mapped_column(Time, default=time(18, 0))
     quiet_hours_start: Mapped[time | None] = mapped_column(Time, default=None)
     quiet_hours_end: Mapped[time | None] = mapped_column(Time, default=None)
+    nudge_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Send a second reminder near the end of the local day when a due occurrence has no check-in yet."""
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
 

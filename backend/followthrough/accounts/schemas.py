@@ -36,6 +36,8 @@ class ParticipantOut(OutSchema):
     review_time: LocalTime
     quiet_hours_start: LocalTime | None
     quiet_hours_end: LocalTime | None
+    nudge_enabled: bool
+    """A second reminder near the end of the local day for anything due that day with no check-in yet."""
     created_at: datetime
 
 
@@ -52,6 +54,7 @@ class ProfileUpdate(Schema):
     review_time: LocalTime | UnsetType = UNSET
     quiet_hours_start: LocalTime | UnsetType | None = UNSET
     quiet_hours_end: LocalTime | UnsetType | None = UNSET
+    nudge_enabled: bool | UnsetType = UNSET
 
 
 class PasswordChange(Schema):

@@ -116,6 +116,8 @@ class AccountService:
             participant.quiet_hours_start = _optional_time(data.quiet_hours_start)
         if data.quiet_hours_end is not UNSET:
             participant.quiet_hours_end = _optional_time(data.quiet_hours_end)
+        if data.nudge_enabled is not UNSET:
+            participant.nudge_enabled = data.nudge_enabled
         require_quiet_hours(participant.quiet_hours_start, participant.quiet_hours_end)
         await self.session.flush()
         if zone_changed:

@@ -21,6 +21,7 @@ costs the same number of queries whatever the amount of history.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -55,16 +56,20 @@ class ProgressService:
         self.now = now
         self.occurrences = OccurrenceService(session, now, timedelta(days=settings.occurrence_horizon_days))
 
-    async def for_account(self, participant: Participant) -> schemas.AccountProgress:
+    async def for_account(
+        self, participant: Participant, only: Collection[UUID] | None = None
+    ) -> schemas.AccountProgress:
+        """The account's progress; with `only`, restricted to those key actions (what a partner is shown)
+        and without barriers."""
         await self.occurrences.ensure_for_participant(participant)
         today = local_today(participant, self.now)
-        streaks = await self._streaks(self._days(self._counted(participant.id, today, None)))
+        streaks = await self._streaks(self._days(self._counted(participant.id, today, None, only)))
         return schemas.AccountProgress(
             today=today,
             streak=streaks.get(participant.id, schemas.Streak(current=0, best=0)),
-            weeks=await self._weeks(participant.id, today, None),
-            measures=await self._measures(participant.id, today, None),
-            barriers=await self._barriers(participant),
+            weeks=await self._weeks(participant.id, today, None, only),
+            measures=await self._measures(participant.id, today, None, only),
+            barriers=await self._barriers(participant) if only is None else [],
         )
 
     async def for_key_action(
@@ -98,7 +103,9 @@ class ProgressService:
         return [first + timedelta(weeks=index) for index in range(WEEKS)]
 
     @staticmethod
-    def _counted(participant_id: UUID, today: date, key_action_id: UUID | None) -> CTE:
+    def _counted(
+        participant_id: UUID, today: date, key_action_id: UUID | None, only: Collection[UUID] | None = None
+    ) -> CTE:
         """Occurrences that count and are not skipped, each with kept = 1 or 0."""
         query = (
             select(
@@ -122,6 +129,8 @@ class ProgressService:
         )
         if key_action_id is not None:
             query = query.where(Occurrence.key_action_id == key_action_id)
+        if only is not None:
+            query = query.where(Occurrence.key_action_id.in_(only))
         return query.cte("counted")
 
     @staticmethod
@@ -169,7 +178,11 @@ class ProgressService:
         return {part: schemas.Streak(current=current, best=best) for part, current, best in rows.tuples()}
 
     async def _weeks(
-        self, participant_id: UUID, today: date, key_action_id: UUID | None
+        self,
+        participant_id: UUID,
+        today: date,
+        key_action_id: UUID | None,
+        only: Collection[UUID] | None = None,
     ) -> list[schemas.WeekProgress]:
         week_starts = self._week_starts(today)
         result = CheckIn.result
@@ -196,6 +209,8 @@ class ProgressService:
         )
         if key_action_id is not None:
             query = query.where(Occurrence.key_action_id == key_action_id)
+        if only is not None:
+            query = query.where(Occurrence.key_action_id.in_(only))
         counts = {row[0]: [int(value) for value in row[1:]] for row in await self.session.execute(query)}
         weeks = []
         for week_start in week_starts:
@@ -217,7 +232,11 @@ class ProgressService:
         return weeks
 
     async def _measures(
-        self, participant_id: UUID, today: date, key_action_id: UUID | None
+        self,
+        participant_id: UUID,
+        today: date,
+        key_action_id: UUID | None,
+        only: Collection[UUID] | None = None,
     ) -> list[schemas.MeasureProgress]:
         """Per key action with a measure: the all-time total and the totals of the 12 weeks, in one query
         grouped by (action, week), where weeks before the window fold into one row."""
@@ -248,6 +267,8 @@ class ProgressService:
         )
         if key_action_id is not None:
             values = values.where(KeyAction.id == key_action_id)
+        if only is not None:
+            values = values.where(KeyAction.id.in_(only))
         inner = values.subquery()
         group = (
             inner.c.key_action_id,

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: d9b40db2c502
+Revision ID: 0f5d061ec205
 Revises: 
-Create Date: 2026-11-23 10:44:48.369064
+Create Date: 2026-11-23 10:51:40.095072
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from sqlalchemy import Text  # noqa: F401  (autogenerate renders JSONB as JSONB(
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = 'd9b40db2c502'
+revision: str = '0f5d061ec205'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -33,6 +33,7 @@ def upgrade() -> None:
     sa.Column('review_time', sa.Time(), nullable=False),
     sa.Column('quiet_hours_start', sa.Time(), nullable=True),
     sa.Column('quiet_hours_end', sa.Time(), nullable=True),
+    sa.Column('nudge_enabled', sa.Boolean(), nullable=False),
     sa.Column('is_demo', sa.Boolean(), nullable=False),
     sa.Column('sa_orm_sentinel', sa.Integer(), nullable=True),
     sa.Column('created_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
@@ -111,6 +112,27 @@ def upgrade() -> None:
     with op.batch_alter_table('channel', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_channel_participant_id'), ['participant_id'], unique=False)
 
+    op.create_table('partner_invite',
+    sa.Column('id', advanced_alchemy.types.guid.GUID(length=16), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('expires_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.Column('mutual', sa.Boolean(), nullable=False),
+    sa.Column('revoked_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=True),
+    sa.Column('accepted_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=True),
+    sa.Column('accepted_by_id', advanced_alchemy.types.guid.GUID(length=16), nullable=True),
+    sa.Column('participant_id', advanced_alchemy.types.guid.GUID(length=16), nullable=False),
+    sa.Column('sa_orm_sentinel', sa.Integer(), nullable=True),
+    sa.Column('created_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.Column('updated_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['accepted_by_id'], ['participant.id'], name=op.f('fk_partner_invite_accepted_by_id_participant'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['participant_id'], ['participant.id'], name=op.f('fk_partner_invite_participant_id_participant'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_partner_invite')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_partner_invite_token_hash'))
+    )
+    with op.batch_alter_table('partner_invite', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_partner_invite_accepted_by_id'), ['accepted_by_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_partner_invite_participant_id'), ['participant_id'], unique=False)
+
     op.create_table('reflection',
     sa.Column('id', advanced_alchemy.types.guid.GUID(length=16), nullable=False),
     sa.Column('reflected_on', sa.Date(), nullable=False),
@@ -171,6 +193,31 @@ def upgrade() -> None:
     with op.batch_alter_table('barrier', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_barrier_participant_id'), ['participant_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_barrier_reflection_id'), ['reflection_id'], unique=False)
+
+    op.create_table('partnership',
+    sa.Column('id', advanced_alchemy.types.guid.GUID(length=16), nullable=False),
+    sa.Column('partner_id', advanced_alchemy.types.guid.GUID(length=16), nullable=False),
+    sa.Column('invite_id', advanced_alchemy.types.guid.GUID(length=16), nullable=True),
+    sa.Column('started_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.Column('share_details', sa.Boolean(), nullable=False),
+    sa.Column('show_email', sa.Boolean(), nullable=False),
+    sa.Column('participant_missed_opt_in', sa.Boolean(), nullable=False),
+    sa.Column('digest', sa.Boolean(), nullable=False),
+    sa.Column('partner_missed_opt_in', sa.Boolean(), nullable=False),
+    sa.Column('participant_id', advanced_alchemy.types.guid.GUID(length=16), nullable=False),
+    sa.Column('sa_orm_sentinel', sa.Integer(), nullable=True),
+    sa.Column('created_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.Column('updated_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['invite_id'], ['partner_invite.id'], name=op.f('fk_partnership_invite_id_partner_invite'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['participant_id'], ['participant.id'], name=op.f('fk_partnership_participant_id_participant'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['partner_id'], ['participant.id'], name=op.f('fk_partnership_partner_id_participant'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_partnership')),
+    sa.UniqueConstraint('participant_id', 'partner_id', name='uq_partnership_pair')
+    )
+    with op.batch_alter_table('partnership', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_partnership_invite_id'), ['invite_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_partnership_participant_id'), ['participant_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_partnership_partner_id'), ['partner_id'], unique=False)
 
     op.create_table('barrier_status_change',
     sa.Column('id', advanced_alchemy.types.guid.GUID(length=16), nullable=False),
@@ -317,11 +364,44 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_delivery_occurrence_id'), ['occurrence_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_delivery_participant_id'), ['participant_id'], unique=False)
 
+    op.create_table('encouragement',
+    sa.Column('id', advanced_alchemy.types.guid.GUID(length=16), nullable=False),
+    sa.Column('partner_id', advanced_alchemy.types.guid.GUID(length=16), nullable=False),
+    sa.Column('key_action_id', advanced_alchemy.types.guid.GUID(length=16), nullable=True),
+    sa.Column('check_in_id', advanced_alchemy.types.guid.GUID(length=16), nullable=True),
+    sa.Column('message', sa.String(length=280), nullable=False),
+    sa.Column('hidden', sa.Boolean(), nullable=False),
+    sa.Column('sent_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.Column('link_nonce', sa.String(length=32), nullable=True),
+    sa.Column('participant_id', advanced_alchemy.types.guid.GUID(length=16), nullable=False),
+    sa.Column('sa_orm_sentinel', sa.Integer(), nullable=True),
+    sa.Column('created_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.Column('updated_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['check_in_id'], ['check_in.id'], name=op.f('fk_encouragement_check_in_id_check_in'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['key_action_id'], ['key_action.id'], name=op.f('fk_encouragement_key_action_id_key_action'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['participant_id'], ['participant.id'], name=op.f('fk_encouragement_participant_id_participant'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['partner_id'], ['participant.id'], name=op.f('fk_encouragement_partner_id_participant'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_encouragement')),
+    sa.UniqueConstraint('link_nonce', name=op.f('uq_encouragement_link_nonce'))
+    )
+    with op.batch_alter_table('encouragement', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_encouragement_check_in_id'), ['check_in_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_encouragement_key_action_id'), ['key_action_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_encouragement_participant_id'), ['participant_id'], unique=False)
+        batch_op.create_index('ix_encouragement_partner_sent', ['partner_id', 'participant_id', 'sent_at'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('encouragement', schema=None) as batch_op:
+        batch_op.drop_index('ix_encouragement_partner_sent')
+        batch_op.drop_index(batch_op.f('ix_encouragement_participant_id'))
+        batch_op.drop_index(batch_op.f('ix_encouragement_key_action_id'))
+        batch_op.drop_index(batch_op.f('ix_encouragement_check_in_id'))
+
+    op.drop_table('encouragement')
     with op.batch_alter_table('delivery', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_delivery_participant_id'))
         batch_op.drop_index(batch_op.f('ix_delivery_occurrence_id'))
@@ -356,6 +436,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_barrier_status_change_barrier_id'))
 
     op.drop_table('barrier_status_change')
+    with op.batch_alter_table('partnership', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_partnership_partner_id'))
+        batch_op.drop_index(batch_op.f('ix_partnership_participant_id'))
+        batch_op.drop_index(batch_op.f('ix_partnership_invite_id'))
+
+    op.drop_table('partnership')
     with op.batch_alter_table('barrier', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_barrier_reflection_id'))
         batch_op.drop_index(batch_op.f('ix_barrier_participant_id'))
@@ -369,6 +455,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_reflection_participant_id'))
 
     op.drop_table('reflection')
+    with op.batch_alter_table('partner_invite', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_partner_invite_participant_id'))
+        batch_op.drop_index(batch_op.f('ix_partner_invite_accepted_by_id'))
+
+    op.drop_table('partner_invite')
     with op.batch_alter_table('channel', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_channel_participant_id'))
 

@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from litestar import Controller, get, post
+from litestar.di import Provide
+from litestar.params import Parameter, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from followthrough.accounts.models import Participant
+from followthrough.enums import DeliveryStatus, Event
+from followthrough.reminders import schemas
+from followthrough.reminders.services import DeliveryService, delivery_out
+from followthrough.schemas import LimitParam, OffsetParam, Page
+from followthrough.settings import Settings
+
+SnoozeToken = Annotated[
+    str, Parameter(min_length=1, max_length=1000, description="The signed snooze link token")
+]
+SnoozeFor = Annotated[
+    schemas.SnoozeChoice | None,
+    QueryParameter(name="for", description="15m, 1h, or tonight (20:00 local, else 08:00 the next morning)"),
+]
+
+
+def provide_delivery_service(db_session: AsyncSession, now: datetime, settings: Settings) -> DeliveryService:
+    return DeliveryService(db_session, now, settings)
+
+
+class DeliveryController(Controller):
+    path = "/deliveries"
+    tags = ["deliveries"]
+    dependencies = {"deliveries": Provide(provide_delivery_service, sync_to_thread=False)}
+
+    @get("", operation_id="listDeliveries")
+    async def list_deliveries(
+        self,
+        participant: Participant,
+        deliveries: DeliveryService,
+        status: DeliveryStatus | None = None,
+        event: Event | None = None,
+        limit: LimitParam = 50,
+        offset: OffsetParam = 0,
+    ) -> Page[schemas.DeliveryOut]:
+        """Messages sent (or due to be sent) to the participant's channels, newest due time first, with
+        attempts and the last error, optionally only those in one status or of one event."""
+        rows, total = await deliveries.page(
+            participant, status=status, event=event, limit=limit, offset=offset
+        )
+        return Page(
+            items=[delivery_out(delivery, label) for delivery, label in rows],
+            total=total,
+            limit=limit,
+            offset=offset,
+        )
+
+
+class SnoozeController(Controller):
+    """The snooze links in reminders: no sign-in, the signed token is the permission."""
+
+    path = "/snooze"
+    tags = ["deliveries"]
+    dependencies = {"deliveries": Provide(provide_delivery_service, sync_to_thread=False)}
+
+    @get("/{token:str}", operation_id="snoozeReminderLink", exclude_from_auth=True)
+    async def snooze_by_link(
+        self, token: SnoozeToken, deliveries: DeliveryService, choice: SnoozeFor = None
+    ) -> schemas.SnoozeOut:
+        """Remind again later, from the link in a reminder. Idempotent: opening the same link again
+        changes nothing. An expired or altered token gets 422 naming `token`."""
+        return await deliveries.snooze(token, choice)
+
+    @post("/{token:str}", operation_id="snoozeReminder", exclude_from_auth=True, status_code=200)
+    async def snooze(
+        self, token: SnoozeToken, deliveries: DeliveryService, choice: SnoozeFor = None
+    ) -> schemas.SnoozeOut:
+        """The same as the link, for clients that prefer POST for a change (the PWA)."""
+        return await deliveries.snooze(token, choice)

@@ -1,0 +1,334 @@
+"""Delivery: claim what is due under a lease, decide whether it is still wanted, send it, record the outcome.
+
+The claim is one conditional UPDATE that marks rows "sending" with this worker as lease owner and the
+lease's end as `next_attempt_at`, committed before anything is sent (on PostgreSQL the rows are picked with
+FOR UPDATE SKIP LOCKED, so workers never wait for one another; SQLite has a single writer). A worker that
+dies mid-batch leaves its rows "sending" until the lease ends; then any worker claims them again. Outcomes
+are written only while the lease is still this worker's, so a late, slow worker cannot overwrite the
+result of the one that took over. The price of never losing a delivery is that a worker killed after a
+send and before recording it causes that one message to be sent again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import exists, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from followthrough.accounts.models import Participant
+from followthrough.actions.models import KeyAction, Occurrence
+from followthrough.checkins.models import CheckIn, WeeklyReview
+from followthrough.enums import ActionStatus, DeliveryStatus, Event
+from followthrough.notifications.health import record_send_outcome
+from followthrough.notifications.messages import render
+from followthrough.notifications.models import Channel
+from followthrough.notifications.transport import TransportError, send
+from followthrough.reminders.models import Delivery
+from followthrough.reminders.queue import Enqueuer
+from followthrough.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+CLAIMABLE = (DeliveryStatus.PENDING, DeliveryStatus.RETRYING, DeliveryStatus.SENDING)
+# Beyond the transport's own timeout: a send that ignores it must still not hold the batch for ever.
+SEND_GUARD_SECONDS = 5
+# A job the worker gave back unsent because it is stopping.
+RELEASED = "released: the worker stopped"
+# Apprise's shared pool has Python's default ThreadPoolExecutor size.
+SEND_CONCURRENCY = min(32, (os.cpu_count() or 1) + 4)
+
+
+def backoff(settings: Settings, attempts: int) -> timedelta:
+    """The delay before attempt `attempts + 1`: the base, doubling per attempt, plus up to a quarter more
+    at random so that deliveries that failed together do not all retry in the same second."""
+    delay = settings.delivery_retry_base_seconds * 2 ** max(attempts - 1, 0)
+    return timedelta(seconds=delay + random.uniform(0, delay / 4))
+
+
+async def mark_missed(session: AsyncSession, now: datetime, settings: Settings) -> int:
+    """Whatever waited longer than the grace window past its time (every worker was down) is missed."""
+    cutoff = now - timedelta(minutes=settings.delivery_grace_minutes)
+    result = await session.execute(
+        update(Delivery)
+        .where(Delivery.status.in_(CLAIMABLE), Delivery.next_attempt_at < cutoff)
+        .values(status=DeliveryStatus.MISSED, lease_owner=None, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def claim(session: AsyncSession, now: datetime, settings: Settings, owner: str) -> list[UUID]:
+    """Take up to a batch of due deliveries (and expired leases) for `owner`; the caller commits at once."""
+    due = (
+        select(Delivery.id)
+        .where(Delivery.status.in_(CLAIMABLE), Delivery.next_attempt_at <= now)
+        .order_by(Delivery.next_attempt_at)
+        .limit(settings.worker_batch_size)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        # A materialised CTE runs the locking query once: as a plain IN (subquery) PostgreSQL may run it
+        # again per row, each run skipping the rows the last one locked, and claim far more than a batch.
+        picked = due.with_for_update(skip_locked=True).cte("due").prefix_with("MATERIALIZED")
+    else:
+        picked = due.cte("due")
+    result = await session.execute(
+        update(Delivery)
+        # The conditions again: a row another worker claimed meanwhile no longer matches.
+        .where(Delivery.id.in_(select(picked.c.id)), Delivery.status.in_(CLAIMABLE))
+        .where(Delivery.next_attempt_at <= now)
+        .values(
+            status=DeliveryStatus.SENDING,
+            lease_owner=owner,
+            next_attempt_at=now + timedelta(seconds=settings.delivery_lease_seconds),
+            attempts=Delivery.attempts + 1,
+            updated_at=now,
+        )
+        .returning(Delivery.id)
+        .execution_options(synchronize_session=False)
+    )
+    return list(result.scalars().all())
+
+
+@dataclass(frozen=True, slots=True)
+class _OccurrenceState:
+    status: ActionStatus
+    offsets: list[int]
+    checked_in: bool
+    nudge_enabled: bool
+
+
+@dataclass
+class Job:
+    delivery: Delivery
+    channel: Channel
+    skip: str | None = None
+    error: TransportError | None = None
+
+
+async def load_jobs(session: AsyncSession, ids: Sequence[UUID], settings: Settings) -> list[Job]:
+    """The claimed rows with their channels, each marked with a reason to skip it if it is not wanted."""
+    rows = (
+        await session.execute(
+            select(Delivery, Channel)
+            .join(Channel, Channel.id == Delivery.channel_id)
+            .where(Delivery.id.in_(ids))
+        )
+    ).tuples()
+    jobs = [Job(delivery, channel) for delivery, channel in rows]
+    occurrence_ids = {job.delivery.occurrence_id for job in jobs if job.delivery.occurrence_id is not None}
+    states: dict[UUID, _OccurrenceState] = {}
+    if occurrence_ids:
+        checked_in = exists().where(CheckIn.occurrence_id == Occurrence.id)
+        for occurrence_id, status, offsets, done, nudges in await session.execute(
+            select(
+                Occurrence.id,
+                KeyAction.status,
+                KeyAction.reminder_offsets,
+                checked_in,
+                Participant.nudge_enabled,
+            )
+            .join(KeyAction, KeyAction.id == Occurrence.key_action_id)
+            .join(Participant, Participant.id == Occurrence.participant_id)
+            .where(Occurrence.id.in_(occurrence_ids))
+        ):
+            states[occurrence_id] = _OccurrenceState(status, list(offsets or []), bool(done), bool(nudges))
+    reviews = await _submitted_reviews(session, [job.delivery for job in jobs])
+    for job in jobs:
+        job.skip = _skip_reason(job, states, reviews, settings)
+    return jobs
+
+
+async def _submitted_reviews(session: AsyncSession, deliveries: Sequence[Delivery]) -> set[tuple[UUID, date]]:
+    people = {d.participant_id for d in deliveries if d.event == Event.REVIEW_WEEKLY}
+    if not people:
+        return set()
+    rows = await session.execute(
+        select(WeeklyReview.participant_id, WeeklyReview.week_start).where(
+            WeeklyReview.participant_id.in_(people)
+        )
+    )
+    return set(rows.tuples())
+
+
+def _skip_reason(
+    job: Job,
+    states: dict[UUID, _OccurrenceState],
+    reviews: set[tuple[UUID, date]],
+    settings: Settings,
+) -> str | None:
+    delivery = job.delivery
+    if not job.channel.enabled:
+        return "the channel is disabled"
+    if delivery.attempts > settings.delivery_max_attempts:
+        return "out of attempts"
+    if delivery.occurrence_id is not None and delivery.event == Event.REMINDER_DUE:
+        state = states.get(delivery.occurrence_id)
+        if state is None:
+            return "the occurrence is gone"
+        if state.checked_in:
+            return "already checked in"
+        if state.status is not ActionStatus.ACTIVE:
+            return f"the key action is {state.status.value}"
+        payload = delivery.payload or {}
+        if payload.get("nudge") and not state.nudge_enabled:
+            return "the end-of-day nudge was turned off"
+        planned = not payload.get("nudge") and ":snooze:" not in delivery.subject_key
+        if planned and payload.get("minutesBefore") not in state.offsets:
+            return "the reminder time was removed"
+    if delivery.event == Event.REVIEW_WEEKLY:
+        week = str((delivery.payload or {}).get("weekStart", ""))
+        if any(person == delivery.participant_id and day.isoformat() == week for person, day in reviews):
+            return "the weekly review is already in"
+    return None
+
+
+async def send_all(
+    jobs: Sequence[Job],
+    settings: Settings,
+    stopping: Callable[[], bool] = bool,
+    finished: Callable[[Job], None] | None = None,
+) -> None:
+    """Send every job that is still wanted, concurrently; failures land in `job.error`.
+
+    Apprise sends from its own thread pool (Python's default size). More sends in flight than it has
+    threads would only queue inside Apprise, where the send timeout would already be running. Once
+    `stopping()` is true, jobs not yet started are released rather than sent, so a stop waits only for
+    the sends already under way. `finished(job)` is called as each job is done with."""
+    gate = asyncio.Semaphore(SEND_CONCURRENCY)
+
+    async def gated(job: Job) -> None:
+        async with gate:
+            if stopping():
+                job.skip = RELEASED
+            else:
+                await _send_one(job, settings)
+        if finished is not None:
+            finished(job)
+
+    await asyncio.gather(*(gated(job) for job in jobs if job.skip is None))
+
+
+async def renew_lease(
+    session: AsyncSession, ids: Sequence[UUID], now: datetime, settings: Settings, owner: str
+) -> int:
+    """Extend the lease on rows this worker is still sending, so a slow batch is not taken over."""
+    result = await session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(ids), Delivery.lease_owner == owner, Delivery.status == DeliveryStatus.SENDING)
+        .values(next_attempt_at=now + timedelta(seconds=settings.delivery_lease_seconds))
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def _send_one(job: Job, settings: Settings) -> None:
+    try:
+        message = render(job.delivery.event, job.delivery.payload or {}, settings)
+    except Exception as error:  # a payload the wording cannot use will not improve with retries
+        job.error = TransportError(f"the message could not be written ({type(error).__name__})", True)
+        return
+    try:
+        async with asyncio.timeout(settings.send_timeout_seconds + SEND_GUARD_SECONDS):
+            await send(job.channel, message, settings)
+    except TransportError as error:
+        job.error = error
+    except TimeoutError:
+        job.error = TransportError(f"no answer within {settings.send_timeout_seconds} s", False)
+    except Exception as error:
+        # Never log the exception text: it may carry the channel's URL, which is a secret.
+        logger.error("sending delivery %s failed unexpectedly: %s", job.delivery.id, type(error).__name__)
+        job.error = TransportError(f"unexpected error ({type(error).__name__})", False)
+
+
+async def record_outcomes(
+    session: AsyncSession, jobs: Sequence[Job], now: datetime, settings: Settings, owner: str
+) -> None:
+    """Write each job's result while the lease is still ours, update channel health, and tell owners
+    about channels that just got disabled."""
+    channels = {
+        channel.id: channel
+        for channel in (
+            await session.scalars(select(Channel).where(Channel.id.in_({job.channel.id for job in jobs})))
+        ).all()
+    }
+    held = (Delivery.lease_owner == owner, Delivery.status == DeliveryStatus.SENDING)
+    sent = [job.delivery.id for job in jobs if job.skip is None and job.error is None]
+    # The common outcome in one statement; the rest row by row.
+    for offset in range(0, len(sent), 500):
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(sent[offset : offset + 500]), *held)
+            .values(
+                status=DeliveryStatus.SENT, sent_at=now, last_error=None, lease_owner=None, updated_at=now
+            )
+            .execution_options(synchronize_session=False)
+        )
+    for job in jobs:
+        if job.skip is not None or job.error is not None:
+            result = await session.execute(
+                update(Delivery)
+                .where(Delivery.id == job.delivery.id, *held)
+                .values(**_outcome(job, now, settings), lease_owner=None, updated_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            if not getattr(result, "rowcount", 1):
+                logger.warning("delivery %s: lease lost before its outcome was written", job.delivery.id)
+    disabled: list[Channel] = []
+    succeeded_last: set[UUID] = set()
+    for job in jobs:
+        channel = channels.get(job.channel.id)
+        if job.skip is not None or channel is None or not channel.enabled:
+            continue
+        if job.error is None:
+            if channel.id in succeeded_last:
+                continue  # a run of successes to one channel is one health update
+            succeeded_last.add(channel.id)
+        else:
+            succeeded_last.discard(channel.id)
+        if await record_send_outcome(session, channel, job.error, now, settings):
+            disabled.append(channel)
+    for channel in disabled:
+        await notify_disabled(session, channel, now)
+
+
+def _outcome(job: Job, now: datetime, settings: Settings) -> dict[str, Any]:
+    attempts = job.delivery.attempts
+    if job.skip == "out of attempts":
+        return {"status": DeliveryStatus.FAILED, "last_error": "gave up: the worker stopped while sending"}
+    if job.skip == RELEASED:
+        # Back in the queue, due at once, for whichever worker runs next.
+        status = DeliveryStatus.RETRYING if attempts > 1 else DeliveryStatus.PENDING
+        return {"status": status, "attempts": attempts - 1, "next_attempt_at": now}
+    if job.skip is not None:
+        # Not an attempt: nothing was sent.
+        return {"status": DeliveryStatus.SKIPPED, "attempts": attempts - 1, "last_error": job.skip}
+    if job.error is None:
+        return {"status": DeliveryStatus.SENT, "sent_at": now, "last_error": None}
+    error = job.error.message[:500]
+    if job.error.permanent or attempts >= settings.delivery_max_attempts:
+        return {"status": DeliveryStatus.FAILED, "last_error": error}
+    return {
+        "status": DeliveryStatus.RETRYING,
+        "last_error": error,
+        "next_attempt_at": now + backoff(settings, attempts),
+    }
+
+
+async def notify_disabled(session: AsyncSession, channel: Channel, now: datetime) -> int:
+    """Tell the owner on their other enabled channels that this one was switched off."""
+    return await Enqueuer(session, now).add(
+        recipient_id=channel.participant_id,
+        event=Event.CHANNEL_DISABLED,
+        subject_key=f"channel:{channel.id}:disabled:{now.strftime('%Y%m%dT%H%M%S')}",
+        payload={"channelLabel": channel.label, "lastError": channel.last_error or ""},
+        due_at=now,
+    )
