@@ -1,5 +1,6 @@
 import { ErrorBoundary, lazy, LocationProvider, Route, Router, useLocation } from "preact-iso";
 import { useEffect } from "preact/hooks";
+import { captureInvite } from "./invite";
 import { Today } from "./screens/today";
 import { bridge, dismiss, notice, online, outbox, rejected, session } from "./store/state";
 
@@ -13,6 +14,11 @@ const NewAction = lazy(() => import("./screens/actions").then((m) => m.NewAction
 const Review = lazy(() => import("./screens/review"));
 const Progress = lazy(() => import("./screens/progress"));
 const Account = lazy(() => import("./screens/account"));
+const Partners = lazy(() => import("./screens/partners"));
+const PartnerPreview = lazy(() => import("./screens/partners").then((m) => m.PartnerPreview));
+const SupportedPerson = lazy(() => import("./screens/partners").then((m) => m.SupportedPerson));
+const AcceptInvite = lazy(() => import("./screens/partners").then((m) => m.AcceptInvite));
+const Notifications = lazy(() => import("./screens/notifications"));
 
 const NAV = [
   ["/today", "Today"],
@@ -20,9 +26,9 @@ const NAV = [
   ["/barriers", "Barriers"],
   ["/review", "Review"],
   ["/progress", "Progress"],
-  // PLACEHOLDER (later session): ["/partners", "Partners"] once the partners API exists.
+  ["/partners", "Partners"],
+  // Notification settings (/settings/notifications) are reached from Account.
   ["/account", "Account"],
-  // PLACEHOLDER (later session): notification channels live under /settings/notifications, reached from Account.
 ] as const;
 
 function Nav() {
@@ -30,7 +36,7 @@ function Nav() {
   return (
     <nav class="tabs" aria-label="Main">
       {NAV.map(([href, label]) => (
-        <a key={href} href={href} aria-current={path.startsWith(href) ? "page" : undefined}>
+        <a key={href} href={href} aria-current={path.startsWith(href) || (href === "/account" && path.startsWith("/settings")) ? "page" : undefined}>
           {label}
         </a>
       ))}
@@ -92,6 +98,8 @@ function Shell() {
   }, [path]);
   if (session.value === undefined) return <p class="boot">Loading Followthrough…</p>;
   if (session.value === null) {
+    // An invite link opened signed out: keep its token for after signing in or up (see Auth).
+    captureInvite(location);
     return (
       <main id="main" tabIndex={-1}>
         <Router>
@@ -124,6 +132,11 @@ function Shell() {
             <Route path="/review" component={Review} />
             <Route path="/progress" component={Progress} />
             <Route path="/account" component={Account} />
+            <Route path="/settings/notifications" component={Notifications} />
+            <Route path="/partners" component={Partners} />
+            <Route path="/partners/accept" component={AcceptInvite} />
+            <Route path="/partners/supporting/:id" component={SupportedPerson} />
+            <Route path="/partners/:id/preview" component={PartnerPreview} />
             <Route default component={NotFound} />
           </Router>
         </ErrorBoundary>

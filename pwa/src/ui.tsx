@@ -1,4 +1,5 @@
 import type { ComponentChildren } from "preact";
+import { useState } from "preact/hooks";
 import { ApiError, describeError } from "./api/client";
 
 export function ErrorNote({ error }: { error: unknown }) {
@@ -52,3 +53,33 @@ export function formValues(form: HTMLFormElement): Record<string, string> {
 }
 
 export const orNull = (s: string | undefined) => (s && s.trim() ? s.trim() : null);
+
+/** A checkbox that saves at once; `busy` while the server answers. */
+export function Toggle(props: { label: string; checked: boolean; hint?: string; onChange: (value: boolean) => Promise<void> }) {
+  const [busy, setBusy] = useState(false);
+  return (
+    <label class="choice toggle">
+      <input
+        type="checkbox"
+        checked={props.checked}
+        disabled={busy}
+        onChange={async (e) => {
+          setBusy(true);
+          try {
+            await props.onChange((e.currentTarget as HTMLInputElement).checked);
+          } finally {
+            setBusy(false);
+          }
+        }}
+      />
+      <span>
+        {props.label}
+        {props.hint && <span class="hint block">{props.hint}</span>}
+      </span>
+    </label>
+  );
+}
+
+export function formatDateTime(iso: string): string {
+  return new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso));
+}

@@ -5,8 +5,9 @@
 //
 // Screenshots of each screen at 390x844, light and dark, go to test-artifacts/screenshots/.
 import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -38,7 +39,13 @@ async function startBackend() {
   const port = await freePort();
   const child = spawn(join(ROOT, ".venv/bin/followthrough"), ["serve", "--host", "127.0.0.1", "--port", String(port)], {
     cwd: ROOT,
-    env: { ...process.env, FOLLOWTHROUGH_DATA_DIR: dataDir },
+    // Links in invites point at this server; the test receiver on 127.0.0.1 is an allowed channel host.
+    env: {
+      ...process.env,
+      FOLLOWTHROUGH_DATA_DIR: dataDir,
+      FOLLOWTHROUGH_PUBLIC_URL: `http://127.0.0.1:${port}`,
+      FOLLOWTHROUGH_CHANNEL_ALLOWED_HOSTS: "127.0.0.1",
+    },
     stdio: ["ignore", "ignore", "pipe"],
   });
   let log = "";
@@ -47,7 +54,7 @@ async function startBackend() {
   for (let i = 0; i < 200; i++) {
     if (child.exitCode !== null) throw new Error(`followthrough serve exited:\n${log}`);
     try {
-      if ((await fetch(`${base}/health/live`)).ok) return { base, child, dataDir };
+      if ((await fetch(`${base}/health/live`)).ok) return { base, child, dataDir, log: () => log };
     } catch {
       /* not listening yet */
     }
@@ -56,13 +63,30 @@ async function startBackend() {
   throw new Error(`followthrough serve did not start:\n${log}`);
 }
 
+/** A local HTTP receiver for a json:// channel: records every request it gets. */
+function startReceiver() {
+  const requests = [];
+  const server = createHttpServer((req, res) => {
+    let body = "";
+    req.on("data", (d) => (body += d));
+    req.on("end", () => {
+      requests.push({ method: req.method, url: req.url, body });
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end("{}");
+    });
+  });
+  return new Promise((ok) => server.listen(0, "127.0.0.1", () => ok({ server, requests, port: server.address().port })));
+}
+
 let backend;
 let browser;
+let receiver;
 
 before(async () => {
   rmSync(SHOTS, { recursive: true, force: true });
   mkdirSync(SHOTS, { recursive: true });
   backend = await startBackend();
+  receiver = await startReceiver();
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -72,7 +96,10 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
+  receiver?.server.close();
   if (backend) {
+    // The server's log is kept next to the screenshots, for when a scenario fails.
+    writeFileSync(join(ROOT, "test-artifacts/e2e-backend.log"), backend.log());
     backend.child.kill("SIGTERM");
     rmSync(backend.dataDir, { recursive: true, force: true });
   }
@@ -98,10 +125,10 @@ async function shoot(page, name) {
   await page.emulateMedia({ colorScheme: "light" });
 }
 
-async function signUp(page, email) {
-  await page.goto("/");
+async function signUp(page, email, name = "Ada", path = "/") {
+  await page.goto(path);
   await page.getByRole("heading", { name: "Create an account" }).waitFor();
-  await page.getByLabel("Your name").fill("Ada");
+  await page.getByLabel("Your name").fill(name);
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(PASSWORD);
 }
@@ -113,23 +140,27 @@ async function apiGet(context, path) {
   return response.json();
 }
 
-async function createDailyAction(page, title) {
+async function createDailyAction(page, title, visibility = "private") {
   // Through the API with the page's session, as the reflection path is covered by scenario 1.
   const today = await page.evaluate(() => {
     const d = new Date();
     return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
   });
   const status = await page.evaluate(
-    async ({ title, today }) => {
+    async ({ title, today, visibility }) => {
       const session = await (await fetch("/api/v1/auth/session")).json();
       const r = await fetch("/api/v1/key-actions", {
         method: "POST",
         headers: { "content-type": "application/json", "x-csrf-token": session.csrfToken },
-        body: JSON.stringify({ title, schedule: { kind: "recurring", rrule: "FREQ=DAILY", startsAt: `${today}T00:05:00` } }),
+        body: JSON.stringify({
+          title,
+          visibility,
+          schedule: { kind: "recurring", rrule: "FREQ=DAILY", startsAt: `${today}T00:05:00` },
+        }),
       });
       return r.status;
     },
-    { title, today },
+    { title, today, visibility },
   );
   assert.equal(status, 201);
 }
@@ -271,6 +302,163 @@ describe("the PWA against the real backend", () => {
       ["Ask one question in the meeting", "Write the weekly note"],
     );
     assert.ok(checkIns.items.every((c) => c.result === "done"));
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test("3: a partner accepts an invite, sees only what is shared, and encourages", async () => {
+    const ada = await newPage();
+    await signUp(ada.page, "ada3@example.com", "Ada");
+    await ada.page.getByRole("button", { name: "Create account" }).click();
+    await ada.page.getByText("question 1 of 5").waitFor();
+    await createDailyAction(ada.page, "Share one draft early", "partners");
+    await createDailyAction(ada.page, "Private: talk to my manager about pay", "private");
+
+    await ada.page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Partners" }).click();
+    await ada.page.getByRole("heading", { name: "Partners", exact: true }).waitFor();
+    await ada.page.getByText("No partner yet. Invite someone below.").waitFor();
+    await ada.page.getByLabel("The link works for").selectOption("3");
+    await ada.page.getByRole("button", { name: "Create invite link" }).click();
+    const link = await ada.page.getByLabel("Invite link (works once)").inputValue();
+    assert.match(link, new RegExp(`^${backend.base}/partners/accept#[A-Za-z0-9_-]{20,}$`));
+    // No Web Share in headless Chromium: the link is copied or selected for copying.
+    await ada.page.getByRole("button", { name: "Share link" }).click();
+    await ada.page.getByRole("status").filter({ hasText: /copied|Copy the/ }).waitFor();
+    await shoot(ada.page, "14-partners-invite");
+
+    // Ben opens the link signed out, signs up, and lands back on the invite, which is accepted.
+    const ben = await newPage();
+    await signUp(ben.page, "ben@example.com", "Ben", link.slice(backend.base.length));
+    await ben.page.getByText("You have been invited to be someone’s accountability partner.").waitFor();
+    await ben.page.getByText("Yes, that is my time zone").check();
+    await ben.page.getByRole("button", { name: "Create account" }).click();
+    await ben.page.getByText("You now support Ada.").waitFor();
+    assert.equal(new URL(ben.page.url()).hash, "", "the token is taken out of the address bar");
+    await shoot(ben.page, "15-invite-accepted");
+    await ben.page.getByRole("button", { name: "See Ada’s progress" }).click();
+    await ben.page.getByRole("heading", { name: "Ada", exact: true }).waitFor();
+    await ben.page.getByRole("heading", { name: "Share one draft early" }).waitFor();
+    await ben.page.waitForLoadState("networkidle");
+    assert.ok(!(await ben.page.content()).includes("talk to my manager"), "a private key action is never shown");
+    await shoot(ben.page, "16-supporting-shared-progress");
+    await ben.page.getByRole("button", { name: "Keep going!" }).click();
+    await ben.page.getByText("Sent to Ada: “Keep going!”").waitFor();
+    await ben.page.getByLabel("Or write your own").fill("The draft idea is brave. Ship it!");
+    await ben.page.getByRole("button", { name: "Send encouragement" }).click();
+    await ben.page.getByText("Sent to Ada: “The draft idea is brave. Ship it!”").waitFor();
+    // Past the day's limit (10 per person) the partner is told so plainly, not shown an HTTP error.
+    const statuses = await ben.page.evaluate(async () => {
+      const session = await (await fetch("/api/v1/auth/session")).json();
+      const [supported] = await (await fetch("/api/v1/supporting")).json();
+      const view = await (await fetch(`/api/v1/supporting/${supported.id}`)).json();
+      const out = [];
+      for (let i = 0; i < 8; i++) {
+        const r = await fetch(`/api/v1/supporting/${supported.id}/encouragements`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-csrf-token": session.csrfToken },
+          body: JSON.stringify({ message: `Extra note ${i}`, keyActionId: view.keyActions[0].id }),
+        });
+        out.push(r.status);
+      }
+      return out;
+    });
+    assert.deepEqual(statuses, Array(8).fill(201));
+    await ben.page.getByRole("button", { name: "Small steps count." }).click();
+    await ben.page.getByRole("alert").filter({ hasText: "That is a lot of encouragement for one day" }).waitFor();
+    await shoot(ben.page, "16b-encouragement-limit");
+
+    await ada.page.reload();
+    const received = ada.page.getByTestId("encouragement");
+    await received.filter({ hasText: "Keep going!" }).waitFor();
+    await received.filter({ hasText: "The draft idea is brave. Ship it!" }).getByText("Ben").waitFor();
+    const partner = ada.page.getByTestId("partner").filter({ hasText: "Ben" });
+    await partner.waitFor();
+    await shoot(ada.page, "17-partners");
+    // Hiding an encouragement takes it off the list.
+    await ada.page.getByRole("button", { name: "Hide “Keep going!” from Ben" }).click();
+    await received.filter({ hasText: "Keep going!" }).waitFor({ state: "detached" });
+    await partner.getByRole("link", { name: "Preview what Ben sees" }).click();
+    await ada.page.getByRole("heading", { name: "What your partner sees" }).waitFor();
+    await ada.page.getByRole("heading", { name: "Share one draft early" }).waitFor();
+    await ada.page.waitForLoadState("networkidle");
+    assert.ok(!(await ada.page.content()).includes("talk to my manager"));
+    await shoot(ada.page, "18-partner-preview");
+
+    assert.deepEqual(ada.problems, []);
+    assert.deepEqual(ben.problems, []);
+    await ada.context.close();
+    await ben.context.close();
+  });
+
+  test("4: a json:// channel gets a test message and shows its health", async () => {
+    const { context, page, problems } = await newPage();
+    await signUp(page, "cleo@example.com", "Cleo");
+    await page.getByRole("button", { name: "Create account" }).click();
+    await page.getByText("question 1 of 5").waitFor();
+    await page.goto("/account");
+    await page.getByRole("link", { name: "Notifications" }).click();
+    await page.getByRole("heading", { name: "Notifications", exact: true }).waitFor();
+    await page.getByText("No channel yet").waitFor();
+    await page.getByText("Examples", { exact: true }).click();
+    await page.getByRole("button", { name: "Use the ntfy example" }).waitFor();
+    await shoot(page, "19-notifications-empty");
+
+    await page.getByLabel("Name").fill("Local receiver");
+    await page.getByLabel("Apprise URL").fill(`json://127.0.0.1:${receiver.port}/hook`);
+    await page.getByRole("button", { name: "Add channel" }).click();
+    const card = page.getByTestId("channel").filter({ hasText: "Local receiver" });
+    await card.waitFor();
+    const before = receiver.requests.length;
+    await card.getByRole("button", { name: "Send test to Local receiver" }).click();
+    await card.getByTestId("test-outcome").getByText("Test sent.").waitFor();
+    // The card reloads with its health: a last success instead of "never".
+    await card.locator("dd").first().filter({ hasNotText: "never" }).waitFor();
+    const got = receiver.requests.slice(before).filter((r) => r.url === "/hook");
+    assert.equal(got.length, 1);
+    assert.equal(got[0].method, "POST");
+    assert.equal(JSON.parse(got[0].body).title, "Followthrough test");
+    await page.getByRole("heading", { name: "Delivery log" }).waitFor();
+    await page.waitForLoadState("networkidle");
+    await shoot(page, "20-notifications-channel");
+
+    // Quiet hours and the second nudge are saved on the account.
+    await page.getByLabel("From").fill("22:00");
+    await page.getByLabel("Until").fill("07:00");
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await page.getByRole("status").filter({ hasText: "Saved." }).waitFor();
+    const account = await apiGet(context, "/api/v1/account");
+    assert.equal(account.quietHoursStart.slice(0, 5), "22:00");
+    assert.equal(account.quietHoursEnd.slice(0, 5), "07:00");
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test("6: a push message shows a notification that links into the app", async () => {
+    const { context, page, problems } = await newPage();
+    await context.grantPermissions(["notifications"], { origin: backend.base });
+    await page.goto("/");
+    await page.waitForFunction(() => navigator.serviceWorker.controller?.state === "activated", null, { timeout: 20000 });
+    const cdp = await context.newCDPSession(page);
+    const registered = new Promise((ok) =>
+      cdp.on("ServiceWorker.workerRegistrationUpdated", ({ registrations }) => {
+        const mine = registrations.find((r) => r.scopeURL === `${backend.base}/` && !r.isDeleted);
+        if (mine) ok(mine.registrationId);
+      }),
+    );
+    await cdp.send("ServiceWorker.enable");
+    const registrationId = await registered;
+    const payload = { title: "Decide one thing", body: "Due in 15 minutes", url: "/today?occurrence=x" };
+    await cdp.send("ServiceWorker.deliverPushMessage", { origin: backend.base, registrationId, data: JSON.stringify(payload) });
+    let shown = null;
+    for (let i = 0; i < 100 && !shown; i++) {
+      shown = await page.evaluate(async () => {
+        const registration = await navigator.serviceWorker.ready;
+        const [n] = await registration.getNotifications();
+        return n ? { title: n.title, body: n.body, url: n.data?.url } : null;
+      });
+      if (!shown) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.deepEqual(shown, { ...payload, url: `${backend.base}/today?occurrence=x` });
     assert.deepEqual(problems, []);
     await context.close();
   });

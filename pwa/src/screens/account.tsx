@@ -1,10 +1,10 @@
-// Account: name, time zone, weekly-review day and time, export, API tokens, sign out, delete.
+// Account: name, time zone, weekly-review day and time, links to notifications and partners, export, API tokens, sign out, delete.
 import { useState } from "preact/hooks";
 import { api, type Schemas, unwrap } from "../api/client";
 import { useResource } from "../store/resource";
 import { clearAll } from "../store/db";
 import { outbox, setSession, signOut } from "../store/state";
-import { ErrorNote, Field, formatDate, formValues, Loading, orNull } from "../ui";
+import { ErrorNote, Field, formatDate, formValues, Loading } from "../ui";
 
 const DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
 
@@ -95,8 +95,6 @@ export default function Account() {
             timeZone: v.timeZone,
             reviewWeekday: Number(v.reviewWeekday),
             reviewTime: v.reviewTime,
-            quietHoursStart: orNull(v.quietHoursStart),
-            quietHoursEnd: orNull(v.quietHoursEnd),
           },
         }),
       );
@@ -148,19 +146,24 @@ export default function Account() {
         <Field label="Weekly review time" name="reviewTime" error={error}>
           <input name="reviewTime" type="time" required defaultValue={a.reviewTime.slice(0, 5)} />
         </Field>
-        <Field label="Quiet hours from (optional)" name="quietHoursStart" error={error}>
-          <input name="quietHoursStart" type="time" defaultValue={a.quietHoursStart?.slice(0, 5) ?? ""} />
-        </Field>
-        <Field label="Quiet hours until (optional)" name="quietHoursEnd" error={error}>
-          <input name="quietHoursEnd" type="time" defaultValue={a.quietHoursEnd?.slice(0, 5) ?? ""} />
-        </Field>
         <ErrorNote error={error} />
         {saved && <p role="status">Saved.</p>}
         <button type="submit" class="primary">
           Save
         </button>
       </form>
-      {/* PLACEHOLDER (later session): notification channels (/settings/notifications) and partners go here. */}
+      <nav class="card stack" aria-label="Settings">
+        <h2>Reminders and partners</h2>
+        <p class="sub">Where reminders go, quiet hours, and who supports you.</p>
+        <p class="row">
+          <a class="button" href="/settings/notifications">
+            Notifications
+          </a>
+          <a class="button" href="/partners">
+            Partners
+          </a>
+        </p>
+      </nav>
       <div class="card stack">
         <h2>Your data</h2>
         <p class="row">

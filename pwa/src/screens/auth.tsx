@@ -2,6 +2,7 @@
 import { useLocation } from "preact-iso";
 import { useState } from "preact/hooks";
 import { api, unwrap } from "../api/client";
+import { afterSignIn, pendingInvite } from "../invite";
 import { setSession } from "../store/state";
 import { ErrorNote, Field, formValues } from "../ui";
 
@@ -31,10 +32,10 @@ export default function Auth() {
             }),
           ),
         );
-        route("/reflect");
+        route(afterSignIn("/reflect"));
       } else {
         setSession(await unwrap(api.POST("/api/v1/auth/sign-in", { body: { email: v.email, password: v.password } })));
-        route("/today");
+        route(afterSignIn("/today"));
       }
     } catch (e) {
       setError(e);
@@ -47,6 +48,12 @@ export default function Auth() {
     <section class="auth">
       <h1>Followthrough</h1>
       <p class="sub">Name what holds you back. Hold the key. Follow through.</p>
+      {pendingInvite() && (
+        <p class="banner" role="status">
+          You have been invited to be someone’s accountability partner. Create an account or sign in, and the invite is
+          accepted right after.
+        </p>
+      )}
       <div class="row" role="group" aria-label="Account">
         <button type="button" aria-pressed={mode === "sign-up"} onClick={() => setMode("sign-up")}>
           Create an account

@@ -6,7 +6,7 @@ import { ErrorNote, formatDate, Loading, Stale } from "../ui";
 
 const pct = (rate: number | null) => (rate == null ? "nothing due" : `${Math.round(rate * 100)}%`);
 
-function CompletionChart({ weeks }: { weeks: Schemas["WeekProgress"][] }) {
+export function CompletionChart({ weeks }: { weeks: Schemas["WeekProgress"][] }) {
   const w = 320;
   const h = 120;
   const bar = w / Math.max(weeks.length, 1);
@@ -36,7 +36,7 @@ function CompletionChart({ weeks }: { weeks: Schemas["WeekProgress"][] }) {
   );
 }
 
-function MeasureChart({ measure }: { measure: Schemas["MeasureProgress"] }) {
+export function MeasureChart({ measure }: { measure: Schemas["MeasureProgress"] }) {
   const w = 320;
   const h = 120;
   const max = Math.max(measure.target ?? 0, ...measure.weeks.map((x) => x.total), 1);
