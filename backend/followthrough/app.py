@@ -39,6 +39,7 @@ from followthrough.partners.controllers import (
     PartnershipController,
     SupportingController,
 )
+from followthrough.readcache import ReadCache, listening
 from followthrough.reflections.controllers import ReflectionController
 from followthrough.reminders.controllers import DeliveryController, SnoozeController
 from followthrough.reminders.worker import embedded_worker
@@ -92,7 +93,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Litestar:
         ],
         plugins=[SQLAlchemyPlugin(config=alchemy)],
         # `followthrough serve` on the embedded default sends reminders from the API process itself.
-        lifespan=[embedded_worker] if settings.embedded_worker else [],
+        lifespan=[listening, *([embedded_worker] if settings.embedded_worker else [])],
         middleware=[
             DefineMiddleware(
                 AuthenticationMiddleware,
@@ -133,7 +134,15 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Litestar:
             ),
             security=[{"apiToken": []}],
         ),
-        state=State({"settings": settings, "clock": clock or Clock(), "alchemy": alchemy}),
+        state=State(
+            {
+                "settings": settings,
+                "clock": clock or Clock(),
+                "alchemy": alchemy,
+                # One API process on SQLite: on at once. On PostgreSQL, on once it hears other processes.
+                "read_cache": ReadCache(enabled=settings.read_cache and settings.is_sqlite),
+            }
+        ),
         debug=settings.debug,
     )
     document_error_responses(app)

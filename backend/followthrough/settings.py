@@ -129,6 +129,11 @@ class Settings:
     """Contact for push services (`mailto:` or `https:`). Empty means `public_url`.
     `FOLLOWTHROUGH_VAPID_SUBJECT`."""
 
+    read_cache: bool = True
+    """Serve a participant's Today and Progress again from memory until they write something (see
+    `readcache.py`). On PostgreSQL every API process listens for the others' writes; turn it off to always
+    compute from the database. `FOLLOWTHROUGH_READ_CACHE`."""
+
     db_pool_size: int = 10
     """Connections per process on PostgreSQL. `FOLLOWTHROUGH_DB_POOL_SIZE`."""
 

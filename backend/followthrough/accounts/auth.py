@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 from uuid import UUID
 
@@ -18,11 +18,12 @@ from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
-from litestar.types import ASGIApp
-from sqlalchemy import select, update
+from litestar.types import ASGIApp, Receive, Scope, Send
+from sqlalchemy import inspect, select, update
 
 from followthrough.accounts.models import ApiToken, AuthSession, Participant
 from followthrough.clock import Clock
+from followthrough.readcache import ReadCache, announce_write, read_cache
 from followthrough.settings import Settings
 
 SESSION_COOKIE = "ft_session"
@@ -38,6 +39,8 @@ class Credential:
     kind: Literal["session", "api_token"]
     id: UUID
     token_hash: str
+    participant_id: UUID
+    """Kept apart from the participant row, whose attributes a rolled-back request expires."""
 
 
 def new_token(prefix: str = "") -> str:
@@ -53,6 +56,12 @@ def csrf_token_for(session_token_hash: str, secret_key: str) -> str:
     return hmac.new(secret_key.encode(), session_token_hash.encode(), hashlib.sha256).hexdigest()
 
 
+def _detached_copy(participant: Participant) -> Participant:
+    """A copy that belongs to no session, so later requests can read it whatever happens to this one's."""
+    columns = inspect(Participant).column_attrs
+    return Participant(**{column.key: getattr(participant, column.key) for column in columns})
+
+
 class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
     def __init__(
         self,
@@ -65,20 +74,47 @@ class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
         self.settings = settings
         self.alchemy = alchemy
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # After the response, so after the commit: reads from here on see the write.
+            credential = scope.get("auth")
+            if isinstance(credential, Credential) and scope.get("method") not in SAFE_METHODS:
+                await announce_write(scope["litestar_app"].state, credential.participant_id)
+
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
-        db = self.alchemy.provide_session(connection.app.state, connection.scope)
         clock: Clock = connection.app.state.clock
         now = clock.now()
-        authorization = connection.headers.get("authorization", "")
-        if authorization:
-            scheme, _, token = authorization.partition(" ")
-            if scheme.lower() != "bearer" or not token.startswith(API_TOKEN_PREFIX):
-                raise NotAuthorizedException(
-                    "authorization: expected 'Bearer ft_…' with a personal API token"
-                )
-            token_hash = hash_token(token.strip())
+        cache = read_cache(connection.app.state)
+        remembering = connection.scope.get("method") in SAFE_METHODS and cache.enabled
+        writes_heard = cache.invalidations
+        result, valid_until = await self._authenticate(connection, now, cache if remembering else None)
+        # A write heard meanwhile may have ended this credential: then it is not remembered.
+        if remembering and valid_until is not None and cache.invalidations == writes_heard:
+            participant = _detached_copy(result.user)
+            cache.remember_credential(
+                result.auth.token_hash,
+                participant,
+                result.auth,
+                min(valid_until, now + TOUCH_INTERVAL),
+                cache.version(participant.id),
+            )
+        return result
+
+    async def _authenticate(
+        self, connection: ASGIConnection[Any, Any, Any, Any], now: datetime, cache: ReadCache | None
+    ) -> tuple[AuthenticationResult, datetime | None]:
+        """Who is calling, and until when that may be remembered (None: it was remembered already)."""
+        kind, token_hash = _presented_token(connection)
+        remembered = cache.credential(token_hash, now) if cache else None
+        if remembered is not None:
+            # No database session is opened for a remembered credential.
+            return AuthenticationResult(remembered.participant, remembered.credential), None
+        db = self.alchemy.provide_session(connection.app.state, connection.scope)
+        if kind == "api_token":
             row = (
                 await db.execute(
                     select(ApiToken, Participant)
@@ -91,12 +127,11 @@ class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
             api_token, participant = row
             if api_token.last_used_at is None or now - api_token.last_used_at > TOUCH_INTERVAL:
                 await db.execute(update(ApiToken).where(ApiToken.id == api_token.id).values(last_used_at=now))
-            return AuthenticationResult(participant, Credential("api_token", api_token.id, token_hash))
+            result = AuthenticationResult(
+                participant, Credential("api_token", api_token.id, token_hash, participant.id)
+            )
+            return result, api_token.expires_at or now + TOUCH_INTERVAL
 
-        cookie = connection.cookies.get(SESSION_COOKIE)
-        if not cookie:
-            raise NotAuthorizedException("sign in first")
-        token_hash = hash_token(cookie)
         session_row = (
             await db.execute(
                 select(AuthSession, Participant)
@@ -117,4 +152,23 @@ class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
                 .where(AuthSession.id == auth_session.id)
                 .values(last_seen_at=now, expires_at=now + timedelta(days=self.settings.session_days))
             )
-        return AuthenticationResult(participant, Credential("session", auth_session.id, token_hash))
+        result = AuthenticationResult(
+            participant, Credential("session", auth_session.id, token_hash, participant.id)
+        )
+        return result, auth_session.expires_at
+
+
+def _presented_token(
+    connection: ASGIConnection[Any, Any, Any, Any],
+) -> tuple[Literal["session", "api_token"], str]:
+    """The kind of credential the request carries and the hash it is stored under."""
+    authorization = connection.headers.get("authorization", "")
+    if authorization:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.startswith(API_TOKEN_PREFIX):
+            raise NotAuthorizedException("authorization: expected 'Bearer ft_…' with a personal API token")
+        return "api_token", hash_token(token.strip())
+    cookie = connection.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        raise NotAuthorizedException("sign in first")
+    return "session", hash_token(cookie)

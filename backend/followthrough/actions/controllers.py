@@ -14,6 +14,7 @@ from followthrough.accounts.models import Participant
 from followthrough.actions import schemas
 from followthrough.actions.services import KeyActionService, status_change_out
 from followthrough.enums import ActionStatus, Visibility
+from followthrough.readcache import remembered_read
 from followthrough.schemas import LimitParam, OffsetParam, Page
 from followthrough.settings import Settings
 
@@ -144,7 +145,7 @@ class TodayController(Controller):
     tags = ["key actions"]
     dependencies = {"actions": Provide(provide_key_action_service, sync_to_thread=False)}
 
-    @get("", operation_id="getToday")
+    @get("", operation_id="getToday", middleware=[remembered_read])
     async def get_today(
         self, participant: Participant, actions: KeyActionService, day: DateParam = None
     ) -> schemas.Agenda:

@@ -18,6 +18,7 @@ from followthrough.checkins.progress import ProgressService
 from followthrough.checkins.reviews import WeeklyReviewService, review_out
 from followthrough.checkins.services import CheckInService, check_in_out
 from followthrough.errors import InvalidInput
+from followthrough.readcache import remembered_read
 from followthrough.schemas import LimitParam, OffsetParam, Page
 from followthrough.settings import Settings
 
@@ -212,6 +213,7 @@ class ProgressController(Controller):
     @get(
         "/progress",
         operation_id="getProgress",
+        middleware=[remembered_read],
         description="The whole account's progress: a streak of consecutive local days on which every "
         "counted, non-skipped occurrence was kept; completion rates per week; outcome measure totals "
         "against their targets; and each barrier's status history." + PROGRESS_DEFINITIONS,
@@ -225,6 +227,7 @@ class ProgressController(Controller):
     @get(
         "/key-actions/{key_action_id:uuid}/progress",
         operation_id="getKeyActionProgress",
+        middleware=[remembered_read],
         description="One key action's progress: a streak of consecutive kept occurrences, completion rates "
         "per week and its outcome measure." + PROGRESS_DEFINITIONS,
     )
