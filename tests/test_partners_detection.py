@@ -9,7 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Litestar
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from followthrough.clock import FrozenClock
 from followthrough.database import session_scope
@@ -32,10 +32,20 @@ def utc(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
-async def run(app: Litestar, step: Any, now: datetime) -> int:
+async def run(app: Litestar, step: Any, now: datetime, recipient: Caller) -> int:
+    """Runs one detection step; how many deliveries it made for this test's recipient (the database is
+    shared with other tests, whose partners may be due at the same instant)."""
+
+    async def made_so_far() -> int:
+        async with session_scope(app.state.alchemy) as db:
+            mine = Delivery.participant_id == UUID(recipient.id)
+            count = await db.scalar(select(func.count()).select_from(Delivery).where(mine))
+        return count or 0
+
+    before = await made_so_far()
     async with session_scope(app.state.alchemy) as db:
-        made: int = await step(db, now, app.state.settings)
-    return made
+        await step(db, now, app.state.settings)
+    return await made_so_far() - before
 
 
 async def partner_events(database: Database, caller: Caller, event: Event) -> list[Delivery]:
@@ -68,10 +78,10 @@ async def test_the_digest_is_queued_once_at_the_partners_local_review_time(
     await create_action(owner, title="Private", visibility="private")
     await check_in(owner, shared, TODAY_AT_8)
 
-    assert await run(app, digest_step, utc("2026-03-08T21:59:00")) == 0
-    assert await run(app, digest_step, utc("2026-03-08T22:00:00")) == 1
-    assert await run(app, digest_step, utc("2026-03-08T22:00:00")) == 0
-    assert await run(app, digest_step, utc("2026-03-08T22:30:00")) == 0
+    assert await run(app, digest_step, utc("2026-03-08T21:59:00"), partner) == 0
+    assert await run(app, digest_step, utc("2026-03-08T22:00:00"), partner) == 1
+    assert await run(app, digest_step, utc("2026-03-08T22:00:00"), partner) == 0
+    assert await run(app, digest_step, utc("2026-03-08T22:30:00"), partner) == 0
 
     [digest] = await partner_events(database, partner, Event.PARTNER_DIGEST)
     assert digest.due_at == utc("2026-03-08T22:00:00")
@@ -93,15 +103,15 @@ async def test_no_digest_outside_the_window_without_a_channel_or_when_switched_o
     partner = await callers.participant(name="Pat")
     partnership_id = await _pair(owner, partner)
     # London, Sunday 8 March 18:00 is 18:00 UTC.
-    assert await run(app, digest_step, utc("2026-03-08T18:00:00")) == 0  # no channel wants it
+    assert await run(app, digest_step, utc("2026-03-08T18:00:00"), partner) == 0  # no channel wants it
     await add_channel(database, partner, http_receiver, events=[Event.REMINDER_DUE.value])
-    assert await run(app, digest_step, utc("2026-03-08T18:00:00")) == 0
+    assert await run(app, digest_step, utc("2026-03-08T18:00:00"), partner) == 0
     await add_channel(database, partner, http_receiver, events=[Event.PARTNER_DIGEST.value], path="/d")
-    assert await run(app, digest_step, utc("2026-03-08T19:00:00")) == 0  # past the grace window
+    assert await run(app, digest_step, utc("2026-03-08T19:00:00"), partner) == 0  # past the grace window
     await partner.patch(f"{SUPPORTING}/{partnership_id}", json={"digest": False})
-    assert await run(app, digest_step, utc("2026-03-08T18:00:00")) == 0
+    assert await run(app, digest_step, utc("2026-03-08T18:00:00"), partner) == 0
     await partner.patch(f"{SUPPORTING}/{partnership_id}", json={"digest": True})
-    assert await run(app, digest_step, utc("2026-03-08T18:10:00")) == 1
+    assert await run(app, digest_step, utc("2026-03-08T18:10:00"), partner) == 1
     # The owner, supported but supporting no one, gets no digest.
     assert await partner_events(database, owner, Event.PARTNER_DIGEST) == []
 
@@ -115,7 +125,7 @@ async def test_one_digest_covers_everyone_the_partner_supports(
     await _pair(first, partner)
     await _pair(second, partner)
     await add_channel(database, partner, http_receiver, events=[Event.PARTNER_DIGEST.value])
-    assert await run(app, digest_step, utc("2026-03-08T18:00:00")) == 1
+    assert await run(app, digest_step, utc("2026-03-08T18:00:00"), partner) == 1
     [digest] = await partner_events(database, partner, Event.PARTNER_DIGEST)
     assert [person["name"] for person in digest.payload["people"]] == ["First", "Second"]
     assert set(digest.payload["oneTapLinks"]) == {first.id, second.id}
@@ -144,9 +154,9 @@ async def test_a_missed_check_in_is_told_once_after_the_grace_period(
     await add_channel(database, partner, http_receiver, events=[Event.PARTNER_MISSED.value])
     await create_action(owner, title="Coach one manager")
     # Due Monday 08:00 London; the grace period is two hours.
-    assert await run(app, missed_step, utc("2026-03-02T09:59:00")) == 0
-    assert await run(app, missed_step, utc("2026-03-02T10:00:00")) == 1
-    assert await run(app, missed_step, utc("2026-03-02T10:20:00")) == 0
+    assert await run(app, missed_step, utc("2026-03-02T09:59:00"), partner) == 0
+    assert await run(app, missed_step, utc("2026-03-02T10:00:00"), partner) == 1
+    assert await run(app, missed_step, utc("2026-03-02T10:20:00"), partner) == 0
     [missed] = await partner_events(database, partner, Event.PARTNER_MISSED)
     assert missed.due_at == utc("2026-03-02T10:00:00")
     assert missed.payload == {
@@ -168,12 +178,12 @@ async def test_no_missed_nudge_unless_both_opted_in(
     await add_channel(database, partner, http_receiver, events=[Event.PARTNER_MISSED.value])
     await create_action(owner)
     await partner.patch(f"{SUPPORTING}/{partnership_id}", json={"missedNudges": True})
-    assert await run(app, missed_step, utc("2026-03-02T10:00:00")) == 0
+    assert await run(app, missed_step, utc("2026-03-02T10:00:00"), partner) == 0
     await partner.patch(f"{SUPPORTING}/{partnership_id}", json={"missedNudges": False})
     await owner.patch(f"{PARTNERSHIPS}/{partnership_id}", json={"missedNudges": True})
-    assert await run(app, missed_step, utc("2026-03-02T10:00:00")) == 0
+    assert await run(app, missed_step, utc("2026-03-02T10:00:00"), partner) == 0
     await partner.patch(f"{SUPPORTING}/{partnership_id}", json={"missedNudges": True})
-    assert await run(app, missed_step, utc("2026-03-02T10:00:00")) == 1
+    assert await run(app, missed_step, utc("2026-03-02T10:00:00"), partner) == 1
 
 
 async def test_no_missed_nudge_for_a_check_in_made_or_a_private_action(
@@ -186,7 +196,7 @@ async def test_no_missed_nudge_for_a_check_in_made_or_a_private_action(
     done = await create_action(owner, title="Done on time")
     await create_action(owner, title="Private", visibility="private")
     await check_in(owner, done, TODAY_AT_8)
-    assert await run(app, missed_step, utc("2026-03-02T10:00:00")) == 0
+    assert await run(app, missed_step, utc("2026-03-02T10:00:00"), partner) == 0
     assert await partner_events(database, partner, Event.PARTNER_MISSED) == []
 
 
@@ -199,7 +209,7 @@ async def test_a_missed_occurrence_long_past_is_not_told(
     await add_channel(database, partner, http_receiver, events=[Event.PARTNER_MISSED.value])
     await create_action(owner)
     # Only Monday's occurrence is within the window; the week before (since 23 Feb) is stale news.
-    assert await run(app, missed_step, utc("2026-03-02T10:00:00")) == 1
+    assert await run(app, missed_step, utc("2026-03-02T10:00:00"), partner) == 1
 
 
 # End to end
@@ -223,14 +233,14 @@ async def test_digest_and_missed_reach_a_local_receiver_and_the_one_tap_link_wor
     await create_action(owner, title="Coach one manager")
 
     clock.advance(timedelta(hours=1))  # Monday 10:00 UTC
-    assert await run(app, missed_step, clock.now()) == 1
+    assert await run(app, missed_step, clock.now(), partner) == 1
     assert await worker.dispatch() == 1
     [missed] = await http_receiver.wait_for(1)
     assert missed.json()["title"] == "Owner has not checked in yet"
     assert "Coach one manager" in missed.json()["message"]
 
     clock.advance(timedelta(days=6, hours=8))  # Sunday 18:00 London
-    assert await run(app, digest_step, clock.now()) == 1
+    assert await run(app, digest_step, clock.now(), partner) == 1
     assert await worker.dispatch() == 1
     received = await http_receiver.wait_for(2)
     digest = received[1].json()

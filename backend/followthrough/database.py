@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 from advanced_alchemy.base import orm_registry
 from advanced_alchemy.extensions.litestar import (
@@ -32,7 +33,14 @@ def alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
         engine_config = EngineConfig(
             echo=settings.db_echo, pool_size=settings.db_pool_size, max_overflow=settings.db_pool_size
         )
+    # advanced-alchemy makes each config's state keys unique by trying `key_1`, `key_2`, … recursively over
+    # every config this process ever made; a test run makes one app per test and overflows the stack, so
+    # each config names its own keys.
+    suffix = uuid4().hex
     config = SQLAlchemyAsyncConfig(
+        session_scope_key=f"_sqlalchemy_db_session_{suffix}",
+        engine_app_state_key=f"db_engine_{suffix}",
+        session_maker_app_state_key=f"session_maker_class_{suffix}",
         connection_string=settings.resolved_database_url,
         engine_config=engine_config,
         session_config=AsyncSessionConfig(expire_on_commit=False),
