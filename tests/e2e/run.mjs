@@ -3,9 +3,10 @@
 //
 //   node tests/e2e/run.mjs          (from the repository root, after `npm ci && npm run build` in pwa/)
 //
-// Screenshots of each screen at 390x844, light and dark, go to test-artifacts/screenshots/.
+// Screenshots of each screen at 390x844, light and dark, go to test-artifacts/screenshots/. Every screen
+// shot is also checked with axe-core in both colour schemes; the last test fails listing any violation.
 import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
@@ -22,6 +23,14 @@ const CHROMIUM = process.env.CHROME_PATH || "/usr/bin/chromium";
 const SHOTS = join(ROOT, "test-artifacts/screenshots");
 const VIEWPORT = { width: 390, height: 844 };
 const PASSWORD = "correct horse battery";
+// axe-core's source, evaluated through the DevTools protocol (page.evaluate): the app's CSP
+// (`script-src 'self'`) would block an injected <script> tag, but not the protocol's own evaluation.
+const AXE_SOURCE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+/** Every axe-core violation seen, as {screen, scheme, id, impact, help, nodes}. */
+const axeViolations = [];
+/** What axe-core could not decide (e.g. contrast over an image), kept for review in test-artifacts/. */
+const axeIncomplete = [];
+const axeScreens = [];
 
 function freePort() {
   return new Promise((ok, fail) => {
@@ -116,13 +125,41 @@ async function newPage(colorScheme = "light") {
   return { context, page, problems };
 }
 
-/** Screenshots of the current screen in light and dark. */
+/** Runs axe-core on the current page and records its violations under `screen`. */
+async function checkAxe(page, screen, scheme) {
+  if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.evaluate(AXE_SOURCE);
+  const { violations, incomplete } = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { resultTypes: ["violations", "incomplete"] });
+    const brief = (v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map((n) => ({ target: n.target.join(" "), html: n.html.slice(0, 160), summary: n.failureSummary })),
+    });
+    return { violations: result.violations.map(brief), incomplete: result.incomplete.map(brief) };
+  });
+  axeScreens.push(`${screen} (${scheme})`);
+  for (const v of violations) axeViolations.push({ screen, scheme, ...v });
+  for (const v of incomplete) axeIncomplete.push({ screen, scheme, ...v });
+}
+
+/** Screenshots of the current screen in light and dark, each checked with axe-core. */
 async function shoot(page, name) {
+  for (const scheme of ["light", "dark"]) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.screenshot({ path: join(SHOTS, `${name}-${scheme}.png`), fullPage: true });
+    await checkAxe(page, name, scheme);
+  }
   await page.emulateMedia({ colorScheme: "light" });
-  await page.screenshot({ path: join(SHOTS, `${name}-light.png`), fullPage: true });
-  await page.emulateMedia({ colorScheme: "dark" });
-  await page.screenshot({ path: join(SHOTS, `${name}-dark.png`), fullPage: true });
-  await page.emulateMedia({ colorScheme: "light" });
+}
+
+function formatViolations(violations) {
+  return violations
+    .map((v) =>
+      [`${v.screen} (${v.scheme}): ${v.id} [${v.impact}] ${v.help}`,
+        ...v.nodes.map((n) => `    ${n.target}  ${n.html}\n      ${String(n.summary).replace(/\n/g, "\n      ")}`)].join("\n"),
+    )
+    .join("\n");
 }
 
 async function signUp(page, email, name = "Ada", path = "/") {
@@ -202,6 +239,10 @@ describe("the PWA against the real backend", () => {
     const item = page.locator(".agenda-item", { hasText: "Decide one thing without asking" });
     await item.waitFor();
     await shoot(page, "04-today");
+    await item.getByRole("button", { name: "Partly, not done…: Decide one thing without asking" }).click();
+    await item.getByRole("group", { name: "How did it go?" }).waitFor();
+    await shoot(page, "04b-today-check-in-menu");
+    await item.getByRole("button", { name: "Cancel" }).click();
     await item.getByRole("button", { name: "Done: Decide one thing without asking" }).click();
     await item.locator(".result", { hasText: "Done" }).waitFor();
     await item.getByRole("button", { name: /Undo/ }).waitFor();
@@ -497,5 +538,13 @@ describe("the PWA against the real backend", () => {
     assert.match(html.headers()["content-security-policy"], /script-src 'self'/);
     assert.equal((await context.request.get(`${backend.base}/sw.js`)).headers()["cache-control"], "no-cache");
     await context.close();
+  });
+
+  // Last, so that every screen above has been shot (and checked) by now.
+  test("7: no axe-core violations on any screen, light or dark", () => {
+    assert.ok(axeScreens.length >= 40, `only ${axeScreens.length} screens were checked`);
+    writeFileSync(join(ROOT, "test-artifacts/axe-violations.json"), JSON.stringify(axeViolations, null, 2));
+    writeFileSync(join(ROOT, "test-artifacts/axe-incomplete.json"), JSON.stringify(axeIncomplete, null, 2));
+    assert.equal(axeViolations.length, 0, `axe-core violations:\n${formatViolations(axeViolations)}`);
   });
 });

@@ -128,7 +128,7 @@ function AgendaRow({ item, timeZone }: { item: Item; timeZone: string }) {
           <button type="button" class="primary" onClick={done} aria-label={`Done: ${title}`}>
             Done
           </button>
-          <button type="button" onClick={() => setMenu(true)} aria-label={`Other answer for ${title}`}>
+          <button type="button" onClick={() => setMenu(true)} aria-label={`Partly, not done…: ${title}`}>
             Partly, not done…
           </button>
         </div>
