@@ -111,7 +111,7 @@ class DeliveryService:
         ).first()
         if row is None:
             raise NotFound("occurrence")
-        occurrence, action, person, checked_in = row.tuple()
+        occurrence, action, person, checked_in = row._tuple()
         zone = ZoneInfo(person.time_zone)
         out = schemas.SnoozeOut(
             occurrence_id=occurrence.id,
