@@ -4,8 +4,9 @@ import { useState } from "preact/hooks";
 import { api, type Schemas, unwrap } from "../api/client";
 import { describeOffset, describeSchedule } from "../schedule";
 import { useResource } from "../store/resource";
-import { ErrorNote, Field, formatDate, formValues, Loading, orNull, Stale } from "../ui";
+import { ErrorNote, Loading, Stale } from "../ui";
 import { ActionForm, type ActionDraft } from "./action-form";
+import { StatusSection } from "./status";
 
 const STATUSES: Schemas["ActionStatus"][] = ["active", "paused", "done", "dropped"];
 
@@ -81,16 +82,9 @@ export function ActionDetail() {
       setError(e);
     }
   };
-  const changeStatus = async (event: Event) => {
-    event.preventDefault();
-    const v = formValues(event.currentTarget as HTMLFormElement);
+  const changeStatus = async (status: Schemas["ActionStatus"], reason: string | null) => {
     try {
-      await unwrap(
-        api.POST("/api/v1/key-actions/{key_action_id}/status", {
-          ...path,
-          body: { status: v.status as Schemas["ActionStatus"], reason: orNull(v.reason) },
-        }),
-      );
+      await unwrap(api.POST("/api/v1/key-actions/{key_action_id}/status", { ...path, body: { status, reason } }));
       done();
     } catch (e) {
       setError(e);
@@ -169,30 +163,14 @@ export function ActionDetail() {
           Edit
         </button>
       )}
-      <form class="card stack" onSubmit={changeStatus}>
-        <h2>Change status</h2>
-        <Field label="Status" name="status" error={error}>
-          <select name="status" defaultValue={a.status}>
-            {STATUSES.map((s) => (
-              <option key={s}>{s}</option>
-            ))}
-          </select>
-        </Field>
-        <Field label="Why? (optional)" name="reason" error={error}>
-          <input name="reason" maxLength={500} />
-        </Field>
-        <button type="submit">Change status</button>
-      </form>
-      <h2>History</h2>
-      <ol class="history">
-        {history.data?.map((h, i) => (
-          <li key={i}>
-            <time dateTime={h.changedAt}>{formatDate(h.changedAt)}</time>: {h.fromStatus ? `${h.fromStatus} → ` : ""}
-            {h.toStatus}
-            {h.reason && ` — ${h.reason}`}
-          </li>
-        ))}
-      </ol>
+      <StatusSection
+        statuses={STATUSES}
+        current={a.status}
+        reasonField="reason"
+        error={error}
+        history={history.data}
+        onChange={(status, reason) => void changeStatus(status, reason)}
+      />
       <button type="button" class="danger" onClick={remove}>
         Delete key action
       </button>

@@ -3,7 +3,8 @@ import { useLocation, useRoute } from "preact-iso";
 import { useState } from "preact/hooks";
 import { api, type Schemas, unwrap } from "../api/client";
 import { useResource } from "../store/resource";
-import { ErrorNote, Field, formatDate, formValues, Loading, orNull, Stale } from "../ui";
+import { StatusSection } from "./status";
+import { ErrorNote, Field, formValues, Loading, orNull, Stale } from "../ui";
 
 type Barrier = Schemas["BarrierOut"];
 const LEVELS: Schemas["BarrierLevel"][] = ["industry", "organization", "personal"];
@@ -194,39 +195,14 @@ export function BarrierDetail() {
           </a>
         </p>
       )}
-      <form
-        class="card stack"
-        onSubmit={(e) => {
-          e.preventDefault();
-          const v = formValues(e.currentTarget as HTMLFormElement);
-          void patch({ status: v.status as Schemas["BarrierStatus"], statusReason: orNull(v.reason) });
-        }}
-      >
-        <h2>Change status</h2>
-        <Field label="Status" name="status" error={error}>
-          <select name="status" defaultValue={b.status}>
-            {STATUSES.map((s) => (
-              <option key={s}>{s}</option>
-            ))}
-          </select>
-        </Field>
-        <Field label="Why? (optional)" name="statusReason" error={error}>
-          <input name="reason" maxLength={500} />
-        </Field>
-        <button type="submit">Change status</button>
-      </form>
-      <h2>History</h2>
-      {history.data && (
-        <ol class="history">
-          {history.data.map((h, i) => (
-            <li key={i}>
-              <time dateTime={h.changedAt}>{formatDate(h.changedAt)}</time>: {h.fromStatus ? `${h.fromStatus} → ` : ""}
-              {h.toStatus}
-              {h.reason && ` — ${h.reason}`}
-            </li>
-          ))}
-        </ol>
-      )}
+      <StatusSection
+        statuses={STATUSES}
+        current={b.status}
+        reasonField="statusReason"
+        error={error}
+        history={history.data}
+        onChange={(status, reason) => void patch({ status, statusReason: reason })}
+      />
       <button type="button" class="danger" onClick={remove}>
         Delete barrier
       </button>
