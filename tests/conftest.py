@@ -25,6 +25,7 @@ from followthrough import migrate
 from followthrough.app import create_app
 from followthrough.clock import FrozenClock
 from followthrough.database import session_scope
+from followthrough.notifications import native
 from followthrough.settings import Settings
 
 PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -41,6 +42,13 @@ def pg_admin(statement: str) -> None:
             await connection.close()
 
     asyncio.run(run())
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def close_connection_pools() -> AsyncIterator[None]:
+    """Tests that call the transport directly leave its connection pool open on the shared event loop."""
+    yield
+    await native.close_pools()
 
 
 @pytest.fixture(scope="session")

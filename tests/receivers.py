@@ -51,6 +51,8 @@ class ReceivedRequest:
     body: bytes
     status: int
     """What the receiver answered."""
+    peer: str = ""
+    """The client's end of the connection ("host:port"): one value per connection."""
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -173,7 +175,9 @@ class HttpReceiver:
                 self._plan.redirect_count -= 1
             hang_seconds, fail_status = self._plan.hang_seconds, self._plan.fail_status
             location = self._plan.redirect_to
-        request = ReceivedRequest(datetime.now(UTC), handler.command, handler.path, headers, body, 0)
+        host, port = handler.client_address[:2]
+        peer = f"{host}:{port}"
+        request = ReceivedRequest(datetime.now(UTC), handler.command, handler.path, headers, body, 0, peer)
         if hang:
             self._record(replace(request, status=-1))
             self._released.wait(hang_seconds)

@@ -360,6 +360,6 @@ async def test_no_log_line_holds_the_url_secrets(
     # The SMTP receiver is the test's, not the app's: its own protocol log is not searched.
     records = [record for record in caplog.records if not record.name.startswith("mail.log")]
     logged = "\n".join(f"{record.name} {record.getMessage()} {record.exc_text or ''}" for record in records)
-    assert {"apprise", "urllib3"} <= {record.name.split(".")[0] for record in records}
+    assert "apprise" in {record.name.split(".")[0] for record in records}
     for secret in (SECRET_PASSWORD, SECRET_PATH, SMTP_PASSWORD):
         assert secret not in logged

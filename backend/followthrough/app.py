@@ -29,6 +29,7 @@ from followthrough.clock import Clock
 from followthrough.database import alchemy_config
 from followthrough.dependencies import provide_now, provide_participant, provide_settings
 from followthrough.errors import exception_handlers
+from followthrough.notifications import native
 from followthrough.notifications.controllers import ChannelController, PushController
 from followthrough.notifications.keys import use_channel_key
 from followthrough.openapi import document_error_responses
@@ -92,6 +93,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Litestar:
             ),
         ],
         plugins=[SQLAlchemyPlugin(config=alchemy)],
+        # "Send test" sends from this process, through this event loop's connection pool.
+        on_shutdown=[native.close_pools],
         # `followthrough serve` on the embedded default sends reminders from the API process itself.
         lifespan=[listening, *([embedded_worker] if settings.embedded_worker else [])],
         middleware=[

@@ -11,16 +11,20 @@ import asyncio
 import contextlib
 import contextvars
 import logging
+import os
 import re
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
+from weakref import WeakKeyDictionary
 
 from apprise import Apprise, AppriseResultStatus
 from apprise.manager_plugins import NotificationManager
 
 from followthrough.enums import ChannelKind
-from followthrough.notifications import safety, webpush
+from followthrough.notifications import native, safety, webpush
 from followthrough.notifications.messages import Message
 from followthrough.notifications.models import Channel
 from followthrough.settings import Settings
@@ -29,6 +33,10 @@ logger = logging.getLogger(__name__)
 MASK = "****"
 ERROR_LENGTH = 300
 # Apprise's generic knobs at their defaults: noise in a masked URL shown to people.
+# Plugins kept for reuse, by URL (see `_plugin_for`).
+KEPT_PLUGINS = 1024
+# Sends in flight through Apprise's own thread pool, which has Python's default executor size.
+APPRISE_THREADS = min(32, (os.cpu_count() or 1) + 4)
 _DEFAULT_PARAMS = {"overflow": "upstream", "retry": "0", "wait": "0.5", "optional": "no", "method": "POST"}
 
 
@@ -54,6 +62,7 @@ _secrets: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar("chan
 _factory_installed: list[bool] = []
 
 
+@lru_cache(maxsize=1024)
 def secret_parts(url: str) -> tuple[str, ...]:
     """The pieces of a channel URL (or Web Push subscription JSON) that must never reach a log."""
     parts: set[str] = {url}
@@ -192,12 +201,37 @@ def describe(channel: Channel) -> str:
 
 
 async def send(channel: Channel, message: Message, settings: Settings) -> None:
-    """Send now, or raise TransportError. Re-checks the destination first: DNS may have changed."""
+    """Send now, or raise TransportError. Every connection the send makes is checked against the safety
+    rules as it is made: DNS may have changed since the channel was saved."""
     with keeping_secret(channel.url):
         plugin = await _prepared_plugin(channel, message, settings)
-        sender = Apprise()
-        sender.add(plugin)
-        with safety.guarded(settings) as refusals:
+        if native.supports(plugin):
+            await _send_native(plugin, message, settings)
+        else:
+            await _send_threaded(plugin, message, settings)
+    logger.debug("Sent to %s", describe(channel))
+
+
+async def _send_native(plugin: Any, message: Message, settings: Settings) -> None:
+    exchange = await native.notify(plugin, message.body, message.title, settings)
+    if exchange.refusal:
+        raise TransportError(f"Refused destination: {exchange.refusal}", permanent=True)
+    if exchange.delivered:
+        return
+    if exchange.timed_out:
+        raise _timeout(settings)
+    _raise_if_gone(plugin)
+    if exchange.status is not None:
+        raise TransportError(f"The service answered HTTP {exchange.status} {exchange.reason}".rstrip())
+    raise TransportError(redact(exchange.error or "") or "The service refused the message")
+
+
+async def _send_threaded(plugin: Any, message: Message, settings: Settings) -> None:
+    sender = Apprise()
+    sender.add(plugin)
+    with safety.guarded(settings) as refusals:
+        # Apprise's pool has a fixed number of threads; a send waiting for one must not spend its timeout.
+        async with _thread_slots():
             try:
                 result = await asyncio.wait_for(
                     sender.async_notify(
@@ -207,20 +241,35 @@ async def send(channel: Channel, message: Message, settings: Settings) -> None:
                 )
             except TimeoutError:
                 result = None
-        _raise_for(plugin, result, refusals, settings)
-    logger.info("Sent to %s", describe(channel))
+    _raise_for(plugin, result, refusals, settings)
+
+
+_slots: WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = WeakKeyDictionary()
+
+
+def _thread_slots() -> asyncio.Semaphore:
+    loop = asyncio.get_running_loop()
+    if loop not in _slots:
+        _slots[loop] = asyncio.Semaphore(APPRISE_THREADS)
+    return _slots[loop]
+
+
+def _timeout(settings: Settings) -> TransportError:
+    seconds = settings.send_timeout_seconds
+    return TransportError(f"No answer within {seconds} second{'' if seconds == 1 else 's'}")
 
 
 async def _prepared_plugin(channel: Channel, message: Message, settings: Settings) -> Any:
     try:
         if channel.kind is ChannelKind.WEBPUSH:
             subscription = _stored_subscription(channel)
-            await safety.check_host(subscription.host, settings)
             plugin: Any = webpush.NotifyFollowthroughPush.for_subscription(
                 subscription, _vapid_key(settings), webpush.vapid_subject(settings), message.url
             )
         else:
-            plugin = instantiate(channel.url)
+            plugin = _plugin_for(channel.url)
+        if not native.supports(plugin):
+            # The native pool checks each connection itself, with the same rules.
             await safety.check_plugin(plugin, settings)
     except InvalidChannelUrl as error:
         text = str(error)
@@ -231,6 +280,25 @@ async def _prepared_plugin(channel: Channel, message: Message, settings: Setting
     # thread Apprise leaves behind still ends soon after.
     plugin.socket_connect_timeout = settings.send_timeout_seconds + 1.0
     plugin.socket_read_timeout = settings.send_timeout_seconds + 1.0
+    return plugin
+
+
+_kept_plugins: OrderedDict[str, Any] = OrderedDict()
+
+
+def _plugin_for(url: str) -> Any:
+    """The plugin for a URL. Native plugins keep no state between sends, so the most recently used are
+    kept rather than parsed again for every message; others are made fresh, as Apprise's throttling
+    expects of a plugin shared between its threads."""
+    plugin = _kept_plugins.get(url)
+    if plugin is not None:
+        _kept_plugins.move_to_end(url)
+        return plugin
+    plugin = instantiate(url)
+    if native.supports(plugin):
+        _kept_plugins[url] = plugin
+        if len(_kept_plugins) > KEPT_PLUGINS:
+            _kept_plugins.popitem(last=False)
     return plugin
 
 
@@ -255,17 +323,20 @@ def _raise_for(plugin: Any, result: Any, refusals: list[str] | Any, settings: Se
     if refusals:
         raise TransportError(f"Refused destination: {refusals[0]}", permanent=True)
     if result is None or result.status == AppriseResultStatus.TIMEOUT:
-        seconds = settings.send_timeout_seconds
-        raise TransportError(f"No answer within {seconds} second{'' if seconds == 1 else 's'}")
+        raise _timeout(settings)
     if result.status == AppriseResultStatus.SUCCESS:
         return
+    _raise_if_gone(plugin)
+    raise TransportError(_failure_text(result) or "The service refused the message")
+
+
+def _raise_if_gone(plugin: Any) -> None:
     outcome = getattr(plugin, "outcome", None)
     if isinstance(outcome, webpush.PushOutcome) and outcome.gone:
         raise TransportError(
             f"The push subscription is gone (HTTP {outcome.status}); the device must subscribe again",
             permanent=True,
         )
-    raise TransportError(_failure_text(result) or "The service refused the message")
 
 
 def _failure_text(result: Any) -> str:
