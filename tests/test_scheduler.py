@@ -44,9 +44,11 @@ ALL_EVENTS = [event.value for event in Event]
 
 @pytest.fixture
 def pipeline_settings(settings: Settings) -> Settings:
-    """The session's database, channels allowed to reach the local receivers, short timeouts."""
+    """The session's database, channels allowed to reach the local receivers, short timeouts. Deliveries
+    are claimed at their moment, not ahead (the preparation window has tests of its own)."""
     return replace(
         settings,
+        delivery_prepare_seconds=0,
         channel_allowed_hosts=RECEIVER_ALLOWED_HOSTS,
         send_timeout_seconds=1,
         delivery_retry_base_seconds=30,
@@ -65,7 +67,7 @@ async def app(pipeline_settings: Settings, clock: FrozenClock) -> AsyncIterator[
 
 
 @pytest.fixture
-async def worker(app: Litestar, pipeline_settings: Settings, clock: FrozenClock) -> Worker:
+async def worker(app: Litestar, pipeline_settings: Settings, clock: FrozenClock) -> AsyncIterator[Worker]:
     """A worker on the app's database. Deliveries earlier tests left waiting are settled first: their
     receivers are gone, and a new receiver may have been given the same port."""
     async with session_scope(app.state.alchemy) as db:
@@ -74,7 +76,9 @@ async def worker(app: Litestar, pipeline_settings: Settings, clock: FrozenClock)
             .where(Delivery.status.in_(CLAIMABLE))
             .values(status=DeliveryStatus.SKIPPED, last_error="left by an earlier test")
         )
-    return Worker(pipeline_settings, clock, alchemy=app.state.alchemy, name=f"test-{uuid4().hex[:8]}")
+    made = Worker(pipeline_settings, clock, alchemy=app.state.alchemy, name=f"test-{uuid4().hex[:8]}")
+    yield made
+    await made.close()  # its connection pool; the engine is the app's
 
 
 async def add_channel(

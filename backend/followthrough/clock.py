@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from datetime import UTC, datetime, timedelta
 
 
@@ -10,6 +12,13 @@ class Clock:
 
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+    async def sleep_until(self, instant: datetime, wake: asyncio.Event) -> None:
+        """Return at `instant`, or as soon as `wake` is set."""
+        delay = (instant - self.now()).total_seconds()
+        if delay > 0 and not wake.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), delay)
 
 
 class FrozenClock(Clock):
@@ -28,3 +37,9 @@ class FrozenClock(Clock):
 
     def advance(self, delta: timedelta) -> None:
         self._at += delta
+
+    async def sleep_until(self, instant: datetime, wake: asyncio.Event) -> None:
+        """Time jumps to `instant` (unless `wake` is already set): waiting takes no real time in tests."""
+        if not wake.is_set() and instant > self._at:
+            self._at = instant
+        await asyncio.sleep(0)

@@ -94,8 +94,19 @@ class Settings:
     """Deliveries that fell due while no worker ran are still sent if at most this late; older ones are
     marked missed. `FOLLOWTHROUGH_DELIVERY_GRACE_MINUTES`."""
 
+    delivery_prepare_seconds: int = 15
+    """How long before its moment a worker claims a delivery, decides whether it is still wanted and
+    builds the message, so that at the moment only the send is left; nothing leaves early. A check-in in
+    the last seconds before a reminder therefore does not stop it.
+    `FOLLOWTHROUGH_DELIVERY_PREPARE_SECONDS`."""
+
     worker_batch_size: int = 100
     """Deliveries one worker claims at a time. `FOLLOWTHROUGH_WORKER_BATCH_SIZE`."""
+
+    worker_send_concurrency: int = 100
+    """Sends one worker keeps in flight at once. Web hooks and Web Push share a pool of kept-alive
+    connections; other Apprise services also wait for one of Apprise's threads.
+    `FOLLOWTHROUGH_WORKER_SEND_CONCURRENCY`."""
 
     worker_poll_seconds: int = 5
     """Idle pause between worker steps when nothing is due. `FOLLOWTHROUGH_WORKER_POLL_SECONDS`."""

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -43,8 +42,6 @@ CLAIMABLE = (DeliveryStatus.PENDING, DeliveryStatus.RETRYING, DeliveryStatus.SEN
 SEND_GUARD_SECONDS = 5
 # A job the worker gave back unsent because it is stopping.
 RELEASED = "released: the worker stopped"
-# Apprise's shared pool has Python's default ThreadPoolExecutor size.
-SEND_CONCURRENCY = min(32, (os.cpu_count() or 1) + 4)
 
 
 def backoff(settings: Settings, attempts: int) -> timedelta:
@@ -66,36 +63,37 @@ async def mark_missed(session: AsyncSession, now: datetime, settings: Settings) 
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def claim(session: AsyncSession, now: datetime, settings: Settings, owner: str) -> list[UUID]:
-    """Take up to a batch of due deliveries (and expired leases) for `owner`; the caller commits at once."""
+async def claim(session: AsyncSession, now: datetime, settings: Settings, owner: str) -> dict[UUID, datetime]:
+    """Take up to a batch of deliveries due by `now` plus the preparation window (and expired leases) for
+    `owner`, each with the moment it may leave; the caller commits at once."""
+    until = now + timedelta(seconds=settings.delivery_prepare_seconds)
     due = (
-        select(Delivery.id)
-        .where(Delivery.status.in_(CLAIMABLE), Delivery.next_attempt_at <= now)
+        select(Delivery.id, Delivery.next_attempt_at)
+        .where(Delivery.status.in_(CLAIMABLE), Delivery.next_attempt_at <= until)
         .order_by(Delivery.next_attempt_at)
         .limit(settings.worker_batch_size)
     )
     if session.get_bind().dialect.name == "postgresql":
-        # A materialised CTE runs the locking query once: as a plain IN (subquery) PostgreSQL may run it
-        # again per row, each run skipping the rows the last one locked, and claim far more than a batch.
-        picked = due.with_for_update(skip_locked=True).cte("due").prefix_with("MATERIALIZED")
-    else:
-        picked = due.cte("due")
+        # Locked until the claim commits; other workers skip these rows rather than wait for them.
+        due = due.with_for_update(skip_locked=True)
+    moments = {delivery_id: moment for delivery_id, moment in (await session.execute(due)).tuples()}
+    if not moments:
+        return {}
     result = await session.execute(
         update(Delivery)
-        # The conditions again: a row another worker claimed meanwhile no longer matches.
-        .where(Delivery.id.in_(select(picked.c.id)), Delivery.status.in_(CLAIMABLE))
-        .where(Delivery.next_attempt_at <= now)
+        # The conditions again: on SQLite nothing locked the rows between the two statements.
+        .where(Delivery.id.in_(moments), Delivery.status.in_(CLAIMABLE), Delivery.next_attempt_at <= until)
         .values(
             status=DeliveryStatus.SENDING,
             lease_owner=owner,
-            next_attempt_at=now + timedelta(seconds=settings.delivery_lease_seconds),
+            next_attempt_at=until + timedelta(seconds=settings.delivery_lease_seconds),
             attempts=Delivery.attempts + 1,
             updated_at=now,
         )
         .returning(Delivery.id)
         .execution_options(synchronize_session=False)
     )
-    return list(result.scalars().all())
+    return {delivery_id: moments[delivery_id] for delivery_id in result.scalars().all()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +110,15 @@ class Job:
     channel: Channel
     skip: str | None = None
     error: TransportError | None = None
+    leaves_at: datetime | None = None
+    """Not sent before this moment (a delivery claimed within the preparation window)."""
+
+
+class Released(Exception):
+    """The worker is stopping: the job goes back to the queue unsent."""
+
+
+Gate = Callable[[Job], Awaitable[None]]
 
 
 async def load_jobs(session: AsyncSession, ids: Sequence[UUID], settings: Settings) -> list[Job]:
@@ -196,21 +203,29 @@ async def send_all(
     settings: Settings,
     stopping: Callable[[], bool] = bool,
     finished: Callable[[Job], None] | None = None,
+    gate: Gate | None = None,
+    slots: asyncio.Semaphore | None = None,
 ) -> None:
     """Send every job that is still wanted, concurrently; failures land in `job.error`.
 
-    Apprise sends from its own thread pool (Python's default size). More sends in flight than it has
-    threads would only queue inside Apprise, where the send timeout would already be running. Once
-    `stopping()` is true, jobs not yet started are released rather than sent, so a stop waits only for
-    the sends already under way. `finished(job)` is called as each job is done with."""
-    gate = asyncio.Semaphore(SEND_CONCURRENCY)
+    `gate(job)`, when given, returns at the job's moment (or raises Released). Then the job waits for one
+    of `slots` (a worker shares them between its batches; `worker_send_concurrency` when not given), so
+    that however many jobs wait for one moment, only that many sends are in flight. The transport itself
+    holds sends through Apprise's threads to that pool's size. Once `stopping()` is true, jobs not yet
+    under way are released rather than sent, so a stop waits only for the sends already going out.
+    `finished(job)` is called as each job is done with."""
+    slots = slots or asyncio.Semaphore(settings.worker_send_concurrency)
 
     async def gated(job: Job) -> None:
-        async with gate:
-            if stopping():
-                job.skip = RELEASED
-            else:
+        try:
+            if gate is not None:
+                await gate(job)
+            async with slots:
+                if stopping():
+                    raise Released
                 await _send_one(job, settings)
+        except Released:
+            job.skip = RELEASED
         if finished is not None:
             finished(job)
 
@@ -305,9 +320,10 @@ def _outcome(job: Job, now: datetime, settings: Settings) -> dict[str, Any]:
     if job.skip == "out of attempts":
         return {"status": DeliveryStatus.FAILED, "last_error": "gave up: the worker stopped while sending"}
     if job.skip == RELEASED:
-        # Back in the queue, due at once, for whichever worker runs next.
+        # Back in the queue, due at its moment (at once if that has passed), for whichever worker runs next.
         status = DeliveryStatus.RETRYING if attempts > 1 else DeliveryStatus.PENDING
-        return {"status": status, "attempts": attempts - 1, "next_attempt_at": now}
+        moment = max(now, job.leaves_at) if job.leaves_at is not None else now
+        return {"status": status, "attempts": attempts - 1, "next_attempt_at": moment}
     if job.skip is not None:
         # Not an attempt: nothing was sent.
         return {"status": DeliveryStatus.SKIPPED, "attempts": attempts - 1, "last_error": job.skip}

@@ -13,7 +13,7 @@ import os
 import signal
 import socket
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 
 from followthrough.clock import Clock
 from followthrough.database import alchemy_config, session_scope
+from followthrough.notifications import native, webpush
 from followthrough.notifications.keys import use_channel_key
 from followthrough.reminders import dispatch, scheduler
 from followthrough.reminders.dispatch import Job
@@ -32,6 +33,9 @@ from followthrough.settings import Settings
 
 logger = logging.getLogger(__name__)
 RECORD_INTERVAL_SECONDS = 0.25
+# Batches one worker sends at once (each of up to `worker_batch_size`): enough to hold a large burst built
+# ahead of its moment.
+BATCHES_IN_FLIGHT = 200
 
 
 def worker_name() -> str:
@@ -54,6 +58,11 @@ class Worker:
         self.name = name or worker_name()
         self._stop = asyncio.Event()
         self._last_detect: datetime | None = None
+        self.pools = native.Pools()
+        self._finished: list[Job] = []
+        self._moments: dict[datetime, asyncio.Task[None]] = {}
+        # Sends in flight, shared by all the batches this worker holds.
+        self._slots = asyncio.Semaphore(settings.worker_send_concurrency)
 
     # --- the steps
 
@@ -65,42 +74,79 @@ class Worker:
         return queued
 
     async def dispatch(self) -> int:
-        """Send one batch: mark what is too late as missed, claim what is due, send, record. Returns the
+        """Claim one batch and send it, each message at its moment, recording the outcomes. Returns the
         deliveries claimed (0 means nothing was due)."""
+        batch = await self.claim()
+        if batch:
+            with native.using(self.pools):
+                await self.send(batch)
+        return len(batch)
+
+    async def claim(self) -> dict[UUID, datetime]:
+        """Mark what is too late as missed, then claim a batch of what is due now or within the preparation
+        window, with the moment each may leave."""
         now = self.clock.now()
         async with session_scope(self.alchemy) as session:
             await dispatch.mark_missed(session, now, self.settings)
-            ids = await dispatch.claim(session, now, self.settings, self.name)
-        if not ids:
-            return 0
-        # The claim is committed: every row reads "sending" before anything is sent.
+            return await dispatch.claim(session, now, self.settings, self.name)
+
+    async def send(self, batch: dict[UUID, datetime]) -> None:
+        """Send a claimed batch and record its outcomes. The claim is committed, so every row reads
+        "sending" before anything is sent."""
+        ids = list(batch)
         async with session_scope(self.alchemy) as session:
             jobs = await dispatch.load_jobs(session, ids, self.settings)
+        for job in jobs:
+            job.leaves_at = batch[job.delivery.id]
         # Outcomes are written as sends finish, not once per batch: a worker killed mid-batch then leaves
-        # only its last moments' sends unrecorded (those are sent again once its lease ends).
-        finished = [job for job in jobs if job.skip is not None]
+        # only its last moments' sends unrecorded (those are sent again once its lease ends). All batches
+        # share one list, so a burst spread over many batches is written in few transactions.
+        self._finished.extend(job for job in jobs if job.skip is not None)
         holding = asyncio.create_task(self._hold_lease(ids))
         sending = asyncio.create_task(
-            dispatch.send_all(jobs, self.settings, stopping=self._stop.is_set, finished=finished.append)
+            dispatch.send_all(
+                jobs,
+                self.settings,
+                stopping=self._stop.is_set,
+                finished=self._finished.append,
+                gate=self._gate,
+                slots=self._slots,
+            )
         )
         try:
             while not sending.done():
                 await asyncio.wait({sending}, timeout=RECORD_INTERVAL_SECONDS)
-                await self._record(finished)
+                await self._record()
             await sending
         finally:
             holding.cancel()
             with suppress(asyncio.CancelledError):
                 await holding
-        await self._record(finished)
+        await self._record()
         logger.debug("worker %s: batch of %d done", self.name, len(ids))
-        return len(ids)
 
-    async def _record(self, finished: list[Job]) -> None:
-        """Write the outcomes of the jobs finished so far, taking them off the list."""
-        if finished:
-            batch = list(finished)
-            finished.clear()
+    async def _gate(self, job: Job) -> None:
+        """A claimed job waits here for its moment; a stop sends it back to the queue instead."""
+        if job.leaves_at is not None and job.leaves_at > self.clock.now():
+            await asyncio.shield(self._moment(job.leaves_at))
+        if self._stop.is_set():
+            raise dispatch.Released
+
+    def _moment(self, instant: datetime) -> asyncio.Task[None]:
+        """One wait per moment, however many jobs share it: a burst wakes through one timer."""
+        waiting = self._moments.get(instant)
+        if waiting is None:
+            waiting = asyncio.create_task(self.clock.sleep_until(instant, self._stop))
+            self._moments[instant] = waiting
+            waiting.add_done_callback(lambda _: self._moments.pop(instant, None))
+        return waiting
+
+    async def _record(self) -> None:
+        """Write the outcomes of the jobs finished so far, in every batch, taking them off the list."""
+        if self._finished:
+            # The same list stays in place: batches under way hold its `append`.
+            batch = self._finished.copy()
+            self._finished.clear()
             async with session_scope(self.alchemy) as session:
                 await dispatch.record_outcomes(session, batch, self.clock.now(), self.settings, self.name)
 
@@ -112,16 +158,9 @@ class Worker:
             async with session_scope(self.alchemy) as session:
                 await dispatch.renew_lease(session, ids, self.clock.now(), self.settings, self.name)
 
-    async def step(self) -> int:
-        """Detect (at most once per poll interval) and dispatch one batch."""
-        now = self.clock.now()
-        poll = timedelta(seconds=self.settings.worker_poll_seconds)
-        if self._last_detect is None or now - self._last_detect >= poll or now < self._last_detect:
-            await self.detect()
-        return await self.dispatch()
-
     async def seconds_until_due(self) -> float:
-        """How long the loop may sleep: until the next delivery falls due, at most one poll interval."""
+        """How long the loop may sleep: until the next delivery can be claimed (its moment less the
+        preparation window), at most one poll interval."""
         poll = float(self.settings.worker_poll_seconds)
         async with session_scope(self.alchemy) as session:
             upcoming = await session.scalar(
@@ -129,7 +168,8 @@ class Worker:
             )
         if upcoming is None:
             return poll
-        return min(poll, max((upcoming - self.clock.now()).total_seconds(), 0.0))
+        ahead = timedelta(seconds=self.settings.delivery_prepare_seconds)
+        return min(poll, max((upcoming - ahead - self.clock.now()).total_seconds(), 0.0))
 
     # --- the loop
 
@@ -141,13 +181,18 @@ class Worker:
         return self._stop.is_set()
 
     async def run(self) -> None:
-        """Steps until `stop()`: straight on while there is work, else a pause until the next due time."""
+        """Until `stop()`: detect once per poll interval, and keep claiming batches while anything can be
+        claimed. A batch that is due is sent before the next claim; one claimed ahead of its moment waits
+        in a task of its own, so that a burst is all built by the time it falls due. Then a pause until
+        the next delivery can be claimed."""
         logger.info("worker %s started", self.name)
+        # Apprise loads its 180-odd plugins on first use (most of a second): now, not when a reminder is due.
+        webpush.register_plugin()
+        batches: set[asyncio.Task[None]] = set()
         try:
             while not self._stop.is_set():
                 try:
-                    claimed = await self.step()
-                    pause = 0.0 if claimed else await self.seconds_until_due()
+                    pause = await self._turn(batches)
                 except Exception:
                     logger.exception("worker step failed; trying again after a pause")
                     pause = float(self.settings.worker_poll_seconds)
@@ -155,11 +200,46 @@ class Worker:
                     with suppress(TimeoutError):
                         await asyncio.wait_for(self._stop.wait(), pause)
         finally:
+            # Batches waiting for their moment wake at the stop and hand their jobs back; sends under way end.
+            await asyncio.gather(*batches, return_exceptions=True)
             await self.close()
             logger.info("worker %s stopped", self.name)
 
+    async def _turn(self, batches: set[asyncio.Task[None]]) -> float:
+        """Detect if due, claim a batch and start sending it; returns how long to pause."""
+        now = self.clock.now()
+        poll = timedelta(seconds=self.settings.worker_poll_seconds)
+        if self._last_detect is None or now - self._last_detect >= poll or now < self._last_detect:
+            await self.detect()
+        if len(batches) >= BATCHES_IN_FLIGHT:
+            await asyncio.wait(batches, return_when=asyncio.FIRST_COMPLETED)
+            return 0.0
+        batch = await self.claim()
+        if not batch:
+            return await self.seconds_until_due()
+        with native.using(self.pools):
+            if min(batch.values()) <= now:
+                # Due already: sent before claiming more, so a stop leaves the rest in the queue.
+                await self.send(batch)
+            else:
+                task = asyncio.create_task(self.send(batch))
+                batches.add(task)
+                task.add_done_callback(self._finished_batch(batches))
+        return 0.0
+
+    @staticmethod
+    def _finished_batch(batches: set[asyncio.Task[None]]) -> Callable[[asyncio.Task[None]], None]:
+        def done(task: asyncio.Task[None]) -> None:
+            batches.discard(task)
+            if not task.cancelled() and task.exception() is not None:
+                logger.error("sending a batch failed", exc_info=task.exception())
+
+        return done
+
     async def close(self) -> None:
-        """Release the worker's own engine (one it was given belongs to someone else)."""
+        """Release the connection pools and the worker's own engine (one it was given belongs to someone
+        else)."""
+        await self.pools.close()
         if self._owns_engine:
             await self.alchemy.get_engine().dispose()
 
