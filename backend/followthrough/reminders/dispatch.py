@@ -28,7 +28,7 @@ from followthrough.actions.models import KeyAction, Occurrence
 from followthrough.checkins.models import CheckIn, WeeklyReview
 from followthrough.enums import ActionStatus, DeliveryStatus, Event
 from followthrough.notifications.health import record_send_outcome
-from followthrough.notifications.messages import render
+from followthrough.notifications.messages import Message, render
 from followthrough.notifications.models import Channel
 from followthrough.notifications.transport import TransportError, send
 from followthrough.reminders.models import Delivery
@@ -217,15 +217,19 @@ async def send_all(
     slots = slots or asyncio.Semaphore(settings.worker_send_concurrency)
 
     async def gated(job: Job) -> None:
+        # Written before the moment, so that at the moment only the send is left.
+        message = _written(job, settings)
         try:
-            if gate is not None:
-                await gate(job)
-            async with slots:
-                if stopping():
-                    raise Released
-                await _send_one(job, settings)
+            if message is not None:
+                if gate is not None:
+                    await gate(job)
+                async with slots:
+                    if stopping():
+                        raise Released
+                    await _send_one(job, message, settings)
         except Released:
             job.skip = RELEASED
+        # Not on cancellation: a job cut off mid-send stays "sending" until its lease ends.
         if finished is not None:
             finished(job)
 
@@ -245,12 +249,16 @@ async def renew_lease(
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def _send_one(job: Job, settings: Settings) -> None:
+def _written(job: Job, settings: Settings) -> Message | None:
+    """The job's message, written before its moment; None (with the error on the job) if it cannot be."""
     try:
-        message = render(job.delivery.event, job.delivery.payload or {}, settings)
+        return render(job.delivery.event, job.delivery.payload or {}, settings)
     except Exception as error:  # a payload the wording cannot use will not improve with retries
         job.error = TransportError(f"the message could not be written ({type(error).__name__})", True)
-        return
+        return None
+
+
+async def _send_one(job: Job, message: Message, settings: Settings) -> None:
     try:
         async with asyncio.timeout(settings.send_timeout_seconds + SEND_GUARD_SECONDS):
             await send(job.channel, message, settings)

@@ -60,6 +60,9 @@ class Worker:
         self._last_detect: datetime | None = None
         self.pools = native.Pools()
         self._finished: list[Job] = []
+        self._recording = asyncio.Lock()
+        self._recorder: asyncio.Task[None] | None = None
+        self._batches_sending = 0
         self._moments: dict[datetime, asyncio.Task[None]] = {}
         # Sends in flight, shared by all the batches this worker holds.
         self._slots = asyncio.Semaphore(settings.worker_send_concurrency)
@@ -100,11 +103,15 @@ class Worker:
             job.leaves_at = batch[job.delivery.id]
         # Outcomes are written as sends finish, not once per batch: a worker killed mid-batch then leaves
         # only its last moments' sends unrecorded (those are sent again once its lease ends). All batches
-        # share one list, so a burst spread over many batches is written in few transactions.
+        # share one list and one recorder, so a burst spread over many batches is written in a few
+        # transactions rather than one per batch per interval.
         self._finished.extend(job for job in jobs if job.skip is not None)
         holding = asyncio.create_task(self._hold_lease(ids))
-        sending = asyncio.create_task(
-            dispatch.send_all(
+        self._batches_sending += 1
+        if self._recorder is None or self._recorder.done():
+            self._recorder = asyncio.create_task(self._record_while_sending())
+        try:
+            await dispatch.send_all(
                 jobs,
                 self.settings,
                 stopping=self._stop.is_set,
@@ -112,13 +119,8 @@ class Worker:
                 gate=self._gate,
                 slots=self._slots,
             )
-        )
-        try:
-            while not sending.done():
-                await asyncio.wait({sending}, timeout=RECORD_INTERVAL_SECONDS)
-                await self._record()
-            await sending
         finally:
+            self._batches_sending -= 1
             holding.cancel()
             with suppress(asyncio.CancelledError):
                 await holding
@@ -142,13 +144,29 @@ class Worker:
         return waiting
 
     async def _record(self) -> None:
-        """Write the outcomes of the jobs finished so far, in every batch, taking them off the list."""
-        if self._finished:
+        """Write the outcomes of the jobs finished so far, in every batch, taking them off the list. One
+        write at a time: whoever waits for the lock then takes all that finished meanwhile."""
+        async with self._recording:
+            if not self._finished:
+                return
             # The same list stays in place: batches under way hold its `append`.
-            batch = self._finished.copy()
+            taken = self._finished.copy()
             self._finished.clear()
-            async with session_scope(self.alchemy) as session:
-                await dispatch.record_outcomes(session, batch, self.clock.now(), self.settings, self.name)
+            try:
+                async with session_scope(self.alchemy) as session:
+                    await dispatch.record_outcomes(session, taken, self.clock.now(), self.settings, self.name)
+            except BaseException:
+                self._finished[:0] = taken  # not written: the next write tries them again
+                raise
+
+    async def _record_while_sending(self) -> None:
+        """While any batch is sending, write what has finished once per interval."""
+        while self._batches_sending:
+            await asyncio.sleep(RECORD_INTERVAL_SECONDS)
+            try:
+                await self._record()
+            except Exception:
+                logger.exception("recording outcomes failed; trying again")
 
     async def _hold_lease(self, ids: list[UUID]) -> None:
         """Renew the lease every third of its length while the batch is being sent."""
