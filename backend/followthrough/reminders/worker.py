@@ -256,7 +256,11 @@ class Worker:
 
     async def close(self) -> None:
         """Release the connection pools and the worker's own engine (one it was given belongs to someone
-        else)."""
+        else). Each batch wrote its own outcomes as it ended, so the recorder has nothing left to do."""
+        if self._recorder is not None:
+            self._recorder.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._recorder
         await self.pools.close()
         if self._owns_engine:
             await self.alchemy.get_engine().dispose()
