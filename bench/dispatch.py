@@ -16,6 +16,7 @@ so lateness shows the pipeline's own delay rather than queueing.
     .venv/bin/python bench/dispatch.py                         # 10,000 deliveries per scenario
     .venv/bin/python bench/dispatch.py --deliveries 2000 --scenarios pg1,sqlite1
 
+Workers run with the default settings (log level INFO included); their output goes to a scratch file.
 The receiver is a uvicorn process on 127.0.0.1 recording arrival times. PostgreSQL must be reachable at
 127.0.0.1:5432 (trust auth, user postgres); scratch databases are created and dropped.
 """
@@ -224,7 +225,6 @@ def start_workers(settings: Settings, count: int, log: Path) -> list[subprocess.
         "FOLLOWTHROUGH_CHANNEL_ALLOWED_HOSTS": settings.channel_allowed_hosts,
         "FOLLOWTHROUGH_WORKER_BATCH_SIZE": str(BATCH),
         "FOLLOWTHROUGH_WORKER_POLL_SECONDS": "1",
-        "FOLLOWTHROUGH_LOG_LEVEL": "WARNING",
     }
     output = log.open("ab")
     return [

@@ -7,12 +7,14 @@ import dataclasses
 import logging
 import threading
 import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 
 from followthrough.clock import FrozenClock
 from followthrough.enums import ChannelKind
+from followthrough.logs import configure_logging
 from followthrough.notifications import transport
 from followthrough.notifications.health import record_send_outcome
 from followthrough.notifications.messages import Message
@@ -132,6 +134,7 @@ def test_log_records_made_while_a_url_is_in_use_are_redacted_in_any_thread(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="apprise")
     log = logging.getLogger("apprise.test")
     url = "json://user:pw-Secret-77@example.com/path-Secret-88"
     with transport.keeping_secret(url):
@@ -152,6 +155,36 @@ def test_log_records_made_while_a_url_is_in_use_are_redacted_in_any_thread(
     assert messages[0] == "posting to ****"
     assert messages[1] == "thread saw ****"
     assert messages[3] == "outside: pw-Secret-77"  # outside a send, nothing is rewritten
+
+
+@pytest.fixture
+def apprise_logger() -> Iterator[logging.Logger]:
+    logger = logging.getLogger("apprise")
+    level = logger.level
+    yield logger
+    logger.setLevel(level)
+
+
+@pytest.mark.parametrize(
+    ("log_level", "apprise_levels"), [("INFO", {"WARNING"}), ("DEBUG", {"INFO", "WARNING"})]
+)
+async def test_apprise_logs_each_message_sent_only_at_debug_but_failures_always(
+    http_receiver: HttpReceiver,
+    fast: Settings,
+    caplog: pytest.LogCaptureFixture,
+    apprise_logger: logging.Logger,
+    log_level: str,
+    apprise_levels: set[str],
+) -> None:
+    configure_logging(dataclasses.replace(fast, log_level=log_level))
+    caplog.set_level(logging.DEBUG)  # everything reaches the root; the apprise logger's own level decides
+    channel = _channel(http_receiver.json_url())
+    await transport.send(channel, MESSAGE, fast)
+    http_receiver.fail_next(1, status=500)
+    with pytest.raises(transport.TransportError):
+        await transport.send(channel, MESSAGE, fast)
+    logged = {record.levelname for record in caplog.records if record.name.startswith("apprise")}
+    assert logged - {"DEBUG"} == apprise_levels
 
 
 # --------------------------------------------------------------------------------------------------

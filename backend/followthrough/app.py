@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from importlib.resources import files
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from followthrough.clock import Clock
 from followthrough.database import alchemy_config
 from followthrough.dependencies import provide_now, provide_participant, provide_settings
 from followthrough.errors import exception_handlers
+from followthrough.logs import configure_logging
 from followthrough.notifications import native
 from followthrough.notifications.controllers import ChannelController, PushController
 from followthrough.notifications.keys import use_channel_key
@@ -74,7 +74,7 @@ api_controllers: list[type] = [
 
 
 def create_app(settings: Settings, clock: Clock | None = None) -> Litestar:
-    logging.basicConfig(level=settings.log_level)
+    configure_logging(settings)
     alchemy = alchemy_config(settings)
     use_channel_key(settings)
     api = Router(path=API_PREFIX, route_handlers=api_controllers)

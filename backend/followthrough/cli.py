@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import sys
 from collections.abc import Callable, Coroutine
@@ -14,6 +13,7 @@ import uvicorn
 from litestar import Litestar
 
 from followthrough import migrate
+from followthrough.logs import configure_logging
 from followthrough.settings import Settings
 
 T = TypeVar("T")
@@ -98,7 +98,7 @@ def worker() -> None:
     from followthrough.reminders.worker import run_until_signalled
 
     settings = _settings()
-    logging.basicConfig(level=settings.log_level)
+    configure_logging(settings)
     click.echo(f"Followthrough worker (database: {_safe_url(settings)})")
     asyncio.run(run_until_signalled(settings))
 
