@@ -32,11 +32,11 @@ from followthrough.settings import Settings
 logger = logging.getLogger(__name__)
 MASK = "****"
 ERROR_LENGTH = 300
-# Apprise's generic knobs at their defaults: noise in a masked URL shown to people.
 # Plugins kept for reuse, by URL (see `_plugin_for`).
 KEPT_PLUGINS = 1024
 # Sends in flight through Apprise's own thread pool, which has Python's default executor size.
 APPRISE_THREADS = min(32, (os.cpu_count() or 1) + 4)
+# Apprise's generic knobs at their defaults: noise in a masked URL shown to people.
 _DEFAULT_PARAMS = {"overflow": "upstream", "retry": "0", "wait": "0.5", "optional": "no", "method": "POST"}
 
 
