@@ -195,13 +195,32 @@ class WeeklyReviewController(Controller):
         )
 
 
+RangeParam = Annotated[
+    str | None,
+    QueryParameter(
+        name="range",
+        description="How far back `buckets`, `total` (and `weekdays`) reach: 4w = the last 4 local weeks, "
+        "3m = the last 13 weeks, 1y = the last 12 calendar months, all = since the month of the first "
+        "occurrence (in months, or years beyond 24 months). Weekly buckets start on Mondays.",
+        schema_extra={"enum": [item.value for item in schemas.ProgressRange], "default": "3m"},
+    ),
+]
+
+
+def _range(value: str | None) -> schemas.ProgressRange:
+    choices = ", ".join(item.value for item in schemas.ProgressRange)
+    chosen = _parsed(value, schemas.ProgressRange, "range", f"one of {choices}")
+    return chosen or schemas.ProgressRange.THREE_MONTHS
+
+
 PROGRESS_DEFINITIONS = (
     "\n\nDefinitions, in local time: an occurrence counts once it has a check-in or was due before today "
     "without one (missed); today's unchecked occurrences are ignored. Kept = done or partly; skipped neither "
     "breaks nor extends a streak; not done and missed break it. `current` is the run ending at the latest "
     "counted occurrence (0 when that one was not kept), `best` the longest. `weeks` are the last 12 local "
     "weeks including this one, oldest first, with completionRate = (done + 0.5 * partly) / (due - skipped), "
-    "null when that is 0. Measures total every measure value ever checked in, and per week."
+    "null when that is 0. Measures total every measure value ever checked in, and per week. `buckets` "
+    "and `total` count the same way over the chosen `range`."
 )
 
 
@@ -219,20 +238,25 @@ class ProgressController(Controller):
         "against their targets; and each barrier's status history." + PROGRESS_DEFINITIONS,
     )
     async def get_progress(
-        self, participant: Participant, progress: ProgressService
+        self, participant: Participant, progress: ProgressService, progress_range: RangeParam = None
     ) -> schemas.AccountProgress:
         """The whole account's progress (the OpenAPI description holds the definitions)."""
-        return await progress.for_account(participant)
+        return await progress.for_account(participant, progress_range=_range(progress_range))
 
     @get(
         "/key-actions/{key_action_id:uuid}/progress",
         operation_id="getKeyActionProgress",
         middleware=[remembered_read],
         description="One key action's progress: a streak of consecutive kept occurrences, completion rates "
-        "per week and its outcome measure." + PROGRESS_DEFINITIONS,
+        "per week and its outcome measure, and over the chosen range its counts by local weekday."
+        + PROGRESS_DEFINITIONS,
     )
     async def get_key_action_progress(
-        self, key_action_id: UUID, participant: Participant, progress: ProgressService
+        self,
+        key_action_id: UUID,
+        participant: Participant,
+        progress: ProgressService,
+        progress_range: RangeParam = None,
     ) -> schemas.KeyActionProgress:
         """One key action's progress (the OpenAPI description holds the definitions)."""
-        return await progress.for_key_action(participant, key_action_id)
+        return await progress.for_key_action(participant, key_action_id, _range(progress_range))

@@ -13,6 +13,9 @@ Definitions, in the participant's local time:
   `best` is the longest run.
 - Weeks: the last 12 local weeks including the current one, oldest first. completionRate =
   (done + 0.5 * partly) / (due - skipped), null when that denominator is 0.
+- Range buckets count the same way over a chosen range (4 or 13 weeks, 12 months, or everything since the
+  first occurrence in months or, beyond 24 months, years), grouped by the stored local date, so a month or a
+  weekday is the participant's own whatever the UTC offset was.
 
 Every figure is one aggregate query (GROUP BY, and ROW_NUMBER gaps-and-islands for streaks), so a request
 costs the same number of queries whatever the amount of history.
@@ -21,12 +24,13 @@ costs the same number of queries whatever the amount of history.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, extract, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.selectable import CTE
 
@@ -40,14 +44,88 @@ from followthrough.checkins.models import CheckIn
 from followthrough.checkins.services import local_today, monday_of
 from followthrough.enums import CheckInResult
 from followthrough.errors import NotFound
+from followthrough.schemas import OutSchema
 from followthrough.settings import Settings
 
 WEEKS = 12
 KEPT = (CheckInResult.DONE, CheckInResult.PARTLY)
+MAX_BUCKETS = 120
+ALL_IN_MONTHS_UP_TO = 24
+NO_COUNTS = (0, 0, 0, 0, 0)
+Range = schemas.ProgressRange
+Unit = schemas.BucketUnit
+Counted = TypeVar("Counted", bound=OutSchema)
 
 
 def _count_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _first_of_month(year: int, month: int) -> date:
+    """The 1st of a month given by a possibly out-of-range month number (month 0 is last December)."""
+    years, month_index = divmod(month - 1, 12)
+    return date(year + years, month_index + 1, 1)
+
+
+def _bucket_end(start: date, unit: Unit) -> date:
+    if unit is Unit.WEEK:
+        return start + timedelta(days=6)
+    if unit is Unit.MONTH:
+        return _first_of_month(start.year, start.month + 1) - timedelta(days=1)
+    return date(start.year, 12, 31)
+
+
+def _bucket_starts(progress_range: Range, today: date, first: date) -> tuple[Unit, list[date]]:
+    """The unit and the first local date of every bucket, oldest first; `first` matters only for `all`."""
+    if progress_range in (Range.FOUR_WEEKS, Range.THREE_MONTHS):
+        count = 4 if progress_range is Range.FOUR_WEEKS else 13
+        return Unit.WEEK, [monday_of(today) - timedelta(weeks=back) for back in range(count - 1, -1, -1)]
+    months = 12
+    if progress_range is Range.ALL:
+        months = (today.year - first.year) * 12 + today.month - first.month + 1
+        if months > ALL_IN_MONTHS_UP_TO:
+            years = min(today.year - first.year + 1, MAX_BUCKETS)
+            return Unit.YEAR, [date(today.year - back, 1, 1) for back in range(years - 1, -1, -1)]
+    return Unit.MONTH, [
+        _first_of_month(today.year, today.month - back) for back in range(max(months, 1) - 1, -1, -1)
+    ]
+
+
+def _bucket_of(unit: Unit) -> list[ColumnElement[Any]]:
+    """What to GROUP BY for a unit; extract() is strftime on SQLite and EXTRACT on PostgreSQL."""
+    if unit is Unit.WEEK:
+        return [Occurrence.week_start.expression]
+    year = extract("year", Occurrence.local_date)
+    return [year, extract("month", Occurrence.local_date)] if unit is Unit.MONTH else [year]
+
+
+def _start_of(unit: Unit, key: Sequence[Any]) -> date:
+    if unit is Unit.WEEK:
+        start: date = key[0]
+        return start
+    return date(int(key[0]), int(key[1]) if unit is Unit.MONTH else 1, 1)
+
+
+def _counts(kind: type[Counted], counts: Sequence[int], **fields: Any) -> Counted:
+    """Counts of done, partly, not done, skipped and missed as `kind`, with due and the completion rate."""
+    done, partly, not_done, skipped, missed = counts
+    due = done + partly + not_done + skipped + missed
+    rated = due - skipped
+    return kind(
+        due=due,
+        done=done,
+        partly=partly,
+        not_done=not_done,
+        skipped=skipped,
+        missed=missed,
+        completion_rate=round((done + 0.5 * partly) / rated, 4) if rated else None,
+        **fields,
+    )
+
+
+def _add(into: list[int], counts: Sequence[int]) -> None:
+    for index, value in enumerate(counts):
+        into[index] += value
 
 
 class ProgressService:
@@ -57,23 +135,31 @@ class ProgressService:
         self.occurrences = OccurrenceService(session, now, timedelta(days=settings.occurrence_horizon_days))
 
     async def for_account(
-        self, participant: Participant, only: Collection[UUID] | None = None
+        self,
+        participant: Participant,
+        only: Collection[UUID] | None = None,
+        progress_range: Range = Range.THREE_MONTHS,
     ) -> schemas.AccountProgress:
         """The account's progress; with `only`, restricted to those key actions (what a partner is shown)
         and without barriers."""
         await self.occurrences.ensure_for_participant(participant)
         today = local_today(participant, self.now)
         streaks = await self._streaks(self._days(self._counted(participant.id, today, None, only)))
+        unit, buckets, total, _ = await self._over_range(participant, today, progress_range, None, only)
         return schemas.AccountProgress(
             today=today,
             streak=streaks.get(participant.id, schemas.Streak(current=0, best=0)),
             weeks=await self._weeks(participant.id, today, None, only),
             measures=await self._measures(participant.id, today, None, only),
             barriers=await self._barriers(participant) if only is None else [],
+            range=progress_range,
+            bucket_unit=unit,
+            buckets=buckets,
+            total=total,
         )
 
     async def for_key_action(
-        self, participant: Participant, key_action_id: UUID
+        self, participant: Participant, key_action_id: UUID, progress_range: Range = Range.THREE_MONTHS
     ) -> schemas.KeyActionProgress:
         action = await self.session.scalar(
             select(KeyAction).where(KeyAction.id == key_action_id, KeyAction.participant_id == participant.id)
@@ -88,6 +174,9 @@ class ProgressService:
         ).cte("steps")
         streaks = await self._streaks(steps)
         measures = await self._measures(participant.id, today, key_action_id)
+        unit, buckets, total, weekdays = await self._over_range(
+            participant, today, progress_range, key_action_id, by_weekday=True
+        )
         return schemas.KeyActionProgress(
             key_action_id=action.id,
             title=action.title,
@@ -95,6 +184,11 @@ class ProgressService:
             streak=streaks.get(action.id, schemas.Streak(current=0, best=0)),
             weeks=await self._weeks(participant.id, today, key_action_id),
             measure=measures[0] if measures else None,
+            range=progress_range,
+            bucket_unit=unit,
+            buckets=buckets,
+            total=total,
+            weekdays=weekdays,
         )
 
     @staticmethod
@@ -177,18 +271,20 @@ class ProgressService:
         rows = await self.session.execute(query)
         return {part: schemas.Streak(current=current, best=best) for part, current, best in rows.tuples()}
 
-    async def _weeks(
-        self,
+    @staticmethod
+    def _tallies(
         participant_id: UUID,
         today: date,
+        since: date,
+        groups: Sequence[ColumnElement[Any]],
         key_action_id: UUID | None,
-        only: Collection[UUID] | None = None,
-    ) -> list[schemas.WeekProgress]:
-        week_starts = self._week_starts(today)
+        only: Collection[UUID] | None,
+    ) -> Select[Any]:
+        """Per group, from `since` to today: done, partly, not done, skipped and missed, after the groups."""
         result = CheckIn.result
         query = (
             select(
-                Occurrence.week_start,
+                *groups,
                 _count_if(result == CheckInResult.DONE),
                 _count_if(result == CheckInResult.PARTLY),
                 _count_if(result == CheckInResult.NOT_DONE),
@@ -202,34 +298,113 @@ class ProgressService:
             )
             .where(
                 Occurrence.participant_id == participant_id,
-                Occurrence.week_start >= week_starts[0],
+                Occurrence.local_date >= since,
                 Occurrence.local_date <= today,
             )
-            .group_by(Occurrence.week_start)
+            .group_by(*groups)
         )
         if key_action_id is not None:
             query = query.where(Occurrence.key_action_id == key_action_id)
         if only is not None:
             query = query.where(Occurrence.key_action_id.in_(only))
+        return query
+
+    async def _weeks(
+        self,
+        participant_id: UUID,
+        today: date,
+        key_action_id: UUID | None,
+        only: Collection[UUID] | None = None,
+    ) -> list[schemas.WeekProgress]:
+        week_starts = self._week_starts(today)
+        query = self._tallies(
+            participant_id, today, week_starts[0], [Occurrence.week_start.expression], key_action_id, only
+        )
         counts = {row[0]: [int(value) for value in row[1:]] for row in await self.session.execute(query)}
-        weeks = []
-        for week_start in week_starts:
-            done, partly, not_done, skipped, missed = counts.get(week_start, [0, 0, 0, 0, 0])
-            due = done + partly + not_done + skipped + missed
-            rated = due - skipped
-            weeks.append(
-                schemas.WeekProgress(
-                    week_start=week_start,
-                    due=due,
-                    done=done,
-                    partly=partly,
-                    not_done=not_done,
-                    skipped=skipped,
-                    missed=missed,
-                    completion_rate=round((done + 0.5 * partly) / rated, 4) if rated else None,
-                )
+        return [
+            _counts(schemas.WeekProgress, counts.get(week_start, NO_COUNTS), week_start=week_start)
+            for week_start in week_starts
+        ]
+
+    async def _over_range(
+        self,
+        participant: Participant,
+        today: date,
+        progress_range: Range,
+        key_action_id: UUID | None,
+        only: Collection[UUID] | None = None,
+        by_weekday: bool = False,
+    ) -> tuple[Unit, list[schemas.ProgressBucket], schemas.ProgressCounts, list[schemas.WeekdayProgress]]:
+        """Buckets, their total and (with `by_weekday`) the counts per local weekday, from one query grouped
+        by bucket and weekday: at most 120 x 7 rows whatever the history."""
+        first = today
+        if progress_range is Range.ALL:
+            first = await self._first_day(participant, today, key_action_id, only)
+        unit, starts = _bucket_starts(progress_range, today, first)
+        groups = _bucket_of(unit)
+        weekday = extract("dow", Occurrence.local_date)  # 0 = Sunday on both databases
+        query = self._tallies(
+            participant.id,
+            today,
+            starts[0],
+            [*groups, weekday] if by_weekday else groups,
+            key_action_id,
+            only,
+        )
+        per_bucket: dict[date, list[int]] = defaultdict(lambda: [0] * 5)
+        per_weekday: dict[int, list[int]] = defaultdict(lambda: [0] * 5)
+        total = [0] * 5
+        for row in await self.session.execute(query):
+            key, counts = row[: len(groups)], [int(value) for value in row[-5:]]
+            _add(per_bucket[_start_of(unit, key)], counts)
+            _add(total, counts)
+            if by_weekday:
+                _add(per_weekday[(int(row[len(groups)]) + 6) % 7], counts)
+        buckets = [
+            _counts(
+                schemas.ProgressBucket,
+                per_bucket.get(start, NO_COUNTS),
+                start=start,
+                end=_bucket_end(start, unit),
             )
-        return weeks
+            for start in starts
+        ]
+        weekdays = [
+            _counts(schemas.WeekdayProgress, per_weekday.get(day, NO_COUNTS), weekday=day)
+            for day in range(7)
+            if by_weekday
+        ]
+        return unit, buckets, _counts(schemas.ProgressCounts, total), weekdays
+
+    async def _first_day(
+        self, participant: Participant, today: date, key_action_id: UUID | None, only: Collection[UUID] | None
+    ) -> date:
+        """The local date of the first occurrence up to today; without one, of the (first) key action's
+        creation; without either, today. One query."""
+        first_occurrence = select(func.min(Occurrence.local_date)).where(
+            Occurrence.participant_id == participant.id, Occurrence.local_date <= today
+        )
+        first_created = select(func.min(KeyAction.created_at)).where(
+            KeyAction.participant_id == participant.id
+        )
+        if key_action_id is not None:
+            first_occurrence = first_occurrence.where(Occurrence.key_action_id == key_action_id)
+            first_created = first_created.where(KeyAction.id == key_action_id)
+        if only is not None:
+            first_occurrence = first_occurrence.where(Occurrence.key_action_id.in_(only))
+            first_created = first_created.where(KeyAction.id.in_(only))
+        row = (
+            await self.session.execute(
+                select(first_occurrence.scalar_subquery(), first_created.scalar_subquery())
+            )
+        ).one()
+        occurred: date | None = row[0]
+        created: datetime | None = row[1]
+        if occurred is not None:
+            return occurred
+        if created is not None:
+            return min(created.astimezone(ZoneInfo(participant.time_zone)).date(), today)
+        return today
 
     async def _measures(
         self,

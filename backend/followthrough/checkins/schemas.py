@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from typing import Annotated
 from uuid import UUID
 
@@ -135,6 +136,51 @@ class WeekProgress(OutSchema):
     """(done + 0.5 * partly) / (due - skipped); null when nothing counted."""
 
 
+class ProgressRange(StrEnum):
+    """How far back progress `buckets` reach, and how coarse they are."""
+
+    FOUR_WEEKS = "4w"
+    """The last 4 local weeks, this one included, one bucket per week."""
+    THREE_MONTHS = "3m"
+    """The last 13 local weeks, this one included, one bucket per week."""
+    ONE_YEAR = "1y"
+    """The last 12 calendar months, this one included, one bucket per month."""
+    ALL = "all"
+    """From the month of the first occurrence: one bucket per month, or per year beyond 24 months."""
+
+
+class BucketUnit(StrEnum):
+    WEEK = "week"
+    MONTH = "month"
+    YEAR = "year"
+
+
+class ProgressCounts(OutSchema):
+    """Counts of occurrences by outcome, with the same rules as `weeks`."""
+
+    due: int
+    """Occurrences that count: checked in, or missed (due before today without a check-in)."""
+    done: int
+    partly: int
+    not_done: int
+    skipped: int
+    missed: int
+    completion_rate: float | None
+    """(done + 0.5 * partly) / (due - skipped); null when nothing counted."""
+
+
+class ProgressBucket(ProgressCounts):
+    start: date
+    """The bucket's first local date: a Monday, or the 1st of a month or of January."""
+    end: date
+    """Its last local date, inclusive (the calendar end, even when that is after today)."""
+
+
+class WeekdayProgress(ProgressCounts):
+    weekday: Annotated[int, msgspec.Meta(ge=0, le=6)]
+    """0 = Monday … 6 = Sunday: the local weekday the occurrences were due on."""
+
+
 class MeasureWeek(OutSchema):
     week_start: date
     total: float
@@ -160,6 +206,15 @@ class KeyActionProgress(OutSchema):
     """Consecutive kept occurrences (done or partly); skipped ones neither break nor extend it."""
     weeks: list[WeekProgress]
     measure: MeasureProgress | None
+    range: ProgressRange
+    """The range asked for (`3m` when none was)."""
+    bucket_unit: BucketUnit
+    buckets: list[ProgressBucket]
+    """The range in local weeks, months or years, oldest first; at most 120."""
+    total: ProgressCounts
+    """The same counts over the whole range."""
+    weekdays: list[WeekdayProgress]
+    """Over the range, by local weekday: 7 entries, Monday first."""
 
 
 class BarrierHistoryOut(OutSchema):
@@ -178,3 +233,10 @@ class AccountProgress(OutSchema):
     weeks: list[WeekProgress]
     measures: list[MeasureProgress]
     barriers: list[BarrierHistoryOut]
+    range: ProgressRange
+    """The range asked for (`3m` when none was)."""
+    bucket_unit: BucketUnit
+    buckets: list[ProgressBucket]
+    """The range in local weeks, months or years, oldest first; at most 120."""
+    total: ProgressCounts
+    """The same counts over the whole range."""

@@ -538,9 +538,9 @@ export interface paths {
         };
         /**
          * GetKeyActionProgress
-         * @description One key action's progress: a streak of consecutive kept occurrences, completion rates per week and its outcome measure.
+         * @description One key action's progress: a streak of consecutive kept occurrences, completion rates per week and its outcome measure, and over the chosen range its counts by local weekday.
          *
-         *     Definitions, in local time: an occurrence counts once it has a check-in or was due before today without one (missed); today's unchecked occurrences are ignored. Kept = done or partly; skipped neither breaks nor extends a streak; not done and missed break it. `current` is the run ending at the latest counted occurrence (0 when that one was not kept), `best` the longest. `weeks` are the last 12 local weeks including this one, oldest first, with completionRate = (done + 0.5 * partly) / (due - skipped), null when that is 0. Measures total every measure value ever checked in, and per week.
+         *     Definitions, in local time: an occurrence counts once it has a check-in or was due before today without one (missed); today's unchecked occurrences are ignored. Kept = done or partly; skipped neither breaks nor extends a streak; not done and missed break it. `current` is the run ending at the latest counted occurrence (0 when that one was not kept), `best` the longest. `weeks` are the last 12 local weeks including this one, oldest first, with completionRate = (done + 0.5 * partly) / (due - skipped), null when that is 0. Measures total every measure value ever checked in, and per week. `buckets` and `total` count the same way over the chosen `range`.
          */
         get: operations["getKeyActionProgress"];
         put?: never;
@@ -632,7 +632,7 @@ export interface paths {
          * GetProgress
          * @description The whole account's progress: a streak of consecutive local days on which every counted, non-skipped occurrence was kept; completion rates per week; outcome measure totals against their targets; and each barrier's status history.
          *
-         *     Definitions, in local time: an occurrence counts once it has a check-in or was due before today without one (missed); today's unchecked occurrences are ignored. Kept = done or partly; skipped neither breaks nor extends a streak; not done and missed break it. `current` is the run ending at the latest counted occurrence (0 when that one was not kept), `best` the longest. `weeks` are the last 12 local weeks including this one, oldest first, with completionRate = (done + 0.5 * partly) / (due - skipped), null when that is 0. Measures total every measure value ever checked in, and per week.
+         *     Definitions, in local time: an occurrence counts once it has a check-in or was due before today without one (missed); today's unchecked occurrences are ignored. Kept = done or partly; skipped neither breaks nor extends a streak; not done and missed break it. `current` is the run ending at the latest counted occurrence (0 when that one was not kept), `best` the longest. `weeks` are the last 12 local weeks including this one, oldest first, with completionRate = (done + 0.5 * partly) / (due - skipped), null when that is 0. Measures total every measure value ever checked in, and per week. `buckets` and `total` count the same way over the chosen `range`.
          */
         get: operations["getProgress"];
         put?: never;
@@ -952,10 +952,14 @@ export interface components {
         /** AccountProgress */
         AccountProgress: {
             barriers: components["schemas"]["BarrierHistoryOut"][];
+            bucketUnit: components["schemas"]["BucketUnit"];
+            buckets: components["schemas"]["ProgressBucket"][];
             measures: components["schemas"]["MeasureProgress"][];
+            range: components["schemas"]["ProgressRange"];
             streak: components["schemas"]["Streak"];
             /** Format: date */
             today: string;
+            total: components["schemas"]["ProgressCounts"];
             weeks: components["schemas"]["WeekProgress"][];
         };
         /**
@@ -1081,6 +1085,11 @@ export interface components {
             statusReason?: string | null;
             title?: string;
         };
+        /**
+         * BucketUnit
+         * @enum {string}
+         */
+        BucketUnit: "week" | "month" | "year";
         /** ChannelCreate */
         ChannelCreate: {
             /** @default true */
@@ -1337,13 +1346,18 @@ export interface components {
         };
         /** KeyActionProgress */
         KeyActionProgress: {
+            bucketUnit: components["schemas"]["BucketUnit"];
+            buckets: components["schemas"]["ProgressBucket"][];
             /** Format: uuid */
             keyActionId: string;
             measure: components["schemas"]["MeasureProgress"] | null;
+            range: components["schemas"]["ProgressRange"];
             streak: components["schemas"]["Streak"];
             title: string;
             /** Format: date */
             today: string;
+            total: components["schemas"]["ProgressCounts"];
+            weekdays: components["schemas"]["WeekdayProgress"][];
             weeks: components["schemas"]["WeekProgress"][];
         };
         /** KeyActionStatusChangeOut */
@@ -1570,6 +1584,36 @@ export interface components {
             /** @description An IANA time zone */
             timeZone?: string;
         };
+        /** ProgressBucket */
+        ProgressBucket: {
+            completionRate: number | null;
+            done: number;
+            due: number;
+            /** Format: date */
+            end: string;
+            missed: number;
+            notDone: number;
+            partly: number;
+            skipped: number;
+            /** Format: date */
+            start: string;
+        };
+        /** ProgressCounts */
+        ProgressCounts: {
+            completionRate: number | null;
+            done: number;
+            due: number;
+            missed: number;
+            notDone: number;
+            partly: number;
+            skipped: number;
+        };
+        /**
+         * ProgressRange
+         * @description How far back progress `buckets` reach, and how coarse they are.
+         * @enum {string}
+         */
+        ProgressRange: "4w" | "3m" | "1y" | "all";
         /** PushKeys */
         PushKeys: {
             auth: string;
@@ -1795,6 +1839,17 @@ export interface components {
             skipped: number;
             /** Format: date */
             weekStart: string;
+        };
+        /** WeekdayProgress */
+        WeekdayProgress: {
+            completionRate: number | null;
+            done: number;
+            due: number;
+            missed: number;
+            notDone: number;
+            partly: number;
+            skipped: number;
+            weekday: number;
         };
         /** WeeklyReviewCreate */
         WeeklyReviewCreate: {
@@ -5040,7 +5095,10 @@ export interface operations {
     };
     getKeyActionProgress: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description How far back `buckets`, `total` (and `weekdays`) reach: 4w = the last 4 local weeks, 3m = the last 13 weeks, 1y = the last 12 calendar months, all = since the month of the first occurrence (in months, or years beyond 24 months). Weekly buckets start on Mondays. */
+                range?: "4w" | "3m" | "1y" | "all";
+            };
             header?: never;
             path: {
                 key_action_id: string;
@@ -5531,7 +5589,10 @@ export interface operations {
     };
     getProgress: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description How far back `buckets`, `total` (and `weekdays`) reach: 4w = the last 4 local weeks, 3m = the last 13 weeks, 1y = the last 12 calendar months, all = since the month of the first occurrence (in months, or years beyond 24 months). Weekly buckets start on Mondays. */
+                range?: "4w" | "3m" | "1y" | "all";
+            };
             header?: never;
             path?: never;
             cookie?: never;
