@@ -4,7 +4,9 @@ import { api, type Schemas, unwrap } from "../api/client";
 import { useResource } from "../store/resource";
 import { clearAll } from "../store/db";
 import { outbox, setSession, signOut } from "../store/state";
+import { timeField, useDraft } from "../form";
 import { ErrorNote, Field, formatDate, formValues, Loading } from "../ui";
+import { zoneOptions } from "../zones";
 
 const DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
 
@@ -61,7 +63,7 @@ function Tokens() {
           </li>
         ))}
       </ul>
-      <form class="stack" onSubmit={create}>
+      <form class="stack" onSubmit={create} data-form="token-new">
         <Field label="Token name" name="name" error={error}>
           <input name="name" required maxLength={80} />
         </Field>
@@ -75,37 +77,88 @@ function Tokens() {
   );
 }
 
+type AccountData = Schemas["ParticipantOut"];
+
+/** The profile form's fields, as the form shows them. */
+function profileDraft(a: AccountData) {
+  return {
+    displayName: a.displayName,
+    timeZone: a.timeZone,
+    reviewWeekday: String(a.reviewWeekday),
+    reviewTime: timeField(a.reviewTime),
+  };
+}
+
+function ProfileForm({ account, saved: onSaved }: { account: AccountData; saved: () => void }) {
+  const draft = useDraft(profileDraft(account));
+  const [error, setError] = useState<unknown>(null);
+  const [outcome, setOutcome] = useState<string | null>(null);
+  const zones = zoneOptions(account.timeZone);
+  const save = async (event: Event) => {
+    event.preventDefault();
+    const changed = draft.changes();
+    if (Object.keys(changed).length === 0) {
+      setError(null);
+      setOutcome("Nothing changed.");
+      return;
+    }
+    const body: Schemas["ProfileUpdate"] = {};
+    if (changed.displayName !== undefined) body.displayName = changed.displayName.trim();
+    if (changed.timeZone !== undefined) body.timeZone = changed.timeZone;
+    if (changed.reviewWeekday !== undefined) body.reviewWeekday = Number(changed.reviewWeekday);
+    if (changed.reviewTime !== undefined) body.reviewTime = changed.reviewTime;
+    try {
+      await unwrap(api.PATCH("/api/v1/account", { body }));
+      setError(null);
+      setOutcome("Saved.");
+      onSaved();
+    } catch (e) {
+      setError(e);
+      setOutcome(null);
+    }
+  };
+  return (
+    <form class="card stack" onSubmit={save} data-form="account-profile">
+      <h2>You</h2>
+      <Field label="Name" name="displayName" error={error}>
+        <input required maxLength={80} {...draft.bind("displayName")} />
+      </Field>
+      <Field label="Time zone" name="timeZone" error={error}>
+        <select {...draft.bind("timeZone")}>
+          {zones.map((z) => (
+            <option key={z} value={z}>
+              {z.replace(/_/g, " ")}
+            </option>
+          ))}
+        </select>
+      </Field>
+      <Field label="Weekly review day" name="reviewWeekday" error={error}>
+        <select {...draft.bind("reviewWeekday")}>
+          {DAYS.map((d, i) => (
+            <option key={d} value={String(i)}>
+              {d}
+            </option>
+          ))}
+        </select>
+      </Field>
+      <Field label="Weekly review time" name="reviewTime" error={error}>
+        <input type="time" required {...draft.bind("reviewTime")} />
+      </Field>
+      <ErrorNote error={error} />
+      {outcome && <p role="status">{outcome}</p>}
+      <button type="submit" class="primary">
+        Save
+      </button>
+    </form>
+  );
+}
+
 export default function Account() {
   const account = useResource("account", () => unwrap(api.GET("/api/v1/account")));
-  const [error, setError] = useState<unknown>(null);
-  const [saved, setSaved] = useState(false);
   const [deleteError, setDeleteError] = useState<unknown>(null);
   const a = account.data;
   if (!a) return account.loading ? <Loading what="your account" /> : <ErrorNote error={account.error} />;
-  const zones = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [a.timeZone];
 
-  const save = async (event: Event) => {
-    event.preventDefault();
-    const v = formValues(event.currentTarget as HTMLFormElement);
-    try {
-      await unwrap(
-        api.PATCH("/api/v1/account", {
-          body: {
-            displayName: v.displayName.trim(),
-            timeZone: v.timeZone,
-            reviewWeekday: Number(v.reviewWeekday),
-            reviewTime: v.reviewTime,
-          },
-        }),
-      );
-      setError(null);
-      setSaved(true);
-      account.reload();
-    } catch (e) {
-      setError(e);
-      setSaved(false);
-    }
-  };
   const remove = async (event: Event) => {
     event.preventDefault();
     const v = formValues(event.currentTarget as HTMLFormElement);
@@ -122,36 +175,7 @@ export default function Account() {
     <section>
       <h1>Account</h1>
       <p class="sub">{a.email}</p>
-      <form class="card stack" onSubmit={save}>
-        <h2>You</h2>
-        <Field label="Name" name="displayName" error={error}>
-          <input name="displayName" required maxLength={80} defaultValue={a.displayName} />
-        </Field>
-        <Field label="Time zone" name="timeZone" error={error}>
-          <select name="timeZone" defaultValue={a.timeZone}>
-            {zones.map((z) => (
-              <option key={z}>{z}</option>
-            ))}
-          </select>
-        </Field>
-        <Field label="Weekly review day" name="reviewWeekday" error={error}>
-          <select name="reviewWeekday" defaultValue={String(a.reviewWeekday)}>
-            {DAYS.map((d, i) => (
-              <option key={d} value={i}>
-                {d}
-              </option>
-            ))}
-          </select>
-        </Field>
-        <Field label="Weekly review time" name="reviewTime" error={error}>
-          <input name="reviewTime" type="time" required defaultValue={a.reviewTime.slice(0, 5)} />
-        </Field>
-        <ErrorNote error={error} />
-        {saved && <p role="status">Saved.</p>}
-        <button type="submit" class="primary">
-          Save
-        </button>
-      </form>
+      <ProfileForm key={JSON.stringify(profileDraft(a))} account={a} saved={account.reload} />
       <nav class="card stack" aria-label="Settings">
         <h2>Reminders and partners</h2>
         <p class="sub">Where reminders go, quiet hours, and who supports you.</p>
@@ -189,7 +213,7 @@ export default function Account() {
           Sign out
         </button>
       </p>
-      <form class="card stack danger-zone" onSubmit={remove}>
+      <form class="card stack danger-zone" onSubmit={remove} data-form="account-delete">
         <h2>Delete account</h2>
         <p>This removes everything you stored, at once and for good.</p>
         <Field label="Your password, to confirm" name="password" error={deleteError}>

@@ -5,10 +5,8 @@ import { api, unwrap } from "../api/client";
 import { afterSignIn, pendingInvite } from "../invite";
 import { setSession } from "../store/state";
 import { ErrorNote, Field, formValues } from "../ui";
+import { browserTimeZone, zoneOptions } from "../zones";
 
-export function browserTimeZone(): string {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
-}
 
 export default function Auth() {
   const [mode, setMode] = useState<"sign-in" | "sign-up">("sign-up");
@@ -62,7 +60,7 @@ export default function Auth() {
           Sign in
         </button>
       </div>
-      <form onSubmit={submit} class="card" key={mode}>
+      <form onSubmit={submit} class="card" key={mode} data-form={mode}>
         <h2>{mode === "sign-up" ? "Create an account" : "Sign in"}</h2>
         {mode === "sign-up" && (
           <Field label="Your name" name="displayName" error={error}>
@@ -93,7 +91,8 @@ export default function Auth() {
 
 function ZoneConfirm({ zone, error }: { zone: string; error: unknown }) {
   const [ok, setOk] = useState(true);
-  const zones = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [zone];
+  const [chosen, setChosen] = useState(zone);
+  const zones = zoneOptions(zone);
   return (
     <fieldset>
       <legend>Your time zone</legend>
@@ -110,9 +109,11 @@ function ZoneConfirm({ zone, error }: { zone: string; error: unknown }) {
       </label>
       {!ok && (
         <Field label="Time zone" name="timeZone" error={error}>
-          <select name="timeZone" defaultValue={zone}>
+          <select name="timeZone" value={chosen} onChange={(e) => setChosen((e.currentTarget as HTMLSelectElement).value)}>
             {zones.map((z) => (
-              <option key={z}>{z}</option>
+              <option key={z} value={z}>
+                {z.replace(/_/g, " ")}
+              </option>
             ))}
           </select>
         </Field>

@@ -4,59 +4,121 @@ import { useState } from "preact/hooks";
 import { api, type Schemas, unwrap } from "../api/client";
 import { useResource } from "../store/resource";
 import { StatusSection } from "./status";
-import { ErrorNote, Field, formValues, Loading, orNull, Stale } from "../ui";
+import type { ComponentChildren } from "preact";
+import { useDraft } from "../form";
+import { capitalize, describeSchedule } from "../schedule";
+import { ErrorNote, Field, Loading, orNull, Stale } from "../ui";
 
 type Barrier = Schemas["BarrierOut"];
 const LEVELS: Schemas["BarrierLevel"][] = ["industry", "organization", "personal"];
 const STATUSES: Schemas["BarrierStatus"][] = ["holding", "loosening", "broken"];
+export const LEVEL_WORDS: Record<Schemas["BarrierLevel"], string> = {
+  industry: "Industry or field",
+  organization: "Organization",
+  personal: "Personal",
+};
 
-function BarrierFields({ barrier, error }: { barrier?: Barrier; error: unknown }) {
+type BarrierDraft = {
+  title: string;
+  detail: string;
+  level: Schemas["BarrierLevel"];
+  keyHolder: Schemas["KeyHolder"];
+  keyHolderName: string;
+};
+
+const EMPTY: BarrierDraft = { title: "", detail: "", level: "personal", keyHolder: "me", keyHolderName: "" };
+
+const barrierDraft = (b: Barrier): BarrierDraft => ({
+  title: b.title,
+  detail: b.detail ?? "",
+  level: b.level,
+  keyHolder: b.keyHolder,
+  keyHolderName: b.keyHolderName ?? "",
+});
+
+/** The API body for the fields in `fields` (all of them for a new barrier, or only those that changed). */
+function barrierBody(fields: Partial<BarrierDraft>, all: BarrierDraft): Schemas["BarrierUpdate"] {
+  const body: Schemas["BarrierUpdate"] = {};
+  if (fields.title !== undefined) body.title = fields.title.trim();
+  if (fields.detail !== undefined) body.detail = orNull(fields.detail);
+  if (fields.level !== undefined) body.level = fields.level;
+  if (fields.keyHolder !== undefined) body.keyHolder = fields.keyHolder;
+  // The name belongs to "someone else": it goes with a change of either field.
+  if (fields.keyHolder !== undefined || fields.keyHolderName !== undefined) {
+    body.keyHolderName = all.keyHolder === "others" ? orNull(all.keyHolderName) : null;
+  }
+  return body;
+}
+
+/** The barrier form, for a new barrier (no `saved`) and for edits, which send only the changed fields. */
+function BarrierForm(props: {
+  saved?: Barrier;
+  error: unknown;
+  formName: string;
+  submitLabel: string;
+  /** null: an edit that changed nothing. */
+  onSubmit: (body: Schemas["BarrierUpdate"] | null) => void;
+  onCancel: () => void;
+  children?: ComponentChildren;
+}) {
+  const draft = useDraft(props.saved ? barrierDraft(props.saved) : EMPTY);
+  const { error } = props;
+  const submit = (event: Event) => {
+    event.preventDefault();
+    if (!props.saved) return props.onSubmit(barrierBody(draft.value, draft.value));
+    const changed = draft.changes();
+    props.onSubmit(Object.keys(changed).length ? barrierBody(changed, draft.value) : null);
+  };
   return (
-    <>
+    <form class="card stack" onSubmit={submit} data-form={props.formName}>
+      {props.children}
       <Field label="Barrier" name="title" error={error}>
-        <input name="title" required maxLength={200} defaultValue={barrier?.title ?? ""} />
+        <input required maxLength={200} {...draft.bind("title")} />
       </Field>
       <Field label="Detail (optional)" name="detail" error={error}>
-        <textarea name="detail" rows={3} maxLength={4000} defaultValue={barrier?.detail ?? ""} />
+        <textarea rows={3} maxLength={4000} {...draft.bind("detail")} />
       </Field>
       <Field label="Level" name="level" error={error}>
-        <select name="level" defaultValue={barrier?.level ?? "personal"}>
+        <select {...draft.bind("level")}>
           {LEVELS.map((l) => (
-            <option key={l}>{l}</option>
+            <option key={l} value={l}>
+              {LEVEL_WORDS[l]}
+            </option>
           ))}
         </select>
       </Field>
       <Field label="Who holds the key?" name="keyHolder" error={error}>
-        <select name="keyHolder" defaultValue={barrier?.keyHolder ?? "me"}>
+        <select {...draft.bind("keyHolder")}>
           <option value="me">I do</option>
           <option value="others">Someone else</option>
         </select>
       </Field>
-      <Field label="If someone else: who?" name="keyHolderName" error={error}>
-        <input name="keyHolderName" maxLength={200} defaultValue={barrier?.keyHolderName ?? ""} />
-      </Field>
-    </>
+      {draft.value.keyHolder === "others" && (
+        <Field label="Who?" name="keyHolderName" error={error}>
+          <input maxLength={200} {...draft.bind("keyHolderName")} />
+        </Field>
+      )}
+      <ErrorNote error={error} />
+      <div class="row">
+        <button class="primary" type="submit">
+          {props.submitLabel}
+        </button>
+        <button type="button" onClick={props.onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
   );
-}
-
-function fields(v: Record<string, string>) {
-  return {
-    title: v.title.trim(),
-    detail: orNull(v.detail),
-    level: v.level as Schemas["BarrierLevel"],
-    keyHolder: v.keyHolder as Schemas["KeyHolder"],
-    keyHolderName: v.keyHolder === "others" ? orNull(v.keyHolderName) : null,
-  };
 }
 
 export default function Barriers() {
   const list = useResource("barriers", () => unwrap(api.GET("/api/v1/barriers", { params: { query: { limit: 100 } } })));
-  const [adding, setAdding] = useState(false);
+  // Plan's "Add a barrier" opens this screen with the form open (?add=1).
+  const [adding, setAdding] = useState(useLocation().query.add === "1");
   const [error, setError] = useState<unknown>(null);
-  const add = async (event: Event) => {
-    event.preventDefault();
+  const add = async (body: Schemas["BarrierUpdate"] | null) => {
     try {
-      await unwrap(api.POST("/api/v1/barriers", { body: fields(formValues(event.currentTarget as HTMLFormElement)) }));
+      await unwrap(api.POST("/api/v1/barriers", { body: body as Schemas["BarrierCreate"] }));
       setAdding(false);
       setError(null);
       list.reload();
@@ -75,7 +137,7 @@ export default function Barriers() {
           const items = list.data!.items.filter((b) => b.level === level);
           return (
             <div key={level}>
-              <h2 class="level">{level}</h2>
+              <h2 class="level">{LEVEL_WORDS[level]}</h2>
               {items.length === 0 ? (
                 <p class="sub">None yet.</p>
               ) : (
@@ -91,19 +153,9 @@ export default function Barriers() {
           );
         })}
       {adding ? (
-        <form class="card stack" onSubmit={add}>
+        <BarrierForm formName="barrier-new" submitLabel="Add barrier" error={error} onSubmit={add} onCancel={() => setAdding(false)}>
           <h2>New barrier</h2>
-          <BarrierFields error={error} />
-          <ErrorNote error={error} />
-          <div class="row">
-            <button class="primary" type="submit">
-              Add barrier
-            </button>
-            <button type="button" onClick={() => setAdding(false)}>
-              Cancel
-            </button>
-          </div>
-        </form>
+        </BarrierForm>
       ) : (
         <p class="row">
           <button type="button" onClick={() => setAdding(true)}>
@@ -127,6 +179,9 @@ export function BarrierDetail() {
   );
   const history = useResource(`barrier-history:${id}`, () =>
     unwrap(api.GET("/api/v1/barriers/{barrier_id}/history", { params: { path: { barrier_id: id } } })),
+  );
+  const actions = useResource(`barrier-actions:${id}`, () =>
+    unwrap(api.GET("/api/v1/key-actions", { params: { query: { barrierId: id, limit: 100 } } })),
   );
   const [error, setError] = useState<unknown>(null);
   const [editing, setEditing] = useState(false);
@@ -162,29 +217,21 @@ export function BarrierDetail() {
       <h1>{b.title}</h1>
       <Stale stale={one.stale} />
       <p class="sub">
-        {b.level} · key held by {b.keyHolder === "me" ? "me" : b.keyHolderName || "someone else"} ·{" "}
+        {LEVEL_WORDS[b.level]} · key held by {b.keyHolder === "me" ? "me" : b.keyHolderName || "someone else"} ·{" "}
         <span class={`tag ${b.status}`}>{b.status}</span>
       </p>
       {b.detail && <p>{b.detail}</p>}
       <ErrorNote error={error} />
       {editing ? (
-        <form
-          class="card stack"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void patch(fields(formValues(e.currentTarget as HTMLFormElement)));
-          }}
-        >
-          <BarrierFields barrier={b} error={error} />
-          <div class="row">
-            <button class="primary" type="submit">
-              Save
-            </button>
-            <button type="button" onClick={() => setEditing(false)}>
-              Cancel
-            </button>
-          </div>
-        </form>
+        <BarrierForm
+          key={b.updatedAt}
+          saved={b}
+          formName="barrier-edit"
+          submitLabel="Save"
+          error={error}
+          onSubmit={(body) => (body ? void patch(body) : setEditing(false))}
+          onCancel={() => setEditing(false)}
+        />
       ) : (
         <p class="row">
           <button type="button" onClick={() => setEditing(true)}>
@@ -195,7 +242,18 @@ export function BarrierDetail() {
           </a>
         </p>
       )}
+      <h2>Key actions on it</h2>
+      {actions.data?.items.length === 0 && <p class="sub">None yet. What part of it is in your own hands?</p>}
+      <ul class="list">
+        {actions.data?.items.map((a) => (
+          <li key={a.id} class="card">
+            <a href={`/actions/${a.id}`}>{a.title}</a> <span class={`tag ${a.status}`}>{a.status}</span>
+            <p class="sub">{capitalize(describeSchedule(a.schedule))}</p>
+          </li>
+        ))}
+      </ul>
       <StatusSection
+        key={b.status}
         statuses={STATUSES}
         current={b.status}
         reasonField="statusReason"

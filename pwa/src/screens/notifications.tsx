@@ -2,7 +2,9 @@
 // removal; quiet hours and the second nudge; and the delivery log.
 import { useEffect, useState } from "preact/hooks";
 import { api, ApiError, type Schemas, unwrap } from "../api/client";
-import { deviceLabel, forgetPushChannel, pushChannelFor, rememberPushChannel, subscriptionBody, urlBase64ToBytes } from "../push";
+import { WebPush } from "./push-setting";
+import { same } from "../form";
+import { QuietHours } from "./quiet-hours";
 import { useResource } from "../store/resource";
 import { ErrorNote, Field, formatDateTime, formValues, Loading, orNull, Stale, Toggle } from "../ui";
 
@@ -30,22 +32,29 @@ const EXAMPLES: [string, string][] = [
   ["JSON webhook", "jsons://example.com/hooks/followthrough"],
 ];
 
-function EventChoices({ name, chosen }: { name: string; chosen: EventName[] }) {
+/** The events a channel receives, as checkboxes bound to `chosen` (kept in the catalogue's order). */
+function EventChoices({ chosen, onChange }: { chosen: EventName[]; onChange: (events: EventName[]) => void }) {
   return (
     <fieldset>
       <legend>Send me</legend>
       {EVENTS.map(([value, label]) => (
         <label class="choice block" key={value}>
-          <input type="checkbox" name={name} value={value} defaultChecked={chosen.includes(value)} />
+          <input
+            type="checkbox"
+            value={value}
+            checked={chosen.includes(value)}
+            onChange={(e) =>
+              onChange(
+                EVENTS.map(([x]) => x).filter((x) => (x === value ? (e.currentTarget as HTMLInputElement).checked : chosen.includes(x))),
+              )
+            }
+          />
           {label}
         </label>
       ))}
     </fieldset>
   );
 }
-
-const chosenEvents = (form: HTMLFormElement, name: string) =>
-  new FormData(form).getAll(name).map(String) as EventName[];
 
 function Health({ c }: { c: Channel }) {
   const h = c.health;
@@ -83,7 +92,8 @@ function ChannelCard({ c, reload }: { c: Channel; reload: () => void }) {
   const [error, setError] = useState<unknown>(null);
   const [test, setTest] = useState<Schemas["ChannelTestOut"] | null>(null);
   const [testing, setTesting] = useState(false);
-  const [saved, setSaved] = useState(false);
+  const [saved, setSaved] = useState<string | null>(null);
+  const [events, setEvents] = useState<EventName[]>(c.events);
   const path = { params: { path: { channel_id: c.id } } };
   const patch = async (body: Schemas["ChannelUpdate"]) => {
     try {
@@ -132,14 +142,17 @@ function ChannelCard({ c, reload }: { c: Channel; reload: () => void }) {
       <details>
         <summary>Events for {c.label}</summary>
         <form
+          data-form="channel-events"
           onSubmit={async (e) => {
             e.preventDefault();
-            setSaved(await patch({ events: chosenEvents(e.currentTarget as HTMLFormElement, "events") }));
+            // Compared as sets: the order of the stored list carries no meaning.
+            if (same([...events].sort(), [...c.events].sort())) return setSaved("Nothing changed.");
+            setSaved((await patch({ events })) ? "Saved." : null);
           }}
         >
-          <EventChoices name="events" chosen={c.events} />
+          <EventChoices chosen={events} onChange={(next) => (setEvents(next), setSaved(null))} />
           <button type="submit">Save events</button>
-          {saved && <span role="status"> Saved.</span>}
+          {saved && <span role="status"> {saved}</span>}
         </form>
       </details>
       <p class="sub">Sends: {c.events.map((e) => EVENT_LABEL.get(e) ?? e).join(", ")}</p>
@@ -165,6 +178,7 @@ function ChannelCard({ c, reload }: { c: Channel; reload: () => void }) {
 function AddChannel({ added }: { added: () => void }) {
   const [error, setError] = useState<unknown>(null);
   const [url, setUrl] = useState("");
+  const [events, setEvents] = useState<EventName[]>(EVENTS.map(([e]) => e));
   const submit = async (event: Event) => {
     event.preventDefault();
     const form = event.currentTarget as HTMLFormElement;
@@ -172,11 +186,12 @@ function AddChannel({ added }: { added: () => void }) {
     try {
       await unwrap(
         api.POST("/api/v1/channels", {
-          body: { kind: "apprise", enabled: true, label: orNull(v.label), url: url.trim(), events: chosenEvents(form, "newEvents") },
+          body: { kind: "apprise", enabled: true, label: orNull(v.label), url: url.trim(), events },
         }),
       );
       form.reset();
       setUrl("");
+      setEvents(EVENTS.map(([e]) => e));
       setError(null);
       added();
     } catch (e) {
@@ -184,7 +199,7 @@ function AddChannel({ added }: { added: () => void }) {
     }
   };
   return (
-    <form class="card stack" onSubmit={submit}>
+    <form class="card stack" onSubmit={submit} data-form="channel-new">
       <h2>Add a channel</h2>
       <p class="sub">
         Any destination <a href="https://github.com/caronc/apprise/wiki">Apprise</a> knows: email, chat apps, ntfy and
@@ -217,149 +232,10 @@ function AddChannel({ added }: { added: () => void }) {
           ))}
         </ul>
       </details>
-      <EventChoices name="newEvents" chosen={EVENTS.map(([e]) => e)} />
+      <EventChoices chosen={events} onChange={setEvents} />
       <ErrorNote error={error} />
       <button type="submit" class="primary">
         Add channel
-      </button>
-    </form>
-  );
-}
-
-type PushState = "unsupported" | "denied" | "off" | "on" | "busy";
-
-function WebPush({ channels, changed }: { channels: Channel[] | undefined; changed: () => void }) {
-  const [state, setState] = useState<PushState>("busy");
-  const [error, setError] = useState<unknown>(null);
-  const supported = typeof window !== "undefined" && "serviceWorker" in navigator && "PushManager" in window;
-
-  const current = async () => (await navigator.serviceWorker.ready).pushManager.getSubscription();
-  useEffect(() => {
-    if (!supported) return setState("unsupported");
-    if (Notification.permission === "denied") return setState("denied");
-    void current().then((sub) => {
-      const id = sub && pushChannelFor(sub.endpoint);
-      setState(id && (!channels || channels.some((c) => c.id === id)) ? "on" : "off");
-    });
-  }, [channels]);
-
-  const turnOn = async () => {
-    setState("busy");
-    setError(null);
-    try {
-      if ((await Notification.requestPermission()) !== "granted") return setState("denied");
-      const { publicKey } = await unwrap(api.GET("/api/v1/push/vapid-public-key"));
-      const registration = await navigator.serviceWorker.ready;
-      const old = await registration.pushManager.getSubscription();
-      // A subscription made with another server key cannot be reused.
-      if (old) await old.unsubscribe();
-      const sub = await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: urlBase64ToBytes(publicKey) });
-      const channel = await unwrap(
-        api.POST("/api/v1/channels", {
-          body: { kind: "webpush", enabled: true, label: deviceLabel(navigator.userAgent), subscription: subscriptionBody(sub.toJSON()) },
-        }),
-      );
-      rememberPushChannel(sub.endpoint, channel.id);
-      setState("on");
-      changed();
-    } catch (e) {
-      setError(e);
-      setState("off");
-    }
-  };
-  const turnOff = async () => {
-    setState("busy");
-    setError(null);
-    try {
-      const sub = await current();
-      if (sub) {
-        const id = pushChannelFor(sub.endpoint);
-        if (id) {
-          await unwrap(api.DELETE("/api/v1/channels/{channel_id}", { params: { path: { channel_id: id } } })).catch((e) => {
-            // Already removed from the list: the subscription still has to go.
-            if (!(e instanceof ApiError && e.status === 404)) throw e;
-          });
-          forgetPushChannel(sub.endpoint);
-        }
-        await sub.unsubscribe();
-      }
-      setState("off");
-      changed();
-    } catch (e) {
-      setError(e);
-      setState("on");
-    }
-  };
-
-  return (
-    <div class="card stack">
-      <h2>Push on this device</h2>
-      {state === "unsupported" && <p class="sub">This browser cannot receive push messages. Installing the app may help.</p>}
-      {state === "denied" && <p class="sub">Notifications are blocked for this site. Allow them in the browser’s settings.</p>}
-      {(state === "on" || state === "off" || state === "busy") && supported && (
-        <>
-          <p class="sub">{state === "on" ? "This device gets push messages." : "Reminders as notifications on this device."}</p>
-          <button
-            type="button"
-            aria-pressed={state === "on"}
-            disabled={state === "busy"}
-            onClick={state === "on" ? turnOff : turnOn}
-          >
-            {state === "on" ? "Turn push off" : "Turn push on"}
-          </button>
-        </>
-      )}
-      <ErrorNote error={error} />
-    </div>
-  );
-}
-
-function QuietHours() {
-  const account = useResource("account", () => unwrap(api.GET("/api/v1/account")));
-  const [error, setError] = useState<unknown>(null);
-  const [saved, setSaved] = useState(false);
-  const a = account.data;
-  if (!a) return account.loading ? <Loading what="quiet hours" /> : <ErrorNote error={account.error} />;
-  const save = async (event: Event) => {
-    event.preventDefault();
-    const v = formValues(event.currentTarget as HTMLFormElement);
-    try {
-      await unwrap(
-        api.PATCH("/api/v1/account", {
-          body: { quietHoursStart: orNull(v.quietHoursStart), quietHoursEnd: orNull(v.quietHoursEnd), nudgeEnabled: v.nudge === "on" },
-        }),
-      );
-      setError(null);
-      setSaved(true);
-      account.reload();
-    } catch (e) {
-      setError(e);
-      setSaved(false);
-    }
-  };
-  return (
-    <form class="card stack" onSubmit={save}>
-      <h2>Quiet hours</h2>
-      <p class="sub">Anything due inside them waits until they end ({a.timeZone}).</p>
-      <div class="row pair">
-        <Field label="From" name="quietHoursStart" error={error}>
-          <input name="quietHoursStart" type="time" defaultValue={a.quietHoursStart?.slice(0, 5) ?? ""} />
-        </Field>
-        <Field label="Until" name="quietHoursEnd" error={error}>
-          <input name="quietHoursEnd" type="time" defaultValue={a.quietHoursEnd?.slice(0, 5) ?? ""} />
-        </Field>
-      </div>
-      <label class="choice toggle">
-        <input type="checkbox" name="nudge" defaultChecked={a.nudgeEnabled} />
-        <span>
-          Second nudge
-          <span class="hint block">At the end of the day, if a key action is still open.</span>
-        </span>
-      </label>
-      <ErrorNote error={error} />
-      {saved && <p role="status">Saved.</p>}
-      <button type="submit" class="primary">
-        Save
       </button>
     </form>
   );

@@ -60,7 +60,7 @@ export default function Review() {
           )}
         </div>
       ) : (
-        <form class="stack" onSubmit={submit}>
+        <form class="stack" onSubmit={submit} data-form="weekly-review">
           <h2>1. This week's open check-ins</h2>
           {open.length === 0 && <p>Everything this week has a check-in.</p>}
           {open.map((o, i) => (

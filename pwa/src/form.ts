@@ -1,0 +1,61 @@
+// Controlled edit forms: a form shows the saved values and saves back only what changed.
+//
+// Every edit form keeps a draft in the form's own terms (strings for inputs, booleans for checkboxes),
+// made from the saved record by a pure function. On submit the draft is compared with the draft of the
+// saved record, key by key, and only the keys that differ are sent. Saving without touching anything
+// sends nothing, so nothing stored can be overwritten by what a field happened to show.
+import { useState } from "preact/hooks";
+
+/** True when two draft values are the same (drafts hold plain data: strings, numbers, arrays, objects). */
+export function same(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** The keys of `draft` whose values differ from `saved`, with their draft values. */
+export function changedKeys<T extends object>(saved: T, draft: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const key of Object.keys(draft) as (keyof T)[]) {
+    if (!same(saved[key], draft[key])) out[key] = draft[key];
+  }
+  return out;
+}
+
+export interface Draft<T extends object> {
+  value: T;
+  set: <K extends keyof T>(key: K, value: T[K]) => void;
+  /** Props for a text-like input, textarea or select bound to `key` (a string field). */
+  bind: <K extends keyof T>(key: K) => { name: string; value: string; onInput: (e: Event) => void };
+  /** Props for a checkbox bound to `key` (a boolean field). */
+  check: <K extends keyof T>(key: K) => { name: string; checked: boolean; onChange: (e: Event) => void };
+  changes: () => Partial<T>;
+  reset: () => void;
+}
+
+/**
+ * A draft of `saved`. Mount the form with `key` set to something that changes when the stored record does
+ * (its updatedAt), so a reload after saving starts a fresh draft while a reload of the same record keeps
+ * what the person is typing.
+ */
+export function useDraft<T extends object>(saved: T): Draft<T> {
+  const [value, setValue] = useState<T>(saved);
+  const set = <K extends keyof T>(key: K, v: T[K]) => setValue((d) => ({ ...d, [key]: v }));
+  return {
+    value,
+    set,
+    bind: (key) => ({
+      name: String(key),
+      value: String(value[key] ?? ""),
+      onInput: (e: Event) => set(key, (e.currentTarget as HTMLInputElement).value as T[typeof key]),
+    }),
+    check: (key) => ({
+      name: String(key),
+      checked: Boolean(value[key]),
+      onChange: (e: Event) => set(key, (e.currentTarget as HTMLInputElement).checked as T[typeof key]),
+    }),
+    changes: () => changedKeys(saved, value),
+    reset: () => setValue(saved),
+  };
+}
+
+/** "HH:MM:SS" or "HH:MM" as an <input type=time> shows it ("HH:MM"); null as "". */
+export const timeField = (t: string | null | undefined): string => (t ? t.slice(0, 5) : "");
