@@ -1,76 +1,113 @@
 // Partners: the people who support me (scope, preview, end), invites (share or copy the link), the people
 // I support (their shared progress, encouragement) and the encouragement I received.
-import { useLocation, useRoute } from "preact-iso";
+import { useRoute } from "preact-iso";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { api, ApiError, type Schemas, unwrap } from "../api/client";
-import { captureInvite, forgetInvite } from "../invite";
+import { api, type Schemas, unwrap } from "../api/client";
 import { useResource } from "../store/resource";
 import { ErrorNote, Field, formatDate, formatDateTime, Loading, Stale, Toggle } from "../ui";
 import { SharedProgress } from "./shared-view";
 
-/** True when every problem the server named is already shown under its own field. */
-const shownByFields = (e: unknown) =>
-  e instanceof ApiError && e.errors.length > 0 && e.errors.every((x) => x.field === "message" || x.field === "keyActionId");
+/** One person, whichever way the partnership runs: they support me, I support them, or both (mutual). */
+interface Person {
+  id: string;
+  name: string;
+  supportsMe?: Schemas["PartnershipOut"];
+  supportedByMe?: Schemas["SupportedOut"];
+}
 
-const PRESETS = ["Keep going!", "Proud of you for showing up.", "Small steps count.", "You hold the key. Go for it."];
+export function peopleOf(partnerships: Schemas["PartnershipOut"][], supporting: Schemas["SupportedOut"][]): Person[] {
+  const byId = new Map<string, Person>();
+  const person = (id: string, name: string) => byId.get(id) ?? byId.set(id, { id, name }).get(id)!;
+  for (const p of partnerships) person(p.partner.id, p.partner.displayName).supportsMe = p;
+  for (const s of supporting) person(s.person.id, s.person.displayName).supportedByMe = s;
+  return [...byId.values()].sort((x, y) => x.name.localeCompare(y.name));
+}
 
-function MyPartners() {
-  const list = useResource("partnerships", () => unwrap(api.GET("/api/v1/partnerships")));
+function People() {
+  const partnerships = useResource("partnerships", () => unwrap(api.GET("/api/v1/partnerships")));
+  const supporting = useResource("supporting", () => unwrap(api.GET("/api/v1/supporting")));
   const [error, setError] = useState<unknown>(null);
-  const update = async (id: string, body: Schemas["PartnershipUpdate"]) => {
+  const act = async (call: () => Promise<unknown>, reload: () => void) => {
     try {
-      await unwrap(api.PATCH("/api/v1/partnerships/{partnership_id}", { params: { path: { partnership_id: id } }, body }));
+      await call();
       setError(null);
-      list.reload();
+      reload();
     } catch (e) {
       setError(e);
     }
   };
-  const end = async (p: Schemas["PartnershipOut"]) => {
-    if (!confirm(`End the partnership with ${p.partner.displayName}? They stop seeing your progress at once.`)) return;
-    try {
-      await unwrap(api.DELETE("/api/v1/partnerships/{partnership_id}", { params: { path: { partnership_id: p.id } } }));
-      list.reload();
-    } catch (e) {
-      setError(e);
-    }
+  const update = (id: string, body: Schemas["PartnershipUpdate"]) =>
+    act(() => unwrap(api.PATCH("/api/v1/partnerships/{partnership_id}", { params: { path: { partnership_id: id } }, body })), partnerships.reload);
+  const updateSupport = (id: string, body: Schemas["SupportUpdate"]) =>
+    act(() => unwrap(api.PATCH("/api/v1/supporting/{partnership_id}", { params: { path: { partnership_id: id } }, body })), supporting.reload);
+  const end = (p: Schemas["PartnershipOut"]) => {
+    if (!confirm(`Stop sharing with ${p.partner.displayName}? They stop seeing your progress at once.`)) return;
+    void act(() => unwrap(api.DELETE("/api/v1/partnerships/{partnership_id}", { params: { path: { partnership_id: p.id } } })), partnerships.reload);
   };
+  const loaded = partnerships.data && supporting.data;
+  const people = loaded ? peopleOf(partnerships.data!, supporting.data!) : [];
   return (
-    <section aria-labelledby="my-partners">
-      <h2 id="my-partners">Your partners</h2>
-      <p class="sub">They see only the key actions you mark “Partners can see”.</p>
-      <Stale stale={list.stale} />
-      {list.loading && !list.data && <Loading what="your partners" />}
-      <ErrorNote error={list.error ?? error} />
-      {list.data?.length === 0 && <p class="sub">No partner yet. Invite someone below.</p>}
+    <section aria-labelledby="people">
+      <h2 id="people">Your partners</h2>
+      <p class="sub">They see only the key actions you mark “My accountability partners”.</p>
+      <Stale stale={partnerships.stale || supporting.stale} />
+      {!loaded && (partnerships.loading || supporting.loading) && <Loading what="your partners" />}
+      <ErrorNote error={partnerships.error ?? supporting.error ?? error} />
+      {loaded && people.length === 0 && <p class="sub">No partner yet. Invite someone below.</p>}
       <ul class="list">
-        {list.data?.map((p) => (
-          <li key={p.id} class="card stack" data-testid="partner">
-            <h3>{p.partner.displayName}</h3>
+        {people.map(({ id, name, supportsMe: p, supportedByMe: s }) => (
+          <li key={id} class="card stack" data-testid="partner">
+            <h3>{name}</h3>
             <p class="sub">
-              {p.partner.email && `${p.partner.email} · `}since {formatDate(p.startedAt)}
+              {p && s ? "Mutual: you support each other" : p ? "Supports you" : "You support them"}
+              {p && ` · since ${formatDate(p.startedAt)}`}
+              {p?.partner.email && ` · ${p.partner.email}`}
             </p>
-            <Toggle
-              label="Share details"
-              hint="Notes, cues and barriers, not only done or not."
-              checked={p.shareDetails}
-              onChange={(v) => update(p.id, { shareDetails: v })}
-            />
-            <Toggle label="Show my email" checked={p.showEmail} onChange={(v) => update(p.id, { showEmail: v })} />
-            <Toggle
-              label="Tell them when I miss a check-in"
-              hint={p.partnerWantsMissedNudges ? "They asked for these." : "Sent only if they opt in too."}
-              checked={p.missedNudges}
-              onChange={(v) => update(p.id, { missedNudges: v })}
-            />
-            <p class="row">
-              <a class="button" href={`/partners/${p.id}/preview`}>
-                Preview what {p.partner.displayName} sees
-              </a>
-              <button type="button" class="danger" onClick={() => end(p)}>
-                End partnership
-              </button>
-            </p>
+            {s && (
+              <p>
+                <a class="button" href={`/partners/supporting/${s.id}`}>
+                  {name}’s progress and encouragement
+                </a>
+              </p>
+            )}
+            {p && (
+              <fieldset>
+                <legend>What {name} sees of you</legend>
+                <Toggle
+                  label="Share details"
+                  hint="Notes, cues and barriers, not only done or not."
+                  checked={p.shareDetails}
+                  onChange={(v) => update(p.id, { shareDetails: v })}
+                />
+                <Toggle label="Show my email" checked={p.showEmail} onChange={(v) => update(p.id, { showEmail: v })} />
+                <Toggle
+                  label="Tell them when I miss a check-in"
+                  hint={p.partnerWantsMissedNudges ? "They asked for these." : "Sent only if they opt in too."}
+                  checked={p.missedNudges}
+                  onChange={(v) => update(p.id, { missedNudges: v })}
+                />
+                <p class="row">
+                  <a class="button" href={`/partners/${p.id}/preview`}>
+                    Preview what {name} sees
+                  </a>
+                  <button type="button" class="danger" onClick={() => end(p)}>
+                    Stop sharing with {name}
+                  </button>
+                </p>
+              </fieldset>
+            )}
+            {s && (
+              <fieldset>
+                <legend>What you hear about {name}</legend>
+                <Toggle label="Weekly digest" checked={s.digest} onChange={(v) => updateSupport(s.id, { digest: v })} />
+                <Toggle
+                  label="Tell me when they miss a check-in"
+                  hint={s.personAllowsMissedNudges ? "They allow it." : "Only if they allow it too."}
+                  checked={s.missedNudges}
+                  onChange={(v) => updateSupport(s.id, { missedNudges: v })}
+                />
+              </fieldset>
+            )}
           </li>
         ))}
       </ul>
@@ -105,14 +142,15 @@ function Invites() {
   const [made, setMade] = useState<Schemas["InviteCreated"] | null>(null);
   const [outcome, setOutcome] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const [days, setDays] = useState("7");
+  const [mutual, setMutual] = useState(false);
   const linkRef = useRef<HTMLInputElement>(null);
   const create = async (event: Event) => {
     event.preventDefault();
-    const form = new FormData(event.currentTarget as HTMLFormElement);
     try {
       const created = await unwrap(
         api.POST("/api/v1/invites", {
-          body: { mutual: form.get("mutual") === "on", expiresInDays: Number(form.get("days")) },
+          body: { mutual, expiresInDays: Number(days) },
         }),
       );
       setMade(created);
@@ -149,15 +187,15 @@ function Invites() {
   return (
     <section aria-labelledby="invite" class="card stack">
       <h2 id="invite">Invite a partner</h2>
-      <form class="stack" onSubmit={create}>
+      <form class="stack" onSubmit={create} data-form="invite">
         <label class="choice">
-          <input type="checkbox" name="mutual" />
+          <input type="checkbox" name="mutual" checked={mutual} onChange={(e) => setMutual((e.currentTarget as HTMLInputElement).checked)} />
           Mutual: we support each other
         </label>
         <Field label="The link works for" name="expiresInDays" error={error}>
-          <select name="days" defaultValue="7">
+          <select name="days" value={days} onChange={(e) => setDays((e.currentTarget as HTMLSelectElement).value)}>
             {[1, 3, 7, 14, 30].map((d) => (
-              <option key={d} value={d}>
+              <option key={d} value={String(d)}>
                 {d} {d === 1 ? "day" : "days"}
               </option>
             ))}
@@ -205,48 +243,17 @@ function Invites() {
   );
 }
 
-function Supporting() {
-  const list = useResource("supporting", () => unwrap(api.GET("/api/v1/supporting")));
-  const [error, setError] = useState<unknown>(null);
-  const update = async (id: string, body: Schemas["SupportUpdate"]) => {
-    try {
-      await unwrap(api.PATCH("/api/v1/supporting/{partnership_id}", { params: { path: { partnership_id: id } }, body }));
-      list.reload();
-    } catch (e) {
-      setError(e);
-    }
-  };
-  return (
-    <section aria-labelledby="supporting">
-      <h2 id="supporting">People you support</h2>
-      <Stale stale={list.stale} />
-      <ErrorNote error={list.error ?? error} />
-      {list.data?.length === 0 && <p class="sub">When someone invites you, they appear here.</p>}
-      <ul class="list">
-        {list.data?.map((s) => (
-          <li key={s.id} class="card stack" data-testid="supported">
-            <h3>
-              <a href={`/partners/supporting/${s.id}`}>{s.person.displayName}: progress and encouragement</a>
-            </h3>
-            <Toggle label="Weekly digest" checked={s.digest} onChange={(v) => update(s.id, { digest: v })} />
-            <Toggle
-              label="Tell me when they miss a check-in"
-              hint={s.personAllowsMissedNudges ? "They allow it." : "Only if they allow it too."}
-              checked={s.missedNudges}
-              onChange={(v) => update(s.id, { missedNudges: v })}
-            />
-          </li>
-        ))}
-      </ul>
-    </section>
-  );
-}
+const RECEIVED_SHOWN = 3;
 
 function Received() {
   const list = useResource("encouragements", () =>
     unwrap(api.GET("/api/v1/encouragements", { params: { query: { limit: 20 } } })),
   );
   const [error, setError] = useState<unknown>(null);
+  const [all, setAll] = useState(false);
+  const items = list.data?.items ?? [];
+  // The newest few; the rest on request, so a generous partner does not push everything else off screen.
+  const shown = all ? items : items.slice(0, RECEIVED_SHOWN);
   const hide = async (id: string) => {
     try {
       await unwrap(
@@ -266,7 +273,7 @@ function Received() {
       <ErrorNote error={list.error ?? error} />
       {list.data?.items.length === 0 && <p class="sub">Nothing yet.</p>}
       <ul class="list">
-        {list.data?.items.map((e) => (
+        {shown.map((e) => (
           <li key={e.id} class="card" data-testid="encouragement">
             <blockquote>{e.message}</blockquote>
             <p class="row spread">
@@ -280,6 +287,11 @@ function Received() {
           </li>
         ))}
       </ul>
+      {shown.length < items.length && (
+        <button type="button" onClick={() => setAll(true)}>
+          Show all {items.length}
+        </button>
+      )}
     </section>
   );
 }
@@ -289,9 +301,8 @@ export default function Partners() {
     <section>
       <h1>Partners</h1>
       <Received />
-      <MyPartners />
+      <People />
       <Invites />
-      <Supporting />
     </section>
   );
 }
@@ -316,166 +327,4 @@ export function PartnerPreview() {
   );
 }
 
-function Encourage({ view, partnershipId }: { view: Schemas["SharedView"]; partnershipId: string }) {
-  const [error, setError] = useState<unknown>(null);
-  const [sent, setSent] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  // Encouragement is always about something: a shared key action (the first, unless the partner picks).
-  const [about, setAbout] = useState(view.keyActions[0]?.id ?? "");
-  const send = async (message: string) => {
-    setBusy(true);
-    try {
-      await unwrap(
-        api.POST("/api/v1/supporting/{partnership_id}/encouragements", {
-          params: { path: { partnership_id: partnershipId } },
-          body: { message, keyActionId: about },
-        }),
-      );
-      setSent(`Sent to ${view.person.displayName}: “${message}”`);
-      setError(null);
-      return true;
-    } catch (e) {
-      setError(e);
-      setSent(null);
-      return false;
-    } finally {
-      setBusy(false);
-    }
-  };
-  const custom = async (event: Event) => {
-    event.preventDefault();
-    const form = event.currentTarget as HTMLFormElement;
-    const message = String(new FormData(form).get("message") ?? "").trim();
-    if (message && (await send(message))) form.reset();
-  };
-  const tooMany = error instanceof ApiError && error.status === 429;
-  if (view.keyActions.length === 0) {
-    return (
-      <div class="card">
-        <h2>Encourage {view.person.displayName}</h2>
-        <p class="sub">Once {view.person.displayName} shares a key action, you can encourage them on it here.</p>
-      </div>
-    );
-  }
-  return (
-    <div class="card stack">
-      <h2>Encourage {view.person.displayName}</h2>
-      <Field label="About" name="keyActionId" error={error}>
-        <select value={about} onChange={(e) => setAbout((e.currentTarget as HTMLSelectElement).value)}>
-          {view.keyActions.map((a) => (
-            <option key={a.id} value={a.id}>
-              {a.title}
-            </option>
-          ))}
-        </select>
-      </Field>
-      <div class="row" role="group" aria-label="Quick messages">
-        {PRESETS.map((p) => (
-          <button type="button" key={p} disabled={busy} onClick={() => send(p)}>
-            {p}
-          </button>
-        ))}
-      </div>
-      <form class="stack" onSubmit={custom}>
-        <Field label="Or write your own" name="message" error={error} hint="Up to 280 characters.">
-          <input name="message" maxLength={280} required />
-        </Field>
-        <button type="submit" class="primary" disabled={busy}>
-          Send encouragement
-        </button>
-      </form>
-      {sent && <p role="status">{sent}</p>}
-      {tooMany ? (
-        <p class="banner" role="alert">
-          That is a lot of encouragement for one day: {view.person.displayName} has had the most we send in a day.
-          Try again tomorrow.
-        </p>
-      ) : (
-        <ErrorNote error={shownByFields(error) ? null : error} />
-      )}
-    </div>
-  );
-}
-
-export function SupportedPerson() {
-  const { params } = useRoute();
-  const view = useResource(`shared-${params.id}`, () =>
-    unwrap(api.GET("/api/v1/supporting/{partnership_id}", { params: { path: { partnership_id: params.id } } })),
-  );
-  const v = view.data;
-  return (
-    <section>
-      <p>
-        <a href="/partners">← Partners</a>
-      </p>
-      <h1>{v ? v.person.displayName : "Shared progress"}</h1>
-      {v && <p class="sub">Their day is {formatDate(v.today)} ({v.timeZone}).</p>}
-      <Stale stale={view.stale} />
-      {view.loading && !v && <Loading what="their progress" />}
-      <ErrorNote error={view.error} />
-      {v && <Encourage view={v} partnershipId={params.id} />}
-      {v && <SharedProgress view={v} />}
-    </section>
-  );
-}
-
-/** /partners/accept#<token>: accepts the invite once the person is signed in (the shell sends them here after). */
-export function AcceptInvite() {
-  const { route } = useLocation();
-  const [state, setState] = useState<{ done?: Schemas["AcceptedOut"]; error?: unknown; missing?: boolean }>({});
-  useEffect(() => {
-    const token = captureInvite(location);
-    // The token has done its job in the address bar; keep it out of history and screenshots.
-    if (location.hash) history.replaceState(null, "", location.pathname);
-    if (!token) {
-      setState({ missing: true });
-      return;
-    }
-    let live = true;
-    unwrap(api.POST("/api/v1/invites/accept", { body: { token } })).then(
-      (done) => {
-        forgetInvite();
-        if (live) setState({ done });
-      },
-      (error) => {
-        // A used, expired or revoked invite will not get better; a network error might.
-        if (error instanceof ApiError) forgetInvite();
-        if (live) setState({ error });
-      },
-    );
-    return () => {
-      live = false;
-    };
-  }, []);
-  const { done, error, missing } = state;
-  return (
-    <section>
-      <h1>Partner invite</h1>
-      {!done && !error && !missing && <Loading what="the invite" />}
-      {missing && <p>This link has no invite in it. Ask for a new link.</p>}
-      {error instanceof ApiError && error.status === 410 ? (
-        <p class="banner problem" role="alert">
-          This invite has expired, was revoked or was already used. Ask for a new link.
-        </p>
-      ) : (
-        <ErrorNote error={error} />
-      )}
-      {done && (
-        <div class="stack" role="status">
-          <p>
-            You now support <strong>{done.supporting.person.displayName}</strong>.
-            {done.partnership && " It is mutual: they support you too."}
-          </p>
-          <p class="row">
-            <button type="button" class="primary" onClick={() => route(`/partners/supporting/${done.supporting.id}`)}>
-              See {done.supporting.person.displayName}’s progress
-            </button>
-            <a class="button" href="/partners">
-              All partners
-            </a>
-          </p>
-        </div>
-      )}
-    </section>
-  );
-}
+export { AcceptInvite, SupportedPerson } from "./supporting";

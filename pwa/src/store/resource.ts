@@ -13,11 +13,32 @@ export interface Resource<T> {
   reload: () => void;
 }
 
+/**
+ * Calls `fn` when the person comes back to the app (it becomes visible or regains focus), at most once per
+ * return: what a partner did meanwhile shows without a reload. Edit forms keep their drafts across these
+ * reloads, as they are keyed by the saved record.
+ */
+function onReturn(fn: () => void): () => void {
+  let last = 0;
+  const back = () => {
+    if (document.visibilityState !== "visible" || Date.now() - last < 1000) return;
+    last = Date.now();
+    fn();
+  };
+  document.addEventListener("visibilitychange", back);
+  addEventListener("focus", back);
+  return () => {
+    document.removeEventListener("visibilitychange", back);
+    removeEventListener("focus", back);
+  };
+}
+
 export function useResource<T>(key: string | null, load: () => Promise<T>): Resource<T> {
   const [state, setState] = useState<Omit<Resource<T>, "reload">>({ loading: true, stale: false });
   const [tick, setTick] = useState(0);
   const reload = useCallback(() => setTick((t) => t + 1), []);
   useEffect(() => onSynced(reload), [reload]);
+  useEffect(() => onReturn(reload), [reload]);
   useEffect(() => {
     if (key === null) return;
     let live = true;
