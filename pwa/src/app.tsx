@@ -1,8 +1,28 @@
+import { signal } from "@preact/signals";
 import { ErrorBoundary, lazy, LocationProvider, Route, Router, useLocation } from "preact-iso";
 import { useEffect } from "preact/hooks";
+import { Icon, type IconNode, MoreIcon, PartnersIcon, PlanIcon, ProgressIcon, TodayIcon } from "./icons";
 import { captureInvite } from "./invite";
 import { Today } from "./screens/today";
+import { markEncouragementSeen, newEncouragement, reviewDue, watchAttention } from "./store/attention";
 import { bridge, dismiss, notice, online, outbox, rejected, session } from "./store/state";
+
+/** Chromium's install prompt event (not in the DOM typings). */
+export interface BeforeInstallPromptEvent extends Event {
+  prompt(): Promise<void>;
+  userChoice: Promise<{ outcome: "accepted" | "dismissed" }>;
+}
+/** The browser's install prompt, kept for the Install screen: the event fires once, early, on any page. */
+export const installPrompt = signal<BeforeInstallPromptEvent | null>(null);
+export const installed = signal(false);
+addEventListener("beforeinstallprompt", (event) => {
+  event.preventDefault(); // the Install screen offers it; no mini-infobar over the app
+  installPrompt.value = event as BeforeInstallPromptEvent;
+});
+addEventListener("appinstalled", () => {
+  installPrompt.value = null;
+  installed.value = true;
+});
 
 const Auth = lazy(() => import("./screens/auth"));
 const Reflect = lazy(() => import("./screens/reflect"));
@@ -19,27 +39,62 @@ const PartnerPreview = lazy(() => import("./screens/partners").then((m) => m.Par
 const SupportedPerson = lazy(() => import("./screens/partners").then((m) => m.SupportedPerson));
 const AcceptInvite = lazy(() => import("./screens/partners").then((m) => m.AcceptInvite));
 const Notifications = lazy(() => import("./screens/notifications"));
+const Plan = lazy(() => import("./screens/plan"));
+const More = lazy(() => import("./screens/more"));
+const Install = lazy(() => import("./screens/install"));
 
-const NAV = [
-  ["/today", "Today"],
-  ["/actions", "Actions"],
-  ["/barriers", "Barriers"],
-  ["/review", "Review"],
-  ["/progress", "Progress"],
-  ["/partners", "Partners"],
-  // Notification settings (/settings/notifications) are reached from Account.
-  ["/account", "Account"],
-] as const;
+interface Tab {
+  href: string;
+  label: string;
+  icon: IconNode;
+  /** Other paths whose screens belong under this tab. */
+  also: string[];
+}
+
+const TABS: Tab[] = [
+  { href: "/today", label: "Today", icon: TodayIcon, also: [] },
+  { href: "/progress", label: "Progress", icon: ProgressIcon, also: [] },
+  { href: "/plan", label: "Plan", icon: PlanIcon, also: ["/actions", "/barriers"] },
+  { href: "/partners", label: "Partners", icon: PartnersIcon, also: [] },
+  { href: "/more", label: "More", icon: MoreIcon, also: ["/account", "/settings", "/review", "/reflect", "/install"] },
+];
+
+const under = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}/`);
+
+/** What waits under a tab, in words for the link's name ("Partners, 2 new") and as a badge for the eye. */
+function waiting(href: string): { words: string; badge: "count" | "dot" } | null {
+  if (href === "/partners" && newEncouragement.value > 0) return { words: `${newEncouragement.value} new`, badge: "count" };
+  if (href === "/more" && reviewDue.value) return { words: "weekly review due", badge: "dot" };
+  return null;
+}
 
 function Nav() {
   const { path } = useLocation();
   return (
     <nav class="tabs" aria-label="Main">
-      {NAV.map(([href, label]) => (
-        <a key={href} href={href} aria-current={path.startsWith(href) || (href === "/account" && path.startsWith("/settings")) ? "page" : undefined}>
-          {label}
-        </a>
-      ))}
+      {TABS.map((tab) => {
+        const news = waiting(tab.href);
+        return (
+          <a
+            key={tab.href}
+            href={tab.href}
+            aria-current={[tab.href, ...tab.also].some((p) => under(path, p)) ? "page" : undefined}
+          >
+            <span class="tab-icon">
+              <Icon icon={tab.icon} />
+            </span>
+            <span class="tab-label">{tab.label}</span>
+            {/* The name reads "Partners, 2 new": the visible label first, as speech input expects. */}
+            {news && <span class="sr-only">, {news.words}</span>}
+            {news?.badge === "count" && (
+              <span class="tab-badge" aria-hidden="true">
+                {newEncouragement.value > 9 ? "9+" : newEncouragement.value}
+              </span>
+            )}
+            {news?.badge === "dot" && <span class="tab-dot" aria-hidden="true" />}
+          </a>
+        );
+      })}
     </nav>
   );
 }
@@ -92,10 +147,18 @@ function Home() {
 
 function Shell() {
   const { path } = useLocation();
+  const signedIn = Boolean(session.value);
   useEffect(() => {
     const main = document.querySelector("main");
     if (main && document.activeElement !== document.body) main.focus();
   }, [path]);
+  useEffect(() => {
+    if (signedIn) watchAttention();
+  }, [signedIn]);
+  // Opening Partners shows the encouragement, so it is no longer new.
+  useEffect(() => {
+    if (signedIn && under(path, "/partners")) markEncouragementSeen();
+  }, [path, signedIn]);
   if (session.value === undefined) return <p class="boot">Loading Followthrough…</p>;
   if (session.value === null) {
     // An invite link opened signed out: keep its token for after signing in or up (see Auth).
@@ -137,6 +200,9 @@ function Shell() {
             <Route path="/partners/accept" component={AcceptInvite} />
             <Route path="/partners/supporting/:id" component={SupportedPerson} />
             <Route path="/partners/:id/preview" component={PartnerPreview} />
+            <Route path="/plan" component={Plan} />
+            <Route path="/more" component={More} />
+            <Route path="/install" component={Install} />
             <Route default component={NotFound} />
           </Router>
         </ErrorBoundary>

@@ -20,5 +20,6 @@ export function registerServiceWorker(): void {
       wb.messageSkipWaiting();
     };
   });
-  void wb.register();
+  // Where the browser refuses service workers (a policy, a private mode), the app simply stays online-only.
+  wb.register().catch(() => undefined);
 }
