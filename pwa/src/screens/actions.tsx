@@ -1,14 +1,19 @@
 // Key actions: the list, a new one, and a key action's detail with edits, status changes and history.
-import { useLocation, useRoute } from "preact-iso";
+import { lazy, useLocation, useRoute } from "preact-iso";
 import { useState } from "preact/hooks";
 import { api, type Schemas, unwrap } from "../api/client";
-import { describeOffset, describeSchedule } from "../schedule";
+import { capitalize, describeOffset, describeSchedule } from "../schedule";
 import { useResource } from "../store/resource";
+import { session } from "../store/state";
 import { ErrorNote, Loading, Stale } from "../ui";
+import { cueSentence, nextInWords } from "../words";
 import { ActionForm, type ActionDraft } from "./action-form";
+import { ReminderWarning } from "./reminder-warning";
 import { StatusSection } from "./status";
 
 const STATUSES: Schemas["ActionStatus"][] = ["active", "paused", "done", "dropped"];
+// The calendar and charts load after the key action itself.
+const ActionHistory = lazy(() => import("./history"));
 
 export default function Actions() {
   const list = useResource("actions", () => unwrap(api.GET("/api/v1/key-actions", { params: { query: { limit: 100 } } })));
@@ -23,7 +28,7 @@ export default function Actions() {
         {list.data?.items.map((a) => (
           <li key={a.id} class="card">
             <a href={`/actions/${a.id}`}>{a.title}</a> <span class={`tag ${a.status}`}>{a.status}</span>
-            <p class="sub">{describeSchedule(a.schedule)}</p>
+            <p class="sub">{capitalize(describeSchedule(a.schedule))}</p>
           </li>
         ))}
       </ul>
@@ -39,9 +44,11 @@ export default function Actions() {
 export function NewAction() {
   const { route, query } = useLocation();
   const [error, setError] = useState<unknown>(null);
-  const save = async (draft: ActionDraft) => {
+  const save = async (draft: Partial<ActionDraft>) => {
     try {
-      const made = await unwrap(api.POST("/api/v1/key-actions", { body: { ...draft, barrierId: query.barrier ?? null } }));
+      const made = await unwrap(
+        api.POST("/api/v1/key-actions", { body: { ...(draft as ActionDraft), barrierId: query.barrier ?? null } }),
+      );
       route(`/actions/${made.id}`);
     } catch (e) {
       setError(e);
@@ -51,7 +58,7 @@ export function NewAction() {
     <section>
       <h1>New key action</h1>
       <ErrorNote error={error} />
-      <ActionForm submitLabel="Create key action" onSubmit={save} error={error} />
+      <ActionForm formName="key-action-new" submitLabel="Create key action" onSubmit={save} error={error} />
     </section>
   );
 }
@@ -65,17 +72,24 @@ export function ActionDetail() {
   const history = useResource(`action-history:${id}`, () =>
     unwrap(api.GET("/api/v1/key-actions/{key_action_id}/history", path)),
   );
+  const barrierId = one.data?.barrierId ?? null;
+  const barrier = useResource(barrierId && `barrier:${barrierId}`, () =>
+    unwrap(api.GET("/api/v1/barriers/{barrier_id}", { params: { path: { barrier_id: barrierId! } } })),
+  );
   const [error, setError] = useState<unknown>(null);
   const [editing, setEditing] = useState(false);
   const a = one.data;
+  const timeZone = session.value?.participant.timeZone ?? "UTC";
   const done = () => {
     setError(null);
     one.reload();
     history.reload();
   };
-  const save = async (draft: ActionDraft) => {
+  const save = async (changes: Partial<ActionDraft>) => {
+    // Saving without a change sends nothing: what is stored stays exactly as it is.
+    if (Object.keys(changes).length === 0) return setEditing(false);
     try {
-      await unwrap(api.PATCH("/api/v1/key-actions/{key_action_id}", { ...path, body: draft }));
+      await unwrap(api.PATCH("/api/v1/key-actions/{key_action_id}", { ...path, body: changes }));
       setEditing(false);
       done();
     } catch (e) {
@@ -101,6 +115,7 @@ export function ActionDetail() {
   };
 
   if (!a) return one.loading ? <Loading what="the key action" /> : <ErrorNote error={one.error} />;
+  const cue = cueSentence(a.cue, a.title);
   return (
     <section>
       <p>
@@ -108,18 +123,24 @@ export function ActionDetail() {
       </p>
       <h1>{a.title}</h1>
       <Stale stale={one.stale} />
+      <p class="schedule-words">{capitalize(describeSchedule(a.schedule))}</p>
+      {a.nextOccurrenceAt && a.status === "active" && (
+        <p class="sub">Next: {nextInWords(a.nextOccurrenceAt, timeZone, new Date())}</p>
+      )}
+      {cue && <p class="cue">{cue}</p>}
+      <ReminderWarning reminders={a.status === "active" ? a.reminderOffsets.length : 0} />
       <dl class="facts">
         <dt>Status</dt>
         <dd>
           <span class={`tag ${a.status}`}>{a.status}</span>
           {a.statusReason && ` — ${a.statusReason}`}
         </dd>
-        <dt>When</dt>
-        <dd>{describeSchedule(a.schedule)}</dd>
-        {a.cue && (
+        {a.barrierId && (
           <>
-            <dt>Cue</dt>
-            <dd>{a.cue}, I will do it.</dd>
+            <dt>Barrier</dt>
+            <dd>
+              <a href={`/barriers/${a.barrierId}`}>{barrier.data?.title ?? "the barrier it works on"}</a>
+            </dd>
           </>
         )}
         <dt>Key held by</dt>
@@ -143,17 +164,11 @@ export function ActionDetail() {
         )}
         <dt>Visible to</dt>
         <dd>{a.visibility === "partners" ? "my partners" : "only me"}</dd>
-        {a.nextOccurrenceAt && (
-          <>
-            <dt>Next</dt>
-            <dd>{new Date(a.nextOccurrenceAt).toLocaleString()}</dd>
-          </>
-        )}
       </dl>
       <ErrorNote error={error} />
       {editing ? (
         <div class="card">
-          <ActionForm initial={a} submitLabel="Save changes" onSubmit={save} error={error} />
+          <ActionForm key={a.updatedAt} formName="key-action-edit" saved={a} submitLabel="Save changes" onSubmit={save} error={error} />
           <button type="button" onClick={() => setEditing(false)}>
             Cancel
           </button>
@@ -163,7 +178,9 @@ export function ActionDetail() {
           Edit
         </button>
       )}
+      <ActionHistory keyAction={a} timeZone={timeZone} />
       <StatusSection
+        key={a.status}
         statuses={STATUSES}
         current={a.status}
         reasonField="reason"

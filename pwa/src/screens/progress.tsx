@@ -1,68 +1,62 @@
-// Progress: completion per week, streaks, outcome against target (plain SVG, each with a text
-// alternative), and past reflections side by side.
+// Progress: completion over a chosen range, streak, outcomes against target, barriers, past weekly
+// reviews week by week, and past reflections side by side.
+import { Fragment } from "preact";
+import { useState } from "preact/hooks";
 import { api, type Schemas, unwrap } from "../api/client";
+import { CompletionChart, dateWords, MeasureChart, PERIOD_HEADING, type ProgressRange, RangeSwitch, rangeBuckets, TotalLine, usePaged } from "../charts";
 import { useResource } from "../store/resource";
 import { ErrorNote, formatDate, Loading, Stale } from "../ui";
 
-const pct = (rate: number | null) => (rate == null ? "nothing due" : `${Math.round(rate * 100)}%`);
-
-export function CompletionChart({ weeks }: { weeks: Schemas["WeekProgress"][] }) {
-  const w = 320;
-  const h = 120;
-  const bar = w / Math.max(weeks.length, 1);
-  const summary = weeks.map((wk) => `week of ${formatDate(wk.weekStart)}: ${pct(wk.completionRate)} (${wk.done} of ${wk.due} done)`);
+function WeeklyReviews() {
+  const reviews = usePaged("weekly-reviews", (offset) => unwrap(api.GET("/api/v1/weekly-reviews", { params: { query: { limit: 5, offset } } })));
   return (
-    <figure>
-      <svg viewBox={`0 0 ${w} ${h + 20}`} role="img" aria-labelledby="completion-title completion-desc" class="chart">
-        <title id="completion-title">Completion per week</title>
-        <desc id="completion-desc">{summary.join("; ")}</desc>
-        {weeks.map((wk, i) => {
-          const height = (wk.completionRate ?? 0) * h;
-          return (
-            <g key={wk.weekStart}>
-              <rect class="bar" x={i * bar + 2} y={h - height} width={bar - 4} height={height} />
-              {(weeks.length - 1 - i) % 3 === 0 && (
-                <text class="axis" x={i * bar + bar / 2} y={h + 14} text-anchor="middle">
-                  {wk.weekStart.slice(5)}
-                </text>
-              )}
-            </g>
-          );
-        })}
-        <line class="base" x1="0" x2={w} y1={h} y2={h} />
-      </svg>
-      <figcaption class="sr-only">{summary.join(". ")}</figcaption>
-    </figure>
+    <>
+      <ErrorNote error={reviews.error} />
+      {reviews.loading && !reviews.data && <Loading what="weekly reviews" />}
+      {reviews.data && reviews.items.length === 0 && <p class="sub">No weekly review yet.</p>}
+      <ol class="timeline">
+        {reviews.items.map((r) => (
+          <WeeklyReview key={r.id} review={r} />
+        ))}
+      </ol>
+      <ErrorNote error={reviews.moreError} />
+      {reviews.hasMore && (
+        <button type="button" onClick={() => void reviews.loadMore()} disabled={reviews.busy}>
+          {reviews.busy ? "Loading…" : "Show earlier weeks"}
+        </button>
+      )}
+    </>
   );
 }
 
-export function MeasureChart({ measure }: { measure: Schemas["MeasureProgress"] }) {
-  const w = 320;
-  const h = 120;
-  const max = Math.max(measure.target ?? 0, ...measure.weeks.map((x) => x.total), 1);
-  const bar = w / Math.max(measure.weeks.length, 1);
-  const ty = h - ((measure.target ?? 0) / max) * h;
-  const text = `${measure.title}: ${measure.total} ${measure.unit} in total${
-    measure.target != null ? `, target ${measure.target} per week` : ""
-  }. ${measure.weeks.map((x) => `week of ${formatDate(x.weekStart)}: ${x.total}`).join("; ")}`;
+function WeeklyReview({ review }: { review: Schemas["WeeklyReviewOut"] }) {
+  const answers: [string, string | null][] = [
+    ["What moved", review.moved],
+    ["What got in the way", review.inTheWay],
+    ["What next", review.nextStep],
+  ];
   return (
-    <figure>
-      <figcaption>
-        {measure.title} ({measure.unit})
-      </figcaption>
-      <svg viewBox={`0 0 ${w} ${h}`} role="img" aria-label={text} class="chart">
-        {measure.weeks.map((x, i) => (
-          <rect key={x.weekStart} class="bar measure" x={i * bar + 2} y={h - (x.total / max) * h} width={bar - 4} height={(x.total / max) * h} />
-        ))}
-        {measure.target != null && <line class="target" x1="0" x2={w} y1={ty} y2={ty} />}
-      </svg>
-      <p class="sr-only">{text}</p>
-    </figure>
+    <li>
+      <h3>Week of {dateWords(review.weekStart, { day: "numeric", month: "long", year: "numeric" })}</h3>
+      <dl class="facts compact">
+        {answers
+          .filter(([, answer]) => answer)
+          .map(([question, answer]) => (
+            <Fragment key={question}>
+              <dt>{question}</dt>
+              <dd>{answer}</dd>
+            </Fragment>
+          ))}
+        <dt>Confidence</dt>
+        <dd>{review.confidence} of 5</dd>
+      </dl>
+    </li>
   );
 }
 
 export default function Progress() {
-  const progress = useResource("progress", () => unwrap(api.GET("/api/v1/progress")));
+  const [range, setRange] = useState<ProgressRange>("3m");
+  const progress = useResource(`progress:${range}`, () => unwrap(api.GET("/api/v1/progress", { params: { query: { range } } })));
   const side = useResource("side-by-side", () =>
     unwrap(api.GET("/api/v1/reflections/side-by-side", { params: { query: { limit: 3 } } })),
   );
@@ -71,12 +65,14 @@ export default function Progress() {
     <section>
       <h1>Progress</h1>
       <Stale stale={progress.stale} />
-      {progress.loading && !p && <Loading what="progress" />}
       <ErrorNote error={progress.error} />
+      <h2>Completion</h2>
+      <RangeSwitch value={range} onChange={setRange} />
+      {progress.loading && <Loading what="progress" />}
       {p && (
         <>
-          <h2>Completion per week</h2>
-          <CompletionChart weeks={p.weeks} />
+          <TotalLine total={p.total} range={p.range} />
+          {p.total.due > 0 && <CompletionChart name="Completion" period={PERIOD_HEADING[p.bucketUnit]} buckets={rangeBuckets(p.buckets, p.bucketUnit)} />}
           <h2>Streak</h2>
           <p>
             <strong>{p.streak.current}</strong> {p.streak.current === 1 ? "day" : "days"} in a row with everything kept; best{" "}
@@ -97,6 +93,8 @@ export default function Progress() {
           </ul>
         </>
       )}
+      <h2>Weekly reviews</h2>
+      <WeeklyReviews />
       <h2>Reflections side by side</h2>
       {side.data && side.data.questions.every((q) => q.answers.length === 0) && <p class="sub">No reflections yet.</p>}
       {side.data?.questions.map((q) => (

@@ -1,11 +1,10 @@
 // What a partner sees of a person: today, this week, streak, completion, outcomes and recent check-ins,
 // over the key actions that person shares only. Used for the people I support and for "preview".
 import type { Schemas } from "../api/client";
+import { CompletionChart, MeasureChart, pct, weekBuckets } from "../charts";
 import { formatDate, formatTime } from "../ui";
-import { CompletionChart, MeasureChart } from "./progress";
 
-const RESULT: Record<string, string> = { done: "Done", partly: "Partly", not_done: "Not done", skipped: "Skipped" };
-const pct = (rate: number | null) => (rate == null ? "nothing due" : `${Math.round(rate * 100)}%`);
+const RESULT: Record<Schemas["CheckInResult"], string> = { done: "Done", partly: "Partly", not_done: "Not done", skipped: "Skipped" };
 
 export function SharedProgress({ view }: { view: Schemas["SharedView"] }) {
   const titles = new Map(view.keyActions.map((a) => [a.id, a.title]));
@@ -20,7 +19,7 @@ export function SharedProgress({ view }: { view: Schemas["SharedView"] }) {
             <span>
               <time dateTime={o.dueAt}>{formatTime(o.dueAt, view.timeZone)}</time> {o.title}
             </span>
-            <span class={`tag ${o.checkIn ? "done" : "paused"}`}>{o.checkIn ? RESULT[o.checkIn.result] : "Open"}</span>
+            <span class={`tag result-${o.checkIn ? o.checkIn.result : "open"}`}>{o.checkIn ? RESULT[o.checkIn.result] : "Open"}</span>
           </li>
         ))}
       </ul>
@@ -30,7 +29,7 @@ export function SharedProgress({ view }: { view: Schemas["SharedView"] }) {
         <strong>{view.streak.current}</strong> {view.streak.current === 1 ? "day" : "days"}, best <strong>{view.streak.best}</strong>.
       </p>
       <h2>Completion per week</h2>
-      <CompletionChart weeks={view.weeks} />
+      <CompletionChart name="Completion per week" period="Week" buckets={weekBuckets(view.weeks)} />
       {view.measures.length > 0 && <h2>Outcomes</h2>}
       {view.measures.map((m) => (
         <MeasureChart key={m.keyActionId} measure={m} />
@@ -57,7 +56,7 @@ export function SharedProgress({ view }: { view: Schemas["SharedView"] }) {
           <ul class="list">
             {view.recentCheckIns.map((c) => (
               <li key={c.id} class="checkin">
-                <strong>{RESULT[c.result]}</strong> · {titles.get(c.keyActionId) ?? "a key action"} · {formatDate(c.localDate)}
+                <span class={`tag result-${c.result}`}>{RESULT[c.result]}</span> · {titles.get(c.keyActionId) ?? "a key action"} · {formatDate(c.localDate)}
                 {c.measureValue != null && ` · ${c.measureValue}`}
                 {c.note && <p class="sub">“{c.note}”</p>}
               </li>
