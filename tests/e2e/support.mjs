@@ -1,0 +1,246 @@
+// What every browser scenario shares: one `followthrough serve` on a temporary SQLite data dir and a free
+// port, one Debian Chromium driven through playwright-core (no browser is downloaded), a local receiver for
+// json:// channels, screenshots with axe-core checks, and API calls made with a page's own session.
+import { spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { createServer as createHttpServer } from "node:http";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { after, before } from "node:test";
+import assert from "node:assert/strict";
+
+export const ROOT = resolve(import.meta.dirname, "../..");
+const require = createRequire(join(ROOT, "pwa/package.json"));
+const { chromium } = require("playwright-core");
+
+const CHROMIUM = process.env.CHROME_PATH || "/usr/bin/chromium";
+export const SHOTS = join(ROOT, "test-artifacts/screenshots");
+const VIEWPORT = { width: 390, height: 844 };
+export const PASSWORD = "correct horse battery";
+// axe-core's source, evaluated through the DevTools protocol (page.evaluate): the app's CSP
+// (`script-src 'self'`) would block an injected <script> tag, but not the protocol's own evaluation.
+const AXE_SOURCE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+/** Every axe-core violation seen, as {screen, scheme, id, impact, help, nodes}. */
+export const axeViolations = [];
+/** What axe-core could not decide (e.g. contrast over an image), kept for review in test-artifacts/. */
+export const axeIncomplete = [];
+export const axeScreens = [];
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => ok(port));
+    });
+    server.on("error", fail);
+  });
+}
+
+export async function startBackend() {
+  const dataDir = mkdtempSync(join(tmpdir(), "ft-e2e-"));
+  const port = await freePort();
+  const child = spawn(join(ROOT, ".venv/bin/followthrough"), ["serve", "--host", "127.0.0.1", "--port", String(port)], {
+    cwd: ROOT,
+    // Links in invites point at this server; the test receiver on 127.0.0.1 is an allowed channel host.
+    env: {
+      ...process.env,
+      FOLLOWTHROUGH_DATA_DIR: dataDir,
+      FOLLOWTHROUGH_PUBLIC_URL: `http://127.0.0.1:${port}`,
+      FOLLOWTHROUGH_CHANNEL_ALLOWED_HOSTS: "127.0.0.1",
+    },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let log = "";
+  child.stderr.on("data", (d) => (log += d));
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`followthrough serve exited:\n${log}`);
+    try {
+      if ((await fetch(`${base}/health/live`)).ok) return { base, child, dataDir, log: () => log };
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`followthrough serve did not start:\n${log}`);
+}
+
+/** A local HTTP receiver for a json:// channel: records every request it gets. */
+function startReceiver() {
+  const requests = [];
+  const server = createHttpServer((req, res) => {
+    let body = "";
+    req.on("data", (d) => (body += d));
+    req.on("end", () => {
+      requests.push({ method: req.method, url: req.url, body });
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end("{}");
+    });
+  });
+  return new Promise((ok) => server.listen(0, "127.0.0.1", () => ok({ server, requests, port: server.address().port })));
+}
+
+export let backend;
+export let browser;
+export let receiver;
+
+before(async () => {
+  rmSync(SHOTS, { recursive: true, force: true });
+  mkdirSync(SHOTS, { recursive: true });
+  backend = await startBackend();
+  receiver = await startReceiver();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync"],
+  });
+});
+
+after(async () => {
+  writeContactSheet();
+  await browser?.close();
+  receiver?.server.close();
+  if (backend) {
+    // The server's log is kept next to the screenshots, for when a scenario fails.
+    writeFileSync(join(ROOT, "test-artifacts/e2e-backend.log"), backend.log());
+    backend.child.kill("SIGTERM");
+    rmSync(backend.dataDir, { recursive: true, force: true });
+  }
+});
+
+export async function newPage(colorScheme = "light", options = {}) {
+  const context = await browser.newContext({ viewport: VIEWPORT, colorScheme, baseURL: backend.base, serviceWorkers: "allow", ...options });
+  const page = await context.newPage();
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(String(e)));
+  page.on("console", (m) => {
+    if (m.type() === "error" && !/Failed to load resource|net::ERR_INTERNET_DISCONNECTED/.test(m.text())) problems.push(m.text());
+  });
+  return { context, page, problems };
+}
+
+/** Runs axe-core on the current page and records its violations under `screen`. */
+export async function checkAxe(page, screen, scheme) {
+  if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.evaluate(AXE_SOURCE);
+  const { violations, incomplete } = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { resultTypes: ["violations", "incomplete"] });
+    const brief = (v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map((n) => ({ target: n.target.join(" "), html: n.html.slice(0, 160), summary: n.failureSummary })),
+    });
+    return { violations: result.violations.map(brief), incomplete: result.incomplete.map(brief) };
+  });
+  axeScreens.push(`${screen} (${scheme})`);
+  for (const v of violations) axeViolations.push({ screen, scheme, ...v });
+  for (const v of incomplete) axeIncomplete.push({ screen, scheme, ...v });
+}
+
+/** Screenshots of the current screen in light and dark, each checked with axe-core. */
+export async function shoot(page, name) {
+  // A screen is shot once it has loaded what it shows, not while it says "Loading …".
+  await page.waitForFunction(() => !/\bLoading\b[^\n]*…/.test(document.body.innerText), null, { timeout: 15000 });
+  for (const scheme of ["light", "dark"]) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.screenshot({ path: join(SHOTS, `${name}-${scheme}.png`), fullPage: true });
+    await checkAxe(page, name, scheme);
+  }
+  await page.emulateMedia({ colorScheme: "light" });
+}
+
+export function formatViolations(violations) {
+  return violations
+    .map((v) =>
+      [`${v.screen} (${v.scheme}): ${v.id} [${v.impact}] ${v.help}`,
+        ...v.nodes.map((n) => `    ${n.target}  ${n.html}\n      ${String(n.summary).replace(/\n/g, "\n      ")}`)].join("\n"),
+    )
+    .join("\n");
+}
+
+export async function signUp(page, email, name = "Ada", path = "/") {
+  await page.goto(path);
+  await page.getByRole("heading", { name: "Create an account" }).waitFor();
+  await page.getByLabel("Your name").fill(name);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+}
+
+/** Calls the API as the signed-in page (its cookie and CSRF token). */
+export async function apiGet(context, path) {
+  const response = await context.request.get(`${backend.base}${path}`);
+  assert.equal(response.status(), 200, `${path}: ${await response.text()}`);
+  return response.json();
+}
+
+export async function createDailyAction(page, title, visibility = "private") {
+  // Through the API with the page's session, as the reflection path is covered by scenario 1.
+  const today = await page.evaluate(() => {
+    const d = new Date();
+    return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+  });
+  const status = await page.evaluate(
+    async ({ title, today, visibility }) => {
+      const session = await (await fetch("/api/v1/auth/session")).json();
+      const r = await fetch("/api/v1/key-actions", {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-csrf-token": session.csrfToken },
+        body: JSON.stringify({
+          title,
+          visibility,
+          schedule: { kind: "recurring", rrule: "FREQ=DAILY", startsAt: `${today}T00:05:00` },
+        }),
+      });
+      return r.status;
+    },
+    { title, today, visibility },
+  );
+  assert.equal(status, 201);
+}
+
+/** Calls the API as the signed-in context (its cookie, and the session's CSRF token for writes). */
+export async function apiSend(context, method, path, body) {
+  const session = await (await context.request.get(`${backend.base}/api/v1/auth/session`)).json();
+  const response = await context.request.fetch(`${backend.base}${path}`, {
+    method,
+    headers: { "content-type": "application/json", "x-csrf-token": session.csrfToken },
+    data: body === undefined ? undefined : JSON.stringify(body),
+  });
+  assert.ok(response.ok(), `${method} ${path}: ${response.status()} ${await response.text()}`);
+  return response.status() === 204 ? null : response.json();
+}
+
+/** A new participant, signed up through the API, in a page that opens signed in (as after a real sign-up). */
+export async function signedInPage(email, { name = "Ada", colorScheme = "light", timeZone = "UTC", ...options } = {}) {
+  const opened = await newPage(colorScheme, options);
+  const response = await opened.context.request.post(`${backend.base}/api/v1/auth/sign-up`, {
+    headers: { "content-type": "application/json" },
+    data: JSON.stringify({ email, password: PASSWORD, displayName: name, timeZone }),
+  });
+  assert.equal(response.status(), 201, await response.text());
+  // The app asks for its session only when this browser says it holds one (see pwa/src/store/state.ts).
+  await opened.context.addInitScript(() => localStorage.setItem("ft-signed-in", "1"));
+  return opened;
+}
+
+/** test-artifacts/screenshots/index.html: every screen, light beside dark, to look at in one place. */
+function writeContactSheet() {
+  let names;
+  try {
+    names = readdirSync(SHOTS).filter((f) => f.endsWith("-light.png")).map((f) => f.slice(0, -"-light.png".length)).sort();
+  } catch {
+    return;
+  }
+  const rows = names
+    .map((n) => `<figure><figcaption>${n}</figcaption><img src="${n}-light.png" alt="${n}, light"><img src="${n}-dark.png" alt="${n}, dark"></figure>`)
+    .join("\n");
+  writeFileSync(
+    join(SHOTS, "index.html"),
+    `<!doctype html><meta charset="utf-8"><title>Followthrough screens</title><style>body{font:14px system-ui;margin:1rem}` +
+      `figure{display:inline-block;margin:0 1rem 1.5rem 0;vertical-align:top}img{width:195px;margin-right:4px;border:1px solid #ccc;vertical-align:top}` +
+      `figcaption{font-weight:600;margin-bottom:4px}</style><h1>Followthrough at 390x844, light and dark</h1>\n${rows}\n`,
+  );
+}
