@@ -13,9 +13,8 @@ Definitions, in the participant's local time:
   `best` is the longest run.
 - Weeks: the last 12 local weeks including the current one, oldest first. completionRate =
   (done + 0.5 * partly) / (due - skipped), null when that denominator is 0.
-- Range buckets count the same way over a chosen range (4 or 13 weeks, 12 months, or everything since the
-  first occurrence in months or, beyond 24 months, years), grouped by the stored local date, so a month or a
-  weekday is the participant's own whatever the UTC offset was.
+- Range buckets (their dates are in ranges.py) count the same way, grouped by the stored local date, so a
+  month or a weekday is the participant's own whatever the UTC offset was.
 
 Every figure is one aggregate query (GROUP BY, and ROW_NUMBER gaps-and-islands for streaks), so a request
 costs the same number of queries whatever the amount of history.
@@ -28,7 +27,6 @@ from collections.abc import Collection, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, and_, case, extract, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,55 +38,31 @@ from followthrough.actions.occurrences import OccurrenceService
 from followthrough.barriers.models import Barrier
 from followthrough.barriers.services import BarrierService, status_change_out
 from followthrough.checkins import schemas
+from followthrough.checkins.measures import measure_progress, of_actions
 from followthrough.checkins.models import CheckIn
-from followthrough.checkins.services import local_today, monday_of
+from followthrough.checkins.ranges import (
+    Range,
+    Unit,
+    bucket_end,
+    bucket_start_of_key,
+    bucket_starts,
+    first_day_of_history,
+    monday_based_weekday,
+    recent_week_starts,
+)
+from followthrough.checkins.services import local_today
 from followthrough.enums import CheckInResult
 from followthrough.errors import NotFound
 from followthrough.schemas import OutSchema
 from followthrough.settings import Settings
 
-WEEKS = 12
 KEPT = (CheckInResult.DONE, CheckInResult.PARTLY)
-MAX_BUCKETS = 120
-ALL_IN_MONTHS_UP_TO = 24
 NO_COUNTS = (0, 0, 0, 0, 0)
-Range = schemas.ProgressRange
-Unit = schemas.BucketUnit
 Counted = TypeVar("Counted", bound=OutSchema)
 
 
 def _count_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-
-def _first_of_month(year: int, month: int) -> date:
-    """The 1st of a month given by a possibly out-of-range month number (month 0 is last December)."""
-    years, month_index = divmod(month - 1, 12)
-    return date(year + years, month_index + 1, 1)
-
-
-def _bucket_end(start: date, unit: Unit) -> date:
-    if unit is Unit.WEEK:
-        return start + timedelta(days=6)
-    if unit is Unit.MONTH:
-        return _first_of_month(start.year, start.month + 1) - timedelta(days=1)
-    return date(start.year, 12, 31)
-
-
-def _bucket_starts(progress_range: Range, today: date, first: date) -> tuple[Unit, list[date]]:
-    """The unit and the first local date of every bucket, oldest first; `first` matters only for `all`."""
-    if progress_range in (Range.FOUR_WEEKS, Range.THREE_MONTHS):
-        count = 4 if progress_range is Range.FOUR_WEEKS else 13
-        return Unit.WEEK, [monday_of(today) - timedelta(weeks=back) for back in range(count - 1, -1, -1)]
-    months = 12
-    if progress_range is Range.ALL:
-        months = (today.year - first.year) * 12 + today.month - first.month + 1
-        if months > ALL_IN_MONTHS_UP_TO:
-            years = min(today.year - first.year + 1, MAX_BUCKETS)
-            return Unit.YEAR, [date(today.year - back, 1, 1) for back in range(years - 1, -1, -1)]
-    return Unit.MONTH, [
-        _first_of_month(today.year, today.month - back) for back in range(max(months, 1) - 1, -1, -1)
-    ]
 
 
 def _bucket_of(unit: Unit) -> list[ColumnElement[Any]]:
@@ -97,13 +71,6 @@ def _bucket_of(unit: Unit) -> list[ColumnElement[Any]]:
         return [Occurrence.week_start.expression]
     year = extract("year", Occurrence.local_date)
     return [year, extract("month", Occurrence.local_date)] if unit is Unit.MONTH else [year]
-
-
-def _start_of(unit: Unit, key: Sequence[Any]) -> date:
-    if unit is Unit.WEEK:
-        start: date = key[0]
-        return start
-    return date(int(key[0]), int(key[1]) if unit is Unit.MONTH else 1, 1)
 
 
 def _counts(kind: type[Counted], counts: Sequence[int], **fields: Any) -> Counted:
@@ -150,7 +117,7 @@ class ProgressService:
             today=today,
             streak=streaks.get(participant.id, schemas.Streak(current=0, best=0)),
             weeks=await self._weeks(participant.id, today, None, only),
-            measures=await self._measures(participant.id, today, None, only),
+            measures=await measure_progress(self.session, participant.id, today, None, only),
             barriers=await self._barriers(participant) if only is None else [],
             range=progress_range,
             bucket_unit=unit,
@@ -173,7 +140,7 @@ class ProgressService:
             counted.c.key_action_id.label("part"), counted.c.due_at.label("step"), counted.c.kept
         ).cte("steps")
         streaks = await self._streaks(steps)
-        measures = await self._measures(participant.id, today, key_action_id)
+        measures = await measure_progress(self.session, participant.id, today, key_action_id)
         unit, buckets, total, weekdays = await self._over_range(
             participant, today, progress_range, key_action_id, by_weekday=True
         )
@@ -190,11 +157,6 @@ class ProgressService:
             total=total,
             weekdays=weekdays,
         )
-
-    @staticmethod
-    def _week_starts(today: date) -> list[date]:
-        first = monday_of(today) - timedelta(weeks=WEEKS - 1)
-        return [first + timedelta(weeks=index) for index in range(WEEKS)]
 
     @staticmethod
     def _counted(
@@ -221,11 +183,7 @@ class ProgressService:
                 or_(CheckIn.result.is_(None), CheckIn.result != CheckInResult.SKIPPED),
             )
         )
-        if key_action_id is not None:
-            query = query.where(Occurrence.key_action_id == key_action_id)
-        if only is not None:
-            query = query.where(Occurrence.key_action_id.in_(only))
-        return query.cte("counted")
+        return of_actions(query, Occurrence.key_action_id, key_action_id, only).cte("counted")
 
     @staticmethod
     def _days(counted: CTE) -> CTE:
@@ -303,11 +261,7 @@ class ProgressService:
             )
             .group_by(*groups)
         )
-        if key_action_id is not None:
-            query = query.where(Occurrence.key_action_id == key_action_id)
-        if only is not None:
-            query = query.where(Occurrence.key_action_id.in_(only))
-        return query
+        return of_actions(query, Occurrence.key_action_id, key_action_id, only)
 
     async def _weeks(
         self,
@@ -316,7 +270,7 @@ class ProgressService:
         key_action_id: UUID | None,
         only: Collection[UUID] | None = None,
     ) -> list[schemas.WeekProgress]:
-        week_starts = self._week_starts(today)
+        week_starts = recent_week_starts(today)
         query = self._tallies(
             participant_id, today, week_starts[0], [Occurrence.week_start.expression], key_action_id, only
         )
@@ -340,7 +294,7 @@ class ProgressService:
         first = today
         if progress_range is Range.ALL:
             first = await self._first_day(participant, today, key_action_id, only)
-        unit, starts = _bucket_starts(progress_range, today, first)
+        unit, starts = bucket_starts(progress_range, today, first)
         groups = _bucket_of(unit)
         weekday = extract("dow", Occurrence.local_date)  # 0 = Sunday on both databases
         query = self._tallies(
@@ -356,16 +310,16 @@ class ProgressService:
         total = [0] * 5
         for row in await self.session.execute(query):
             key, counts = row[: len(groups)], [int(value) for value in row[-5:]]
-            _add(per_bucket[_start_of(unit, key)], counts)
+            _add(per_bucket[bucket_start_of_key(unit, key)], counts)
             _add(total, counts)
             if by_weekday:
-                _add(per_weekday[(int(row[len(groups)]) + 6) % 7], counts)
+                _add(per_weekday[monday_based_weekday(int(row[len(groups)]))], counts)
         buckets = [
             _counts(
                 schemas.ProgressBucket,
                 per_bucket.get(start, NO_COUNTS),
                 start=start,
-                end=_bucket_end(start, unit),
+                end=bucket_end(start, unit),
             )
             for start in starts
         ]
@@ -379,107 +333,21 @@ class ProgressService:
     async def _first_day(
         self, participant: Participant, today: date, key_action_id: UUID | None, only: Collection[UUID] | None
     ) -> date:
-        """The local date of the first occurrence up to today; without one, of the (first) key action's
-        creation; without either, today. One query."""
+        """Where `all` begins (see first_day_of_history), from one query."""
         first_occurrence = select(func.min(Occurrence.local_date)).where(
             Occurrence.participant_id == participant.id, Occurrence.local_date <= today
         )
         first_created = select(func.min(KeyAction.created_at)).where(
             KeyAction.participant_id == participant.id
         )
-        if key_action_id is not None:
-            first_occurrence = first_occurrence.where(Occurrence.key_action_id == key_action_id)
-            first_created = first_created.where(KeyAction.id == key_action_id)
-        if only is not None:
-            first_occurrence = first_occurrence.where(Occurrence.key_action_id.in_(only))
-            first_created = first_created.where(KeyAction.id.in_(only))
+        first_occurrence = of_actions(first_occurrence, Occurrence.key_action_id, key_action_id, only)
+        first_created = of_actions(first_created, KeyAction.id, key_action_id, only)
         row = (
             await self.session.execute(
                 select(first_occurrence.scalar_subquery(), first_created.scalar_subquery())
             )
         ).one()
-        occurred: date | None = row[0]
-        created: datetime | None = row[1]
-        if occurred is not None:
-            return occurred
-        if created is not None:
-            return min(created.astimezone(ZoneInfo(participant.time_zone)).date(), today)
-        return today
-
-    async def _measures(
-        self,
-        participant_id: UUID,
-        today: date,
-        key_action_id: UUID | None,
-        only: Collection[UUID] | None = None,
-    ) -> list[schemas.MeasureProgress]:
-        """Per key action with a measure: the all-time total and the totals of the 12 weeks, in one query
-        grouped by (action, week), where weeks before the window fold into one row."""
-        week_starts = self._week_starts(today)
-        values = (
-            select(
-                KeyAction.id.label("key_action_id"),
-                KeyAction.title,
-                KeyAction.measure_unit,
-                KeyAction.measure_target,
-                KeyAction.created_at,
-                case((Occurrence.week_start >= week_starts[0], Occurrence.week_start), else_=None).label(
-                    "week"
-                ),
-                CheckIn.measure_value,
-            )
-            .select_from(KeyAction)
-            .outerjoin(
-                CheckIn,
-                and_(
-                    CheckIn.key_action_id == KeyAction.id,
-                    CheckIn.participant_id == participant_id,
-                    CheckIn.measure_value.is_not(None),
-                ),
-            )
-            .outerjoin(Occurrence, Occurrence.id == CheckIn.occurrence_id)
-            .where(KeyAction.participant_id == participant_id, KeyAction.measure_unit.is_not(None))
-        )
-        if key_action_id is not None:
-            values = values.where(KeyAction.id == key_action_id)
-        if only is not None:
-            values = values.where(KeyAction.id.in_(only))
-        inner = values.subquery()
-        group = (
-            inner.c.key_action_id,
-            inner.c.title,
-            inner.c.measure_unit,
-            inner.c.measure_target,
-            inner.c.created_at,
-            inner.c.week,
-        )
-        rows = await self.session.execute(
-            select(*group, func.sum(inner.c.measure_value))
-            .group_by(*group)
-            .order_by(inner.c.created_at, inner.c.key_action_id)
-        )
-        heads: dict[UUID, tuple[str, str, float | None]] = {}
-        totals: dict[UUID, float] = defaultdict(float)
-        weekly: dict[UUID, dict[date, float]] = defaultdict(dict)
-        for action_id, title, unit, target, _, week, value in rows.tuples():
-            heads.setdefault(action_id, (title, unit, target))
-            totals[action_id] += value or 0.0
-            if week is not None:
-                weekly[action_id][week] = value or 0.0
-        return [
-            schemas.MeasureProgress(
-                key_action_id=action_id,
-                title=title,
-                unit=unit,
-                target=target,
-                total=totals[action_id],
-                weeks=[
-                    schemas.MeasureWeek(week_start=week, total=weekly[action_id].get(week, 0.0))
-                    for week in week_starts
-                ],
-            )
-            for action_id, (title, unit, target) in heads.items()
-        ]
+        return first_day_of_history(row[0], row[1], participant.time_zone, today)
 
     async def _barriers(self, participant: Participant) -> list[schemas.BarrierHistoryOut]:
         """Every barrier with its status history, oldest barrier first: two queries."""

@@ -1,0 +1,87 @@
+"""Progress ranges as local dates: which buckets a range covers, where each bucket begins and ends, and
+how far back `all` reaches. Pure date arithmetic, no queries; progress.py counts occurrences into these.
+
+- `4w` and `3m` are the last 4 or 13 local weeks (Monday to Sunday), this one included.
+- `1y` is the last 12 calendar months, this one included.
+- `all` starts at the first day of history: in months while that spans at most 24 months, beyond that
+  in calendar years (at most 120 of them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from followthrough.checkins import schemas
+from followthrough.checkins.services import monday_of
+
+RECENT_WEEKS = 12
+"""How many local weeks, this one included, `weeks` and measure histories show."""
+MAX_BUCKETS = 120
+ALL_IN_MONTHS_UP_TO = 24
+Range = schemas.ProgressRange
+Unit = schemas.BucketUnit
+
+
+def recent_week_starts(today: date) -> list[date]:
+    """The Mondays of the last RECENT_WEEKS local weeks, oldest first."""
+    first = monday_of(today) - timedelta(weeks=RECENT_WEEKS - 1)
+    return [first + timedelta(weeks=index) for index in range(RECENT_WEEKS)]
+
+
+def first_of_month(year: int, month: int) -> date:
+    """The 1st of a month given by a possibly out-of-range month number (month 0 is last December)."""
+    years, month_index = divmod(month - 1, 12)
+    return date(year + years, month_index + 1, 1)
+
+
+def bucket_end(start: date, unit: Unit) -> date:
+    """The last local date of the bucket that begins on `start`."""
+    if unit is Unit.WEEK:
+        return start + timedelta(days=6)
+    if unit is Unit.MONTH:
+        return first_of_month(start.year, start.month + 1) - timedelta(days=1)
+    return date(start.year, 12, 31)
+
+
+def bucket_starts(progress_range: Range, today: date, first: date) -> tuple[Unit, list[date]]:
+    """The unit and the first local date of every bucket, oldest first; `first` matters only for `all`."""
+    if progress_range in (Range.FOUR_WEEKS, Range.THREE_MONTHS):
+        count = 4 if progress_range is Range.FOUR_WEEKS else 13
+        return Unit.WEEK, [monday_of(today) - timedelta(weeks=back) for back in range(count - 1, -1, -1)]
+    months = 12
+    if progress_range is Range.ALL:
+        months = (today.year - first.year) * 12 + today.month - first.month + 1
+        if months > ALL_IN_MONTHS_UP_TO:
+            years = min(today.year - first.year + 1, MAX_BUCKETS)
+            return Unit.YEAR, [date(today.year - back, 1, 1) for back in range(years - 1, -1, -1)]
+    return Unit.MONTH, [
+        first_of_month(today.year, today.month - back) for back in range(max(months, 1) - 1, -1, -1)
+    ]
+
+
+def bucket_start_of_key(unit: Unit, key: Sequence[Any]) -> date:
+    """The first date of a bucket from what a query grouped it by: (week start,), (year, month) or (year,)."""
+    if unit is Unit.WEEK:
+        start: date = key[0]
+        return start
+    return date(int(key[0]), int(key[1]) if unit is Unit.MONTH else 1, 1)
+
+
+def monday_based_weekday(sunday_based: int) -> int:
+    """0 = Monday from a day of the week where 0 = Sunday (what SQL's `dow` gives)."""
+    return (sunday_based + 6) % 7
+
+
+def first_day_of_history(
+    first_occurrence: date | None, first_action_created: datetime | None, time_zone: str, today: date
+) -> date:
+    """Where `all` begins: the first occurrence's local date; without one, the local date on which the
+    first key action was created (never after today); without either, today."""
+    if first_occurrence is not None:
+        return first_occurrence
+    if first_action_created is not None:
+        return min(first_action_created.astimezone(ZoneInfo(time_zone)).date(), today)
+    return today
