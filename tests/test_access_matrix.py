@@ -285,6 +285,10 @@ MATRIX: dict[tuple[str, str], Row] = {
         ("422", "409", "2xx", "2xx", "401"),
         fresh=True,
     ),
+    # Looking without using: open to anyone holding the token, signed in or not, any number of times.
+    ("POST", "/invites/preview"): Row(
+        url_with("/invites/preview", lambda world, _c: {"token": world["invite_token"]}), OPEN
+    ),
     ("GET", "/partnerships"): Row(url("/partnerships"), SELF),
     ("GET", "/partnerships/{partnership_id:uuid}"): Row(url("/partnerships/{partnership}"), PARTICIPANT_SIDE),
     ("PATCH", "/partnerships/{partnership_id:uuid}"): Row(

@@ -1,4 +1,4 @@
-"""The invite life cycle: create, accept once, expire, revoke; mutual offers; the inviter is told."""
+"""The invite life cycle: create, preview, accept once, expire, revoke; mutual offers; the inviter is told."""
 
 from __future__ import annotations
 
@@ -186,8 +186,10 @@ async def test_the_token_is_never_logged(
     caplog.set_level(logging.DEBUG)
     partner = await callers.participant(name="Pat")
     created = await invite(owner)
+    await partner.post(f"{INVITES}/preview", json={"token": created["token"]})
     await partner.post(f"{INVITES}/accept", json={"token": created["token"]})
     await partner.post(f"{INVITES}/accept", json={"token": created["token"]})
+    await partner.post(f"{INVITES}/preview", json={"token": created["token"]})
     assert created["token"] not in caplog.text
 
 
@@ -213,3 +215,103 @@ async def test_the_inviter_is_told_when_their_invite_is_accepted(
     assert [(item.event, item.subject_key, item.payload) for item in told] == [
         (Event.INVITE_ACCEPTED, f"invite:{created['invite']['id']}", {"partnerName": "Pat"})
     ]
+
+
+# Previewing: who invites and on what terms, before accepting.
+
+PREVIEW = f"{INVITES}/preview"
+
+
+async def test_a_preview_names_the_inviter_and_whether_it_is_mutual_and_nothing_else(
+    owner: Caller, callers: Callers
+) -> None:
+    created = await invite(owner, mutual=True)
+    response = await callers.anonymous().post(PREVIEW, json={"token": created["token"]})
+    assert response.status_code == 200, response.text
+    assert response.json() == {
+        "inviter": {"displayName": "Owner"},
+        "mutual": True,
+        "expiresAt": "2026-03-09T09:00:00Z",
+    }
+    one_way = await invite(owner)
+    signed_in = await (await callers.participant(name="Pat")).post(PREVIEW, json={"token": one_way["token"]})
+    assert signed_in.json()["mutual"] is False
+
+
+async def test_a_preview_does_not_use_the_invite(owner: Caller, callers: Callers) -> None:
+    created = await invite(owner)
+    for _ in range(3):
+        assert (await callers.anonymous().post(PREVIEW, json={"token": created["token"]})).status_code == 200
+    assert (await owner.get(INVITES)).json()[0]["status"] == "pending"
+    assert (await owner.get(PARTNERSHIPS)).json() == []
+    partner = await callers.participant(name="Pat")
+    assert (await partner.post(f"{INVITES}/accept", json={"token": created["token"]})).status_code == 201
+
+
+async def test_a_preview_answers_410_alike_for_unknown_used_revoked_and_expired_invites(
+    owner: Caller, callers: Callers, clock: FrozenClock
+) -> None:
+    used = await invite(owner)
+    await (await callers.participant(name="Pat")).post(f"{INVITES}/accept", json={"token": used["token"]})
+    revoked = await invite(owner)
+    await owner.delete(f"{INVITES}/{revoked['invite']['id']}")
+    expired = await invite(owner, expiresInDays=1)
+    unknown = used["token"][:-1] + ("A" if used["token"][-1] != "A" else "B")
+    clock.advance(timedelta(days=1))
+    answers = [
+        await callers.anonymous().post(PREVIEW, json={"token": token})
+        for token in (unknown, used["token"], revoked["token"], expired["token"])
+    ]
+    assert [answer.status_code for answer in answers] == [410, 410, 410, 410]
+    assert all(answer.json() == answers[0].json() for answer in answers)
+    assert fields(answers[0]) == ["token"]
+    assert "Owner" not in answers[1].text
+
+
+@pytest.mark.parametrize(
+    ("token", "status"),
+    [("", 400), ("x" * 201, 400), (7, 400), (None, 400), ("\x00", 410), ("ab\x00cd", 410)],
+)
+async def test_a_malformed_token_is_refused_naming_the_token(
+    callers: Callers, token: object, status: int
+) -> None:
+    response = await callers.anonymous().post(PREVIEW, json={"token": token})
+    assert response.status_code == status
+    assert fields(response) == ["token"]
+
+
+async def test_guessing_tokens_is_limited_per_address_until_the_window_passes(
+    owner: Caller, callers: Callers, clock: FrozenClock
+) -> None:
+    created = await invite(owner)
+    guesser = callers.anonymous()
+    for attempt in range(20):
+        assert (await guesser.post(PREVIEW, json={"token": f"guess-{attempt}"})).status_code == 410
+    blocked = await guesser.post(PREVIEW, json={"token": created["token"]})
+    assert blocked.status_code == 429
+    assert int(blocked.headers["retry-after"]) > 0
+    assert (await callers.anonymous().post(PREVIEW, json={"token": created["token"]})).status_code == 200
+    clock.advance(timedelta(minutes=16))
+    assert (await guesser.post(PREVIEW, json={"token": created["token"]})).status_code == 200
+
+
+async def test_previews_and_accepts_share_one_guessing_budget(owner: Caller, callers: Callers) -> None:
+    created = await invite(owner)
+    guesser = await callers.participant(name="Guesser")
+    for attempt in range(10):
+        assert (await guesser.post(PREVIEW, json={"token": f"guess-{attempt}"})).status_code == 410
+        assert (
+            await guesser.post(f"{INVITES}/accept", json={"token": f"guess-{attempt}"})
+        ).status_code == 404
+    assert (await guesser.post(f"{INVITES}/accept", json={"token": created["token"]})).status_code == 429
+    assert (await guesser.post(PREVIEW, json={"token": created["token"]})).status_code == 429
+    assert (await owner.get(INVITES)).json()[0]["status"] == "pending"
+
+
+async def test_a_known_but_dead_token_is_not_counted_as_a_guess(owner: Caller, callers: Callers) -> None:
+    created = await invite(owner)
+    await owner.delete(f"{INVITES}/{created['invite']['id']}")
+    holder = callers.anonymous()
+    for _ in range(25):
+        assert (await holder.post(PREVIEW, json={"token": created["token"]})).status_code == 410
+    assert (await holder.post(PREVIEW, json={"token": (await invite(owner))["token"]})).status_code == 200

@@ -1,5 +1,6 @@
 // Invite links: `{public_url}/partners/accept#<token>`. The token rides in the fragment so it never reaches
 // a server log or a Referer header; until the person has signed in it waits in sessionStorage (this tab only).
+import { api, type Schemas, unwrap } from "./api/client";
 
 const PENDING = "ft-pending-invite";
 export const ACCEPT_PATH = "/partners/accept";
@@ -46,4 +47,21 @@ export function captureInvite(loc: { pathname: string; hash: string }, store: St
 /** Where to go after signing in or up: back to a waiting invite, else the usual place. */
 export function afterSignIn(usual: string, store: Store | null = storage()): string {
   return pendingInvite(store) ? ACCEPT_PATH : usual;
+}
+
+export type InvitePreview = Schemas["InvitePreviewOut"];
+
+let previewing: { token: string; answer: Promise<InvitePreview> } | null = null;
+
+/** Who invites and whether it is mutual, without using the invite. The sign-up banner and the invite page ask
+ * for the same token one after the other, so the answer is kept; a failure is not, so a retry asks again. */
+export function previewInvite(token: string): Promise<InvitePreview> {
+  if (previewing?.token !== token) {
+    const answer = unwrap(api.POST("/api/v1/invites/preview", { body: { token } }));
+    previewing = { token, answer };
+    answer.catch(() => {
+      if (previewing?.answer === answer) previewing = null;
+    });
+  }
+  return previewing.answer;
 }

@@ -208,12 +208,14 @@ describe("the PWA against the real backend", () => {
     await ada.page.getByRole("status").filter({ hasText: /copied|Copy the/ }).waitFor();
     await shoot(ada.page, "14-partners-invite");
 
-    // Ben opens the link signed out, signs up, and lands back on the invite, which is accepted.
+    // Ben opens the link signed out (the banner names Ada), signs up, lands back on the invite and accepts it.
     const ben = await newPage();
     await signUp(ben.page, "ben@example.com", "Ben", link.slice(backend.base.length));
-    await ben.page.getByText("You have been invited to be someone’s accountability partner.").waitFor();
+    await ben.page.getByText("Ada invited you to be their accountability partner.").waitFor();
     await ben.page.getByText("Yes, that is my time zone").check();
     await ben.page.getByRole("button", { name: "Create account" }).click();
+    await ben.page.getByText("Ada invites you").waitFor();
+    await ben.page.getByRole("button", { name: "Accept", exact: true }).click();
     await ben.page.getByText("You now support Ada.").waitFor();
     assert.equal(new URL(ben.page.url()).hash, "", "the token is taken out of the address bar");
     await shoot(ben.page, "15-invite-accepted");

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Controller, delete, get, patch, post
+from litestar import Controller, Request, delete, get, patch, post
 from litestar.di import Provide
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter, QueryParameter
@@ -31,7 +31,12 @@ def _error(description: str) -> ResponseSpec:
 OTHER_SIDE = {403: _error("The caller is on the other side of this partnership (or sent no CSRF token)")}
 GONE = {410: _error("The invite or link has expired")}
 TOO_MANY = {429: _error("Too many encouragements to this person today")}
+GUESSED = {429: _error("Too many tokens matching no invite from this address; Retry-After says when")}
 OneTapToken = Annotated[str, Parameter(min_length=1, max_length=1000, description="The signed link's token")]
+
+
+def client_address(request: Request[Any, Any, Any]) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 def provide_invites(db_session: AsyncSession, now: datetime, settings: Settings) -> InviteService:
@@ -85,14 +90,37 @@ class InviteController(Controller):
         """Revoke an invite before it is used; an accepted one is a 409 on `id` (end the partnership)."""
         await invites.revoke(participant, invite_id)
 
-    @post("/accept", operation_id="acceptInvite", status_code=HTTP_201_CREATED, responses=GONE)
+    @post(
+        "/preview",
+        operation_id="previewInvite",
+        exclude_from_auth=True,
+        status_code=HTTP_200_OK,
+        responses={410: _error("The invite is unknown, used, revoked or expired"), **GUESSED},
+    )
+    async def preview_invite(
+        self, data: schemas.InvitePreviewRequest, invites: InviteService, request: Request[Any, Any, Any]
+    ) -> schemas.InvitePreviewOut:
+        """Who the invite is from and whether it is mutual, without using it; no sign-in needed (the token is
+        the permission). Any invite that cannot be accepted is a 410 on `token`, whatever the reason."""
+        invite, inviter = await invites.preview(data.token, client_address(request))
+        return schemas.InvitePreviewOut(
+            inviter=schemas.InviterOut(display_name=inviter.display_name),
+            mutual=invite.mutual,
+            expires_at=invite.expires_at,
+        )
+
+    @post("/accept", operation_id="acceptInvite", status_code=HTTP_201_CREATED, responses={**GONE, **GUESSED})
     async def accept_invite(
-        self, data: schemas.InviteAccept, participant: Participant, invites: InviteService
+        self,
+        data: schemas.InviteAccept,
+        participant: Participant,
+        invites: InviteService,
+        request: Request[Any, Any, Any],
     ) -> schemas.AcceptedOut:
         """Become the inviter's partner (and, for a mutual invite, make them yours); the inviter is told.
         An unknown token is a 404; a used or revoked one a 409 on `token`; an expired one a 410; your own
-        invite a 422."""
-        supporting, inviter, mutual = await invites.accept(participant, data.token)
+        invite a 422. Unknown tokens count towards a limit per address, shared with previews (then 429)."""
+        supporting, inviter, mutual = await invites.accept(participant, data.token, client_address(request))
         return schemas.AcceptedOut(
             supporting=supported_out(supporting, inviter),
             partnership=None if mutual is None else partnership_out(mutual, inviter),

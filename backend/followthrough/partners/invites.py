@@ -3,7 +3,12 @@
 Accepting is a conditional UPDATE (`... WHERE accepted_at IS NULL AND revoked_at IS NULL AND
 expires_at > now`), so two people racing with one link, or one person on two devices, make one
 partnership. The token never appears in a URL path or query (it travels in the link's fragment and in
-the accept request's body), so no access log holds it.
+the preview and accept requests' bodies), so no access log holds it.
+
+Previewing shows whom an invite is from, and whether it is mutual, without using it. It is open to anyone
+holding the token, so it answers every invite that cannot be accepted (unknown, used, revoked, expired) with
+the same 410: it tells a holder less than accepting does. Tokens that match no invite count against a
+guessing limit (see `guessing`), for previews and accepts alike.
 """
 
 from __future__ import annotations
@@ -22,11 +27,21 @@ from followthrough.accounts.models import Participant
 from followthrough.enums import Event
 from followthrough.errors import Conflict, InvalidInput, NotFound
 from followthrough.partners import schemas
+from followthrough.partners.guessing import GuessLimit
 from followthrough.partners.models import Invite, Partnership
 from followthrough.reminders.queue import enqueue
 from followthrough.settings import Settings
 
 HTTP_410_GONE = 410
+
+
+class DeadInvite(InvalidInput):
+    """A preview of an invite that cannot be accepted; which of the reasons it is, is not said."""
+
+    status_code = HTTP_410_GONE
+
+    def __init__(self) -> None:
+        super().__init__("token", "this invite has expired, was revoked or was used; ask for a new one")
 
 
 def invite_status(invite: Invite, now: datetime) -> str:
@@ -100,20 +115,33 @@ class InviteService:
             invite.updated_at = self.now
             await self.session.flush()
 
-    async def _find(self, token: str) -> Invite:
+    async def _find(self, token: str, address: str) -> Invite | None:
+        """The invite the token opens, or None; a miss counts as a guess from `address`."""
+        limit = GuessLimit(self.session, self.now, self.settings, address)
+        await limit.refuse_when_exceeded()
         token_hash = hash_token(token.strip())
         invite = await self.session.scalar(select(Invite).where(Invite.token_hash == token_hash))
         # The index lookup finds the row; the comparison that decides is constant-time.
         if invite is None or not hmac.compare_digest(invite.token_hash, token_hash):
-            raise NotFound("invite")
+            await limit.record()
+            return None
         return invite
 
+    async def preview(self, token: str, address: str) -> tuple[Invite, Participant]:
+        """A pending invite and its inviter, leaving the invite unused."""
+        invite = await self._find(token, address)
+        if invite is None or invite_status(invite, self.now) != "pending":
+            raise DeadInvite()
+        return invite, await self.session.get_one(Participant, invite.participant_id)
+
     async def accept(
-        self, invitee: Participant, token: str
+        self, invitee: Participant, token: str, address: str
     ) -> tuple[Partnership, Participant, Partnership | None]:
         """The invitee starts supporting the inviter (and, for a mutual invite, the other way round too).
         Returns the invitee's partnership, the inviter, and the mutual one if made."""
-        invite = await self._find(token)
+        invite = await self._find(token, address)
+        if invite is None:
+            raise NotFound("invite")
         status = invite_status(invite, self.now)
         if status == "accepted":
             raise Conflict("token", "this invite was already used")

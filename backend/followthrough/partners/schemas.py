@@ -51,6 +51,23 @@ class InviteAccept(Schema):
     token: InviteToken
 
 
+class InvitePreviewRequest(Schema):
+    token: InviteToken
+
+
+class InviterOut(OutSchema):
+    display_name: str
+
+
+class InvitePreviewOut(OutSchema):
+    """What the invitee may know before accepting: who invites them, and on what terms."""
+
+    inviter: InviterOut
+    mutual: bool
+    """Accepting makes each the other's partner."""
+    expires_at: datetime
+
+
 class PersonOut(OutSchema):
     id: UUID
     display_name: str

@@ -3,7 +3,7 @@
 import { useLocation, useRoute } from "preact-iso";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, ApiError, type Schemas, unwrap } from "../api/client";
-import { captureInvite, forgetInvite } from "../invite";
+import { captureInvite, forgetInvite, type InvitePreview, previewInvite } from "../invite";
 import { useResource } from "../store/resource";
 import { ErrorNote, Field, formatDate, Loading, Stale } from "../ui";
 import { SharedProgress } from "./shared-view";
@@ -141,10 +141,23 @@ export function SupportedPerson() {
   );
 }
 
-/** /partners/accept#<token>: accepts the invite once the person is signed in (the shell sends them here after). */
+type InviteState = {
+  token?: string;
+  preview?: InvitePreview;
+  done?: Schemas["AcceptedOut"];
+  error?: unknown;
+  missing?: boolean;
+  busy?: boolean;
+};
+
+/** A used, expired or revoked invite will not get better; a network error or a rate limit might. */
+const settled = (error: unknown) => error instanceof ApiError && error.status !== 429;
+
+/** /partners/accept#<token>: shows whom the invite is from, and accepts it when the person says so (the shell
+ * sends them here after signing in or up). */
 export function AcceptInvite() {
   const { route } = useLocation();
-  const [state, setState] = useState<{ done?: Schemas["AcceptedOut"]; error?: unknown; missing?: boolean }>({});
+  const [state, setState] = useState<InviteState>({});
   useEffect(() => {
     const token = captureInvite(location);
     // The token has done its job in the address bar; keep it out of history and screenshots.
@@ -154,14 +167,10 @@ export function AcceptInvite() {
       return;
     }
     let live = true;
-    unwrap(api.POST("/api/v1/invites/accept", { body: { token } })).then(
-      (done) => {
-        forgetInvite();
-        if (live) setState({ done });
-      },
+    previewInvite(token).then(
+      (preview) => live && setState({ token, preview }),
       (error) => {
-        // A used, expired or revoked invite will not get better; a network error might.
-        if (error instanceof ApiError) forgetInvite();
+        if (settled(error)) forgetInvite();
         if (live) setState({ error });
       },
     );
@@ -169,12 +178,48 @@ export function AcceptInvite() {
       live = false;
     };
   }, []);
-  const { done, error, missing } = state;
+  const accept = async () => {
+    if (!state.token) return;
+    setState({ ...state, busy: true, error: undefined });
+    try {
+      const done = await unwrap(api.POST("/api/v1/invites/accept", { body: { token: state.token } }));
+      forgetInvite();
+      setState({ done });
+    } catch (error) {
+      if (!settled(error)) return setState({ ...state, busy: false, error });
+      // This invite cannot be accepted any more: no Accept button to press again.
+      forgetInvite();
+      setState({ error });
+    }
+  };
+  const notNow = () => {
+    // The link still works later; only this tab stops steering the person back here.
+    forgetInvite();
+    route("/today");
+  };
+  const { preview, done, error, missing, busy } = state;
+  const inviter = preview?.inviter.displayName;
   return (
     <section>
       <h1>Partner invite</h1>
-      {!done && !error && !missing && <Loading what="the invite" />}
+      {!preview && !done && !error && !missing && <Loading what="the invite" />}
       {missing && <p>This link has no invite in it. Ask for a new link.</p>}
+      {preview && !done && (
+        <div class="stack">
+          <p>
+            <strong>{inviter}</strong> invites you to be their accountability partner.
+            {preview.mutual && " It is mutual: you support each other."}
+          </p>
+          <p class="row">
+            <button type="button" class="primary" disabled={busy} onClick={accept}>
+              Accept
+            </button>
+            <button type="button" disabled={busy} onClick={notNow}>
+              Not now
+            </button>
+          </p>
+        </div>
+      )}
       {error instanceof ApiError && error.status === 410 ? (
         <p class="banner problem" role="alert">
           This invite has expired, was revoked or was already used. Ask for a new link.
