@@ -32,9 +32,9 @@ export interface Draft<T extends object> {
 }
 
 /**
- * A draft of `saved`. Mount the form with `key` set to something that changes when the stored record does
- * (its updatedAt), so a reload after saving starts a fresh draft while a reload of the same record keeps
- * what the person is typing.
+ * A draft of `saved`. Mount the form with a `key` that changes when the stored record does (its updatedAt,
+ * or the saved draft itself as JSON), so a reload after saving starts a fresh draft while a reload of the
+ * same record keeps what the person is typing.
  */
 export function useDraft<T extends object>(saved: T): Draft<T> {
   const [value, setValue] = useState<T>(saved);
@@ -55,6 +55,42 @@ export function useDraft<T extends object>(saved: T): Draft<T> {
     changes: () => changedKeys(saved, value),
     reset: () => setValue(saved),
   };
+}
+
+export interface EditForm<T extends object> {
+  draft: Draft<T>;
+  error: unknown;
+  /** "Saved." or "Nothing changed." once the person has saved. */
+  outcome: string | null;
+  submit: (event: Event) => Promise<void>;
+}
+
+/**
+ * An edit form over `saved`: on submit, `send` gets only the changed fields, or is not called at all when
+ * nothing changed (the form then says so). A refused save keeps the draft and shows the error.
+ */
+export function useEditForm<T extends object>(saved: T, send: (changes: Partial<T>) => Promise<void>): EditForm<T> {
+  const draft = useDraft(saved);
+  const [error, setError] = useState<unknown>(null);
+  const [outcome, setOutcome] = useState<string | null>(null);
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    const changes = draft.changes();
+    if (Object.keys(changes).length === 0) {
+      setError(null);
+      setOutcome("Nothing changed.");
+      return;
+    }
+    try {
+      await send(changes);
+      setError(null);
+      setOutcome("Saved.");
+    } catch (e) {
+      setError(e);
+      setOutcome(null);
+    }
+  };
+  return { draft, error, outcome, submit };
 }
 
 /** "HH:MM:SS" or "HH:MM" as an <input type=time> shows it ("HH:MM"); null as "". */

@@ -2,11 +2,17 @@ import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 import { ApiError, describeError } from "./api/client";
 
-export function ErrorNote({ error }: { error: unknown }) {
+/**
+ * The error of a failed request, in plain words. `fields` names the inputs that show their own message
+ * (see Field): those are not repeated here, so each problem is said once, next to its field when it has one.
+ */
+export function ErrorNote({ error, fields }: { error: unknown; fields?: readonly string[] }) {
   if (!error) return null;
+  const text = error instanceof ApiError && fields && error.errors.length ? error.others(fields).join(" ") : describeError(error);
+  if (!text) return null;
   return (
     <p class="error" role="alert">
-      {describeError(error)}
+      {text}
     </p>
   );
 }
@@ -19,7 +25,11 @@ export function Field(props: { label: string; name?: string; error?: unknown; hi
       <span class="label">{props.label}</span>
       {props.hint && <span class="hint">{props.hint}</span>}
       {props.children}
-      {message && <span class="error">{message}</span>}
+      {message && (
+        <span class="error" role="alert">
+          {message}
+        </span>
+      )}
     </label>
   );
 }

@@ -12,3 +12,23 @@ export function zoneOptions(...inUse: (string | null | undefined)[]): string[] {
 export function browserTimeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
 }
+
+/** A select of IANA zones, controlled by the caller. */
+export function ZoneSelect(props: {
+  zones: string[];
+  name: string;
+  value: string;
+  onInput?: (e: Event) => void;
+  onChange?: (e: Event) => void;
+}) {
+  const { zones, ...select } = props;
+  return (
+    <select {...select}>
+      {zones.map((z) => (
+        <option key={z} value={z}>
+          {z.replace(/_/g, " ")}
+        </option>
+      ))}
+    </select>
+  );
+}

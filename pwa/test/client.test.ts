@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { ApiError, csrf, describeError, makeClient, OfflineError, unwrap } from "../src/api/client";
+import { ApiError, csrf, describeError, makeClient, OfflineError, plainMessage, unwrap } from "../src/api/client";
 
 type Seen = { method: string; url: string; csrf: string | null };
 
@@ -21,16 +21,34 @@ describe("the API client", () => {
     const error = await unwrap(client.POST("/api/v1/barriers", { body: { title: "", level: "personal" } })).catch((e) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect(error.status).toBe(422);
-    expect(error.field("title")).toBe("must not be empty");
+    expect(error.field("title")).toBe("Must not be empty.");
     expect(error.field("level")).toBeUndefined();
-    expect(describeError(error)).toBe("Validation failed: title: must not be empty");
+    // Each problem once, in words, without the server's joined detail that repeats the field.
+    expect(describeError(error)).toBe("Must not be empty.");
+    expect(error.others(["title"])).toEqual([]);
+    expect(error.others([])).toEqual(["Must not be empty."]);
+  });
+
+  test("validator wording becomes plain words", () => {
+    expect(plainMessage("Expected `str` of length >= 8")).toBe("Use at least 8 characters.");
+    expect(plainMessage("Expected `str` of length <= 80")).toBe("Use at most 80 characters.");
+    expect(plainMessage("Expected `str` of length >= 1")).toBe("This is required.");
+    expect(plainMessage("Expected `str`, got `int`")).toBe("Use text here.");
+    expect(plainMessage("Expected `int` >= 1")).toBe("Use a number of at least 1.");
+    expect(plainMessage("Expected `int`, got `str`")).toBe("Use a whole number.");
+    expect(plainMessage("Object missing required field `email`")).toBe("This is required.");
+    expect(plainMessage("Invalid enum value 'sometimes'")).toBe("Choose one of the options.");
+    expect(plainMessage("must be an email address such as name@example.com")).toBe(
+      "Must be an email address such as name@example.com.",
+    );
+    for (const raw of ["Expected `str` of length >= 8", "Expected `bool`, got `str`"]) expect(plainMessage(raw)).not.toMatch(/`|Expected/);
   });
 
   test("an error without the usual body still says its status", async () => {
     const client = makeClient("http://test", fakeServer(500, "oops"));
     const error = await unwrap(client.GET("/api/v1/today")).catch((e) => e);
     expect(error).toBeInstanceOf(ApiError);
-    expect(error.message).toBe("HTTP 500");
+    expect(error.message).toBe("The server could not answer (HTTP 500); try again in a moment.");
   });
 
   test("no answer at all is an OfflineError", async () => {

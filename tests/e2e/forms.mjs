@@ -216,6 +216,14 @@ describe("edit forms keep what was saved", () => {
     await signUp(signUpPage.page, "zone@example.com");
     await signUpPage.page.getByText("No, choose another").check();
     assert.equal(await signUpPage.page.locator('select[name="timeZone"]').inputValue(), "Europe/Berlin");
+    // A refused field gets its message once, in plain words, next to it.
+    await signUpPage.page.getByLabel("Password").fill("short");
+    await signUpPage.page.getByRole("button", { name: "Create account" }).click();
+    await signUpPage.page.getByText("Use at least 8 characters.").waitFor();
+    const text = await signUpPage.page.locator("main").innerText();
+    assert.equal(text.split("Use at least 8 characters.").length - 1, 1, "the message is said once");
+    assert.doesNotMatch(text, /Expected|`str`|length >=/);
+    await shoot(signUpPage.page, "23-sign-up-error");
     await signUpPage.context.close();
 
     const { context, page, problems } = await signedInPage("new-forms@example.com");

@@ -8,6 +8,34 @@ export type FieldError = Schemas["FieldError"];
 /** The session's CSRF token, sent on every write (the cookie alone must not be enough to write). */
 export const csrf: { token: string | null } = { token: null };
 
+/** msgspec's validator wording, and what a person should read instead. */
+const VALIDATOR_WORDS: [RegExp, (...groups: string[]) => string][] = [
+  [/^Expected `(?:str|array)` of length >= (\d+)/, (n) => (n === "1" ? "This is required." : `Use at least ${n} characters.`)],
+  [/^Expected `(?:str|array)` of length <= (\d+)/, (n) => `Use at most ${n} characters.`],
+  [/^Expected `(?:int|float|number)` >= (-?[\d.]+)/, (n) => `Use a number of at least ${n}.`],
+  [/^Expected `(?:int|float|number)` <= (-?[\d.]+)/, (n) => `Use a number of at most ${n}.`],
+  [/^Expected `int`/, () => "Use a whole number."],
+  [/^Expected `(?:float|number)`/, () => "Use a number."],
+  [/^Expected `bool`/, () => "Choose yes or no."],
+  [/^Expected `str`/, () => "Use text here."],
+  [/^Expected `(?:array|object)`/, () => "This value has the wrong shape."],
+  [/^Object missing required field/, () => "This is required."],
+  [/^Invalid enum value/, () => "Choose one of the options."],
+  [/^Invalid (?:RFC 3339|RFC3339|ISO 8601)[^\n]*(?:date|time)/i, () => "Use a valid date and time."],
+  [/^Invalid UUID/i, () => "This id is not valid."],
+];
+
+/** A server message as a sentence a person reads under a field: validator wording replaced, first letter
+ * capitalised, one full stop. */
+export function plainMessage(message: string): string {
+  for (const [pattern, words] of VALIDATOR_WORDS) {
+    const m = message.match(pattern);
+    if (m) return words(...m.slice(1));
+  }
+  const text = message.trim().replace(/\.$/, "");
+  return text ? `${text.charAt(0).toUpperCase()}${text.slice(1)}.` : "This value is not accepted.";
+}
+
 /** An HTTP answer that is not a success, with the fields the server named. */
 export class ApiError extends Error {
   constructor(
@@ -15,20 +43,32 @@ export class ApiError extends Error {
     readonly detail: string,
     readonly errors: FieldError[] = [],
   ) {
-    super(errors.length ? `${detail}: ${errors.map((e) => `${e.field}: ${e.message}`).join("; ")}` : detail);
+    // Each problem once, in plain words: not the server's joined `detail`, which repeats the field errors.
+    super(errors.length ? errors.map((e) => plainMessage(e.message)).join(" ") : plainMessage(detail));
     this.name = "ApiError";
   }
 
   static from(status: number, body: unknown): ApiError {
     const b = (body ?? {}) as Partial<Schemas["ErrorBody"]>;
-    const detail = typeof b.detail === "string" && b.detail ? b.detail : `HTTP ${status}`;
+    const detail =
+      typeof b.detail === "string" && b.detail
+        ? b.detail
+        : status >= 500
+          ? `The server could not answer (HTTP ${status}); try again in a moment`
+          : `The server refused this (HTTP ${status})`;
     const errors = Array.isArray(b.errors) ? b.errors : [];
     return new ApiError(status, detail, errors);
   }
 
-  /** The message for one form field (camelCase, as on the wire), if the server named it. */
+  /** The message for one form field (camelCase, as on the wire), in plain words, if the server named it. */
   field(name: string): string | undefined {
-    return this.errors.find((e) => e.field === name)?.message;
+    const found = this.errors.find((e) => e.field === name);
+    return found && plainMessage(found.message);
+  }
+
+  /** The problems not about any of `shown` (fields that show their own message), in plain words. */
+  others(shown: readonly string[]): string[] {
+    return this.errors.filter((e) => !shown.includes(e.field)).map((e) => plainMessage(e.message));
   }
 }
 

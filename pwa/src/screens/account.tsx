@@ -4,9 +4,9 @@ import { api, type Schemas, unwrap } from "../api/client";
 import { useResource } from "../store/resource";
 import { clearAll } from "../store/db";
 import { outbox, setSession, signOut } from "../store/state";
-import { timeField, useDraft } from "../form";
+import { timeField, useEditForm } from "../form";
 import { ErrorNote, Field, formatDate, formValues, Loading } from "../ui";
-import { zoneOptions } from "../zones";
+import { zoneOptions, ZoneSelect } from "../zones";
 
 const DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
 
@@ -70,7 +70,7 @@ function Tokens() {
         <Field label="Expires after days (optional)" name="expiresInDays" error={error}>
           <input name="days" type="number" min={1} />
         </Field>
-        <ErrorNote error={error} />
+        <ErrorNote error={error} fields={["name", "expiresInDays"]} />
         <button type="submit">Create token</button>
       </form>
     </div>
@@ -90,47 +90,24 @@ function profileDraft(a: AccountData) {
 }
 
 function ProfileForm({ account, saved: onSaved }: { account: AccountData; saved: () => void }) {
-  const draft = useDraft(profileDraft(account));
-  const [error, setError] = useState<unknown>(null);
-  const [outcome, setOutcome] = useState<string | null>(null);
   const zones = zoneOptions(account.timeZone);
-  const save = async (event: Event) => {
-    event.preventDefault();
-    const changed = draft.changes();
-    if (Object.keys(changed).length === 0) {
-      setError(null);
-      setOutcome("Nothing changed.");
-      return;
-    }
+  const { draft, error, outcome, submit } = useEditForm(profileDraft(account), async (changed) => {
     const body: Schemas["ProfileUpdate"] = {};
     if (changed.displayName !== undefined) body.displayName = changed.displayName.trim();
     if (changed.timeZone !== undefined) body.timeZone = changed.timeZone;
     if (changed.reviewWeekday !== undefined) body.reviewWeekday = Number(changed.reviewWeekday);
     if (changed.reviewTime !== undefined) body.reviewTime = changed.reviewTime;
-    try {
-      await unwrap(api.PATCH("/api/v1/account", { body }));
-      setError(null);
-      setOutcome("Saved.");
-      onSaved();
-    } catch (e) {
-      setError(e);
-      setOutcome(null);
-    }
-  };
+    await unwrap(api.PATCH("/api/v1/account", { body }));
+    onSaved();
+  });
   return (
-    <form class="card stack" onSubmit={save} data-form="account-profile">
+    <form class="card stack" onSubmit={submit} data-form="account-profile">
       <h2>You</h2>
       <Field label="Name" name="displayName" error={error}>
         <input required maxLength={80} {...draft.bind("displayName")} />
       </Field>
       <Field label="Time zone" name="timeZone" error={error}>
-        <select {...draft.bind("timeZone")}>
-          {zones.map((z) => (
-            <option key={z} value={z}>
-              {z.replace(/_/g, " ")}
-            </option>
-          ))}
-        </select>
+        <ZoneSelect zones={zones} {...draft.bind("timeZone")} />
       </Field>
       <Field label="Weekly review day" name="reviewWeekday" error={error}>
         <select {...draft.bind("reviewWeekday")}>
@@ -144,7 +121,7 @@ function ProfileForm({ account, saved: onSaved }: { account: AccountData; saved:
       <Field label="Weekly review time" name="reviewTime" error={error}>
         <input type="time" required {...draft.bind("reviewTime")} />
       </Field>
-      <ErrorNote error={error} />
+      <ErrorNote error={error} fields={["displayName", "timeZone", "reviewWeekday", "reviewTime"]} />
       {outcome && <p role="status">{outcome}</p>}
       <button type="submit" class="primary">
         Save
@@ -219,7 +196,7 @@ export default function Account() {
         <Field label="Your password, to confirm" name="password" error={deleteError}>
           <input name="password" type="password" required autoComplete="current-password" />
         </Field>
-        <ErrorNote error={deleteError} />
+        <ErrorNote error={deleteError} fields={["password"]} />
         <button type="submit" class="danger">
           Delete my account
         </button>

@@ -16,6 +16,8 @@ import { changedKeys, useDraft } from "../form";
 import { Field, orNull } from "../ui";
 
 export const OFFSET_CHOICES = [0, 15, 60, 1440];
+/** The inputs of the key action form that show their own server message (see Field). */
+export const ACTION_FIELDS = ["title", "keyHolderName", "ownPart", "cue", "measure.unit", "measure.target"] as const;
 
 export interface ActionDraft {
   title: string;

@@ -7,7 +7,7 @@ import { useResource } from "../store/resource";
 import { session } from "../store/state";
 import { ErrorNote, Loading, Stale } from "../ui";
 import { cueSentence, nextInWords } from "../words";
-import { ActionForm, type ActionDraft } from "./action-form";
+import { ACTION_FIELDS, ActionForm, type ActionDraft } from "./action-form";
 import { ReminderWarning } from "./reminder-warning";
 import { StatusSection } from "./status";
 
@@ -57,7 +57,7 @@ export function NewAction() {
   return (
     <section>
       <h1>New key action</h1>
-      <ErrorNote error={error} />
+      <ErrorNote error={error} fields={ACTION_FIELDS} />
       <ActionForm formName="key-action-new" submitLabel="Create key action" onSubmit={save} error={error} />
     </section>
   );
@@ -165,7 +165,7 @@ export function ActionDetail() {
         <dt>Visible to</dt>
         <dd>{a.visibility === "partners" ? "my partners" : "only me"}</dd>
       </dl>
-      <ErrorNote error={error} />
+      <ErrorNote error={error} fields={editing ? ACTION_FIELDS : ["status", "reason"]} />
       {editing ? (
         <div class="card">
           <ActionForm key={a.updatedAt} formName="key-action-edit" saved={a} submitLabel="Save changes" onSubmit={save} error={error} />

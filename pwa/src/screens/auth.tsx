@@ -1,11 +1,11 @@
 // Sign up (time zone from the browser, confirmed by the person) and sign in.
 import { useLocation } from "preact-iso";
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { api, unwrap } from "../api/client";
-import { afterSignIn, pendingInvite } from "../invite";
+import { afterSignIn, pendingInvite, previewInvite } from "../invite";
 import { setSession } from "../store/state";
 import { ErrorNote, Field, formValues } from "../ui";
-import { browserTimeZone, zoneOptions } from "../zones";
+import { browserTimeZone, zoneOptions, ZoneSelect } from "../zones";
 
 
 export default function Auth() {
@@ -46,12 +46,7 @@ export default function Auth() {
     <section class="auth">
       <h1>Followthrough</h1>
       <p class="sub">Name what holds you back. Hold the key. Follow through.</p>
-      {pendingInvite() && (
-        <p class="banner" role="status">
-          You have been invited to be someone’s accountability partner. Create an account or sign in, and the invite is
-          accepted right after.
-        </p>
-      )}
+      <InviteBanner />
       <div class="row" role="group" aria-label="Account">
         <button type="button" aria-pressed={mode === "sign-up"} onClick={() => setMode("sign-up")}>
           Create an account
@@ -80,12 +75,43 @@ export default function Auth() {
           />
         </Field>
         {mode === "sign-up" && <ZoneConfirm zone={zone} error={error} />}
-        <ErrorNote error={error} />
+        <ErrorNote error={error} fields={["displayName", "email", "password", "timeZone"]} />
         <button type="submit" class="primary" disabled={busy}>
           {mode === "sign-up" ? "Create account" : "Sign in"}
         </button>
       </form>
     </section>
+  );
+}
+
+/** An invite waits for this person: name who sent it once the server says, else say it without a name. */
+function InviteBanner() {
+  const token = pendingInvite();
+  const [inviter, setInviter] = useState<string | null>(null);
+  useEffect(() => {
+    if (!token) return;
+    let live = true;
+    // A dead or unreachable invite keeps the nameless words; the invite page explains after signing in.
+    previewInvite(token).then(
+      (preview) => live && setInviter(preview.inviter.displayName),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [token]);
+  if (!token) return null;
+  return (
+    <p class="banner" role="status">
+      {inviter ? (
+        <>
+          <strong>{inviter}</strong> invited you to be their accountability partner.
+        </>
+      ) : (
+        "You have been invited to be someone’s accountability partner."
+      )}{" "}
+      Create an account or sign in to accept.
+    </p>
   );
 }
 
@@ -109,13 +135,7 @@ function ZoneConfirm({ zone, error }: { zone: string; error: unknown }) {
       </label>
       {!ok && (
         <Field label="Time zone" name="timeZone" error={error}>
-          <select name="timeZone" value={chosen} onChange={(e) => setChosen((e.currentTarget as HTMLSelectElement).value)}>
-            {zones.map((z) => (
-              <option key={z} value={z}>
-                {z.replace(/_/g, " ")}
-              </option>
-            ))}
-          </select>
+          <ZoneSelect zones={zones} name="timeZone" value={chosen} onChange={(e: Event) => setChosen((e.currentTarget as HTMLSelectElement).value)} />
         </Field>
       )}
     </fieldset>

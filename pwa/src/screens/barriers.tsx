@@ -26,6 +26,9 @@ type BarrierDraft = {
   keyHolderName: string;
 };
 
+/** The inputs of the barrier form that show their own server message (see Field). */
+const BARRIER_FIELDS = ["title", "detail", "level", "keyHolder", "keyHolderName"];
+
 const EMPTY: BarrierDraft = { title: "", detail: "", level: "personal", keyHolder: "me", keyHolderName: "" };
 
 const barrierDraft = (b: Barrier): BarrierDraft => ({
@@ -98,7 +101,7 @@ function BarrierForm(props: {
           <input maxLength={200} {...draft.bind("keyHolderName")} />
         </Field>
       )}
-      <ErrorNote error={error} />
+      <ErrorNote error={error} fields={BARRIER_FIELDS} />
       <div class="row">
         <button class="primary" type="submit">
           {props.submitLabel}
@@ -221,7 +224,7 @@ export function BarrierDetail() {
         <span class={`tag ${b.status}`}>{b.status}</span>
       </p>
       {b.detail && <p>{b.detail}</p>}
-      <ErrorNote error={error} />
+      <ErrorNote error={error} fields={editing ? BARRIER_FIELDS : ["status", "statusReason"]} />
       {editing ? (
         <BarrierForm
           key={b.updatedAt}

@@ -233,7 +233,7 @@ function AddChannel({ added }: { added: () => void }) {
         </ul>
       </details>
       <EventChoices chosen={events} onChange={setEvents} />
-      <ErrorNote error={error} />
+      <ErrorNote error={error} fields={["label", "url"]} />
       <button type="submit" class="primary">
         Add channel
       </button>

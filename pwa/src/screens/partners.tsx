@@ -201,7 +201,7 @@ function Invites() {
             ))}
           </select>
         </Field>
-        <ErrorNote error={error} />
+        <ErrorNote error={error} fields={["expiresInDays"]} />
         <button type="submit" class="primary">
           Create invite link
         </button>

@@ -1,7 +1,6 @@
 // Quiet hours and the end-of-day nudge: account settings shown with the notifications.
-import { useState } from "preact/hooks";
 import { api, type Schemas, unwrap } from "../api/client";
-import { timeField, useDraft } from "../form";
+import { timeField, useEditForm } from "../form";
 import { useResource } from "../store/resource";
 import { ErrorNote, Field, Loading, orNull } from "../ui";
 
@@ -13,33 +12,16 @@ const quietDraft = (a: Schemas["ParticipantOut"]): QuietDraft => ({
 });
 
 function QuietHoursForm({ account, saved: onSaved }: { account: Schemas["ParticipantOut"]; saved: () => void }) {
-  const draft = useDraft(quietDraft(account));
-  const [error, setError] = useState<unknown>(null);
-  const [outcome, setOutcome] = useState<string | null>(null);
-  const save = async (event: Event) => {
-    event.preventDefault();
-    const changed = draft.changes();
-    if (Object.keys(changed).length === 0) {
-      setError(null);
-      setOutcome("Nothing changed.");
-      return;
-    }
+  const { draft, error, outcome, submit } = useEditForm(quietDraft(account), async (changed) => {
     const body: Schemas["ProfileUpdate"] = {};
     if (changed.quietHoursStart !== undefined) body.quietHoursStart = orNull(changed.quietHoursStart);
     if (changed.quietHoursEnd !== undefined) body.quietHoursEnd = orNull(changed.quietHoursEnd);
     if (changed.nudgeEnabled !== undefined) body.nudgeEnabled = changed.nudgeEnabled;
-    try {
-      await unwrap(api.PATCH("/api/v1/account", { body }));
-      setError(null);
-      setOutcome("Saved.");
-      onSaved();
-    } catch (e) {
-      setError(e);
-      setOutcome(null);
-    }
-  };
+    await unwrap(api.PATCH("/api/v1/account", { body }));
+    onSaved();
+  });
   return (
-    <form class="card stack" onSubmit={save} data-form="quiet-hours">
+    <form class="card stack" onSubmit={submit} data-form="quiet-hours">
       <h2>Quiet hours</h2>
       <p class="sub">Anything due inside them waits until they end ({account.timeZone.replace(/_/g, " ")}).</p>
       <div class="row pair">
@@ -57,7 +39,7 @@ function QuietHoursForm({ account, saved: onSaved }: { account: Schemas["Partici
           <span class="hint block">At the end of the day, if a key action is still open.</span>
         </span>
       </label>
-      <ErrorNote error={error} />
+      <ErrorNote error={error} fields={["quietHoursStart", "quietHoursEnd", "nudgeEnabled"]} />
       {outcome && <p role="status">{outcome}</p>}
       <button type="submit" class="primary">
         Save

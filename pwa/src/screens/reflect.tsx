@@ -7,7 +7,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, type Schemas, unwrap } from "../api/client";
 import { cacheGet, cachePut, db } from "../store/db";
 import { ErrorNote, Loading } from "../ui";
-import { type ActionDraft, ActionForm } from "./action-form";
+import { ACTION_FIELDS, type ActionDraft, ActionForm } from "./action-form";
 import { ReflectionDone } from "./reflect-done";
 
 type AnswerKey = "industry" | "organization" | "personal" | "organizationFree" | "personalFree";
@@ -208,7 +208,7 @@ export default function Reflect() {
       <StepDots at={QUESTIONS.length} />
       <p class="sub">Reflection · last step</p>
       <h1 class="question">What are you doing about it?</h1>
-      <ErrorNote error={error} />
+      <ErrorNote error={error} fields={ACTION_FIELDS} />
       <ActionForm formName="reflection" submitLabel="Save reflection and key action" onSubmit={save} error={error} busy={busy}>
         {barriers.length > 0 && (
           <label class="field">
