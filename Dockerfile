@@ -6,7 +6,7 @@
 # With PostgreSQL, set FOLLOWTHROUGH_DATABASE_URL (see compose.yaml).
 
 ARG PYTHON_IMAGE=python:3.11-slim
-ARG NODE_IMAGE=node:20-slim
+ARG NODE_IMAGE=node:22-slim
 
 # --- PWA: built only once pwa/ is a real package (today it holds a placeholder) ----------------------
 FROM ${NODE_IMAGE} AS pwa
