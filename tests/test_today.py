@@ -16,34 +16,8 @@ from followthrough.checkins.models import CheckIn
 from followthrough.clock import FrozenClock
 from followthrough.enums import CheckInResult
 from tests.conftest import Caller, Callers, Database
+from tests.support.agenda import TODAY, agenda, at, daily, sign_in_again
 from tests.test_actions import KEY_ACTIONS, check_in, create, utc
-
-TODAY = "/api/v1/today"
-
-
-def _at(value: str) -> datetime:
-    return datetime.fromisoformat(value)
-
-
-def daily(starts: str = "2026-02-23T08:00:00") -> dict[str, str]:
-    return {"kind": "recurring", "startsAt": starts, "rrule": "FREQ=DAILY"}
-
-
-async def sign_in_again(caller: Caller) -> None:
-    """Sessions last 30 days; tests that move the clock by months sign in again, as a person would."""
-    response = await caller.client.post(
-        "/api/v1/auth/sign-in", json={"email": caller.email, "password": caller.password}
-    )
-    assert response.status_code == 200, response.text
-    caller.csrf_token = response.json()["csrfToken"]
-
-
-async def agenda(caller: Caller, **params: str) -> dict[str, Any]:
-    response = await caller.get(TODAY, params=params)
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
 
 # The agenda
 
@@ -68,7 +42,7 @@ async def test_today_lists_what_is_due_on_my_local_date_in_order_with_check_ins(
     assert (body["date"], body["timeZone"]) == ("2026-03-02", "Europe/London")
     items = body["items"]
     assert [item["keyAction"]["title"] for item in items] == ["Plan the day", "Write the day's log"]
-    assert [_at(item["dueAt"]) for item in items] == [utc(2026, 3, 2, 8), utc(2026, 3, 2, 18, 30)]
+    assert [at(item["dueAt"]) for item in items] == [utc(2026, 3, 2, 8), utc(2026, 3, 2, 18, 30)]
     assert {item["localDate"] for item in items} == {"2026-03-02"}
     assert items[1]["keyAction"] == {
         "id": evening["id"],
@@ -85,7 +59,7 @@ async def test_today_lists_what_is_due_on_my_local_date_in_order_with_check_ins(
         "2026-03-02",
         "done",
     )
-    assert _at(check["occurrenceAt"]) == utc(2026, 3, 2, 8)
+    assert at(check["occurrenceAt"]) == utc(2026, 3, 2, 8)
 
     friday = await agenda(owner, date="2026-03-06")
     assert [item["keyAction"]["title"] for item in friday["items"]] == [
@@ -102,13 +76,13 @@ async def test_today_is_the_callers_local_date(callers: Callers, clock: FrozenCl
     await create(auckland, schedule=daily("2026-02-23T07:00:00"))
     body = await agenda(auckland)
     assert (body["date"], body["timeZone"]) == ("2026-03-03", "Pacific/Auckland")
-    assert [_at(item["dueAt"]) for item in body["items"]] == [utc(2026, 3, 2, 18)]  # 07:00 NZDT
+    assert [at(item["dueAt"]) for item in body["items"]] == [utc(2026, 3, 2, 18)]  # 07:00 NZDT
 
 
 async def test_a_past_date_shows_its_history_and_an_empty_day_is_empty(owner: Caller) -> None:
     await create(owner, schedule=daily())
     past = await agenda(owner, date="2026-02-24")
-    assert [_at(item["dueAt"]) for item in past["items"]] == [utc(2026, 2, 24, 8)]
+    assert [at(item["dueAt"]) for item in past["items"]] == [utc(2026, 2, 24, 8)]
     assert (await agenda(owner, date="2025-01-01"))["items"] == []
 
 
@@ -130,7 +104,7 @@ async def test_bad_dates_are_refused_naming_date(owner: Caller, params: dict[str
 async def test_a_date_up_to_the_horizon_ahead_is_fine(owner: Caller) -> None:
     await create(owner, schedule=daily())
     far = await agenda(owner, date="2026-04-06")
-    assert [_at(item["dueAt"]) for item in far["items"]] == [utc(2026, 4, 6, 7)]  # 08:00 BST
+    assert [at(item["dueAt"]) for item in far["items"]] == [utc(2026, 4, 6, 7)]  # 08:00 BST
 
 
 async def test_anonymous_callers_get_401_for_today(callers: Callers) -> None:
@@ -207,8 +181,8 @@ async def test_an_eight_oclock_action_stays_at_eight_across_daylight_saving_chan
         expected = ["Daily", "Mondays"] if day.weekday() == 0 else ["Daily"]
         assert sorted(item["keyAction"]["title"] for item in body["items"]) == expected, local_date
         for item in body["items"]:
-            assert _at(item["dueAt"]) == due_at, (local_date, item)
-            assert _at(item["dueAt"]).astimezone(zone).time() == time(8), local_date
+            assert at(item["dueAt"]) == due_at, (local_date, item)
+            assert at(item["dueAt"]).astimezone(zone).time() == time(8), local_date
             assert item["localDate"] == local_date
 
 
@@ -221,7 +195,7 @@ async def test_a_time_inside_the_spring_gap_or_the_autumn_overlap_is_due_once(
     clock.set(utc(2026, 3, 8, 16))
     spring = await agenda(person)
     # 02:30 does not exist on 8 March: it happens when the clock reaches it, at 03:30 EDT.
-    assert [(item["keyAction"]["title"], _at(item["dueAt"])) for item in spring["items"]] == [
+    assert [(item["keyAction"]["title"], at(item["dueAt"])) for item in spring["items"]] == [
         ("Half past one", utc(2026, 3, 8, 6, 30)),
         ("Half past two", utc(2026, 3, 8, 7, 30)),
     ]
@@ -229,7 +203,7 @@ async def test_a_time_inside_the_spring_gap_or_the_autumn_overlap_is_due_once(
     await sign_in_again(person)
     autumn = await agenda(person)
     # 01:30 happens twice on 1 November; the action is due the first time only.
-    assert [(item["keyAction"]["title"], _at(item["dueAt"])) for item in autumn["items"]] == [
+    assert [(item["keyAction"]["title"], at(item["dueAt"])) for item in autumn["items"]] == [
         ("Half past one", utc(2026, 11, 1, 5, 30)),
         ("Half past two", utc(2026, 11, 1, 7, 30)),
     ]
@@ -252,7 +226,7 @@ async def test_changing_time_zone_moves_future_occurrences_and_keeps_history(
     )
     assert response.status_code == 200, response.text
     items = response.json()
-    assert [(item["localDate"], _at(item["dueAt"])) for item in items] == [
+    assert [(item["localDate"], at(item["dueAt"])) for item in items] == [
         # History, as it was: 08:00 in London.
         ("2026-03-02", utc(2026, 3, 2, 8)),
         ("2026-03-03", utc(2026, 3, 3, 8)),
@@ -286,10 +260,10 @@ async def test_changing_time_zone_moves_future_occurrences_and_keeps_history(
 
     today = await agenda(owner)
     assert (today["date"], today["timeZone"]) == ("2026-03-05", "America/New_York")
-    assert [_at(item["dueAt"]) for item in today["items"]] == [utc(2026, 3, 5, 8)]
+    assert [at(item["dueAt"]) for item in today["items"]] == [utc(2026, 3, 5, 8)]
     clock.set(utc(2026, 3, 9, 14))
     monday = await agenda(owner)
-    assert [_at(item["dueAt"]) for item in monday["items"]] == [utc(2026, 3, 9, 12)]
+    assert [at(item["dueAt"]) for item in monday["items"]] == [utc(2026, 3, 9, 12)]
     assert (await owner.get(f"{KEY_ACTIONS}/{action['id']}")).json()[
         "nextOccurrenceAt"
     ] == "2026-03-10T12:00:00Z"
@@ -310,7 +284,7 @@ async def test_a_checked_in_occurrence_later_today_stays_when_the_zone_changes(
         assert (occurrence.due_at, occurrence.time_zone) == (utc(2026, 3, 5, 18), "Europe/London")
     # 18:00 in Kolkata is 12:30 UTC: today's is new, beside the London one that was checked in early.
     instants = [
-        _at(item["dueAt"])
+        at(item["dueAt"])
         for item in (
             await owner.get(
                 f"{KEY_ACTIONS}/{action['id']}/occurrences", params={"from": "2026-03-05", "to": "2026-03-06"}

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import type { Schemas } from "../src/api/client";
-import { changesBetween, encouragementByAction, isOverdue, overlay, progressOf } from "../src/screens/today";
+import { activeSnooze, changesBetween, encouragementByAction, isOverdue, overlay, progressOf } from "../src/screens/today";
 import type { OutboxEntry } from "../src/store/db";
 
 type Item = Schemas["AgendaItem"];
@@ -10,8 +10,9 @@ const ACTION = "a1";
 const DUE = "2026-12-01T17:30:00Z";
 const NOW = Date.parse("2026-12-01T12:00:00Z");
 
-function item(checkIn: Partial<Schemas["CheckInOut"]> | null = null): Item {
+function item(checkIn: Partial<Schemas["CheckInOut"]> | null = null, snoozedUntil: string | null = null): Item {
   return {
+    snoozedUntil,
     dueAt: DUE,
     localDate: "2026-12-01",
     keyAction: { id: ACTION, title: "Write one line", cue: null, measure: { unit: "lines", target: 1 }, visibility: "private" },
@@ -75,6 +76,29 @@ describe("overdue", () => {
     expect(isOverdue(item(), overlay(item(), []), Date.parse(DUE) + 1)).toBe(true);
     expect(isOverdue(item(), overlay(item(), []), NOW)).toBe(false);
     expect(isOverdue(item({}), overlay(item({}), []), Date.parse(DUE) + 1)).toBe(false);
+  });
+});
+
+describe("snoozed", () => {
+  const SNOOZED_UNTIL = "2026-12-01T18:15:00Z";
+  const after = (iso: string) => Date.parse(iso) + 1;
+
+  test("an open item snoozed past its due time is not overdue until the snooze time passes", () => {
+    const snoozed = item(null, SNOOZED_UNTIL);
+    const shown = overlay(snoozed, []);
+    expect(activeSnooze(snoozed, shown, after(DUE))).toBe(SNOOZED_UNTIL);
+    expect(isOverdue(snoozed, shown, after(DUE))).toBe(false);
+    expect(activeSnooze(snoozed, shown, after(SNOOZED_UNTIL))).toBeNull();
+    expect(isOverdue(snoozed, shown, after(SNOOZED_UNTIL))).toBe(true);
+  });
+
+  test("an item reported, even only queued in the outbox, says nothing of a snooze", () => {
+    const snoozed = item(null, SNOOZED_UNTIL);
+    expect(activeSnooze(snoozed, overlay(snoozed, [post({})]), NOW)).toBeNull();
+  });
+
+  test("an item never snoozed has no snooze", () => {
+    expect(activeSnooze(item(), overlay(item(), []), NOW)).toBeNull();
   });
 });
 

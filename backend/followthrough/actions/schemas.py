@@ -159,6 +159,8 @@ class AgendaItem(OutSchema):
     due_at: datetime
     local_date: date
     check_in: CheckInOut | None
+    snoozed_until: datetime | None
+    """When the reminder snoozed last is due again, while it waits to be sent and nothing is checked in."""
 
 
 class Agenda(OutSchema):

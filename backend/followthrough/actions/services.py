@@ -34,6 +34,7 @@ from followthrough.checkins.services import check_in_out
 from followthrough.enums import ActionStatus, KeyHolder, ScheduleKind, Visibility
 from followthrough.errors import Conflict, InvalidInput
 from followthrough.ownership import delete_owned, get_owned, page_of
+from followthrough.reminders.snoozes import snoozed_until
 from followthrough.settings import Settings
 
 MAX_RANGE_DAYS = 366
@@ -382,7 +383,8 @@ class KeyActionService:
         self, participant: Participant, day: date | None, only: Collection[UUID] | None = None
     ) -> schemas.Agenda:
         """Everything due on one local date (today unless given), earliest first, with its check-in; with
-        `only`, of those key actions alone (what a partner is shown).
+        `only`, of those key actions alone (what a partner is shown). An open occurrence says until when its
+        reminder was snoozed, if it was.
         Two queries whatever the history: the staleness check and the agenda itself."""
         today = self.local_today(participant)
         day = day or today
@@ -392,7 +394,7 @@ class KeyActionService:
         end_of_day = _start_of(day + timedelta(days=2), ZoneInfo(participant.time_zone))
         await self.occurrences.ensure_for_participant(participant, max(self.occurrences.until, end_of_day))
         query = (
-            select(Occurrence, KeyAction, CheckIn)
+            select(Occurrence, KeyAction, CheckIn, snoozed_until())
             .join(KeyAction, KeyAction.id == Occurrence.key_action_id)
             .outerjoin(CheckIn, CheckIn.occurrence_id == Occurrence.id)
             .where(Occurrence.participant_id == participant.id, Occurrence.local_date == day)
@@ -413,7 +415,9 @@ class KeyActionService:
                 due_at=occurrence.due_at,
                 local_date=occurrence.local_date,
                 check_in=None if check_in is None else check_in_out(check_in, occurrence),
+                # A snoozed reminder still waits after a check-in (the worker skips it when it is due).
+                snoozed_until=snoozed if check_in is None else None,
             )
-            for occurrence, action, check_in in rows.tuples()
+            for occurrence, action, check_in, snoozed in rows.tuples()
         ]
         return schemas.Agenda(date=day, time_zone=participant.time_zone, items=items)

@@ -1,15 +1,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
 from litestar.di import Provide
 from litestar.params import Parameter, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from followthrough.accounts.models import Participant
+from followthrough.actions.models import Occurrence
 from followthrough.enums import DeliveryStatus, Event
+from followthrough.readcache import announce_write
 from followthrough.reminders import schemas
 from followthrough.reminders.services import DeliveryService, delivery_out
 from followthrough.schemas import LimitParam, OffsetParam, Page
@@ -56,6 +58,32 @@ class DeliveryController(Controller):
         )
 
 
+SNOOZED_FOR = "snoozed_for"
+"""Request state: whose reminder a snooze moved, so that their remembered reads end after the commit."""
+
+
+async def snooze_for(
+    request: Request[Any, Any, Any],
+    deliveries: DeliveryService,
+    token: str,
+    choice: schemas.SnoozeChoice | None,
+) -> schemas.SnoozeOut:
+    out = await deliveries.snooze(token, choice)
+    # The snooze loaded the occurrence into this session, so this is read from memory, not the database.
+    occurrence = await deliveries.session.get(Occurrence, out.occurrence_id)
+    if occurrence is not None:
+        request.state[SNOOZED_FOR] = occurrence.participant_id
+    return out
+
+
+async def announce_snooze(request: Request[Any, Any, Any]) -> None:
+    """A snooze link needs no sign-in, so the authentication middleware does not announce it as a write;
+    Today says what is snoozed, so the participant's remembered Today must end here instead."""
+    participant_id = request.state.get(SNOOZED_FOR)
+    if participant_id is not None:
+        await announce_write(request.app.state, participant_id)
+
+
 class SnoozeController(Controller):
     """The snooze links in reminders: no sign-in, the signed token is the permission."""
 
@@ -63,17 +91,37 @@ class SnoozeController(Controller):
     tags = ["deliveries"]
     dependencies = {"deliveries": Provide(provide_delivery_service, sync_to_thread=False)}
 
-    @get("/{token:str}", operation_id="snoozeReminderLink", exclude_from_auth=True)
+    # Announced once the response is sent, so after the commit.
+    @get(
+        "/{token:str}",
+        operation_id="snoozeReminderLink",
+        exclude_from_auth=True,
+        after_response=announce_snooze,
+    )
     async def snooze_by_link(
-        self, token: SnoozeToken, deliveries: DeliveryService, choice: SnoozeFor = None
+        self,
+        request: Request[Any, Any, Any],
+        token: SnoozeToken,
+        deliveries: DeliveryService,
+        choice: SnoozeFor = None,
     ) -> schemas.SnoozeOut:
         """Remind again later, from the link in a reminder. Idempotent: opening the same link again
         changes nothing. An expired or altered token gets 422 naming `token`."""
-        return await deliveries.snooze(token, choice)
+        return await snooze_for(request, deliveries, token, choice)
 
-    @post("/{token:str}", operation_id="snoozeReminder", exclude_from_auth=True, status_code=200)
+    @post(
+        "/{token:str}",
+        operation_id="snoozeReminder",
+        exclude_from_auth=True,
+        status_code=200,
+        after_response=announce_snooze,
+    )
     async def snooze(
-        self, token: SnoozeToken, deliveries: DeliveryService, choice: SnoozeFor = None
+        self,
+        request: Request[Any, Any, Any],
+        token: SnoozeToken,
+        deliveries: DeliveryService,
+        choice: SnoozeFor = None,
     ) -> schemas.SnoozeOut:
         """The same as the link, for clients that prefer POST for a change (the PWA)."""
-        return await deliveries.snooze(token, choice)
+        return await snooze_for(request, deliveries, token, choice)

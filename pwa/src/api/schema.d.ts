@@ -441,6 +441,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/invites/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** PreviewInvite */
+        post: operations["previewInvite"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/invites/{invite_id}": {
         parameters: {
             query?: never;
@@ -982,6 +999,7 @@ export interface components {
             keyAction: components["schemas"]["AgendaKeyAction"];
             /** Format: date */
             localDate: string;
+            snoozedUntil: string | null;
         };
         /** AgendaKeyAction */
         AgendaKeyAction: {
@@ -1305,6 +1323,22 @@ export interface components {
             mutual: boolean;
             revokedAt: string | null;
             status: string;
+        };
+        /** InvitePreviewOut */
+        InvitePreviewOut: {
+            /** Format: date-time */
+            expiresAt: string;
+            inviter: components["schemas"]["InviterOut"];
+            mutual: boolean;
+        };
+        /** InvitePreviewRequest */
+        InvitePreviewRequest: {
+            /** @description The token from the link */
+            token: string;
+        };
+        /** InviterOut */
+        InviterOut: {
+            displayName: string;
         };
         /** KeyActionCreate */
         KeyActionCreate: {
@@ -4526,6 +4560,102 @@ export interface operations {
             };
             /** @description The request breaks a rule; `errors` names each field and the rule */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many tokens matching no invite from this address; Retry-After says when */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    previewInvite: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitePreviewRequest"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitePreviewOut"];
+                };
+            };
+            /** @description The request could not be read: malformed JSON, a wrong type, or an unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource among the participant's own */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with stored data (a duplicate, or a replay with a different body) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The invite is unknown, used, revoked or expired */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request breaks a rule; `errors` names each field and the rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many tokens matching no invite from this address; Retry-After says when */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

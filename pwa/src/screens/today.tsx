@@ -18,6 +18,7 @@ import { useResource } from "../store/resource";
 import { outbox, uuid, write } from "../store/state";
 import { ErrorNote, Loading, Stale } from "../ui";
 import { cueSentence, dateInWords, resultWords, timeInWords } from "../words";
+import { ProgressRing, SnoozedNote } from "./today-parts";
 import "./today.css";
 
 type Item = Schemas["AgendaItem"];
@@ -76,9 +77,15 @@ export function overlay(item: Item, entries: OutboxEntry[]): Shown {
   return shown;
 }
 
-/** Due time passed and nothing reported yet. */
+/** When the snoozed reminder of an open item comes back, while that is still ahead; else null. */
+export function activeSnooze(item: Item, shown: Shown, now: number): string | null {
+  const until = item.snoozedUntil;
+  return shown.result === null && until && Date.parse(until) > now ? until : null;
+}
+
+/** Due time passed, nothing reported yet, and no snooze still running. */
 export function isOverdue(item: Item, shown: Shown, now: number): boolean {
-  return shown.result === null && Date.parse(item.dueAt) < now;
+  return shown.result === null && Date.parse(item.dueAt) < now && !activeSnooze(item, shown, now);
 }
 
 /** How many of the shown items are done, out of all. */
@@ -121,32 +128,6 @@ function useNow(): number {
     return () => clearInterval(timer);
   }, []);
   return now;
-}
-
-function ProgressRing({ done, total }: { done: number; total: number }) {
-  const radius = 20;
-  const length = 2 * Math.PI * radius;
-  return (
-    <div class="progress">
-      <svg class="ring" viewBox="0 0 48 48" aria-hidden="true" focusable="false">
-        <circle class="ring-track" cx="24" cy="24" r={radius} />
-        <circle
-          class="ring-done"
-          cx="24"
-          cy="24"
-          r={radius}
-          stroke-dasharray={length}
-          stroke-dashoffset={length * (1 - (total ? done / total : 0))}
-        />
-      </svg>
-      <p class="progress-words" aria-live="polite">
-        <strong>
-          {done} of {total}
-        </strong>{" "}
-        done
-      </p>
-    </div>
-  );
 }
 
 function ResultLabel({ result }: { result: Result }) {
@@ -255,6 +236,7 @@ function AgendaRow(props: { item: Item; timeZone: string; now: number; encourage
   const [fresh, setFresh] = useState(false);
   const shown = overlay(item, outbox.value);
   const overdue = isOverdue(item, shown, props.now);
+  const snoozed = activeSnooze(item, shown, props.now);
   const title = item.keyAction.title;
   const checkIn = async (report: Report) => {
     tap();
@@ -290,6 +272,7 @@ function AgendaRow(props: { item: Item; timeZone: string; now: number; encourage
           Overdue
         </p>
       )}
+      {snoozed && <SnoozedNote until={snoozed} timeZone={timeZone} />}
       {item.keyAction.cue && <p class="cue">{cueSentence(item.keyAction.cue, title)}</p>}
       {props.encouragement.slice(0, 2).map((e) => (
         <p class="encouragement" key={e.id}>
