@@ -24,9 +24,15 @@ export const utcDate = (isoDate: string) => {
   return new Date(Date.UTC(y, m - 1, d));
 };
 
+// Making a formatter costs far more than using one, and a chart labels every bar: keep one per format.
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** A local date in words, e.g. "3 Nov" or "Nov 3" by locale; the ISO date is only ever read, never shown. */
 export function dateWords(isoDate: string, options: Intl.DateTimeFormatOptions, locale?: string): string {
-  return new Intl.DateTimeFormat(locale, { ...options, timeZone: "UTC" }).format(utcDate(isoDate));
+  const key = `${locale ?? ""} ${JSON.stringify(options)}`;
+  let format = dateFormats.get(key);
+  if (!format) dateFormats.set(key, (format = new Intl.DateTimeFormat(locale, { ...options, timeZone: "UTC" })));
+  return format.format(utcDate(isoDate));
 }
 
 /** A bucket's name: `tiny` fits under a narrow bar, `short` under a wide one, `long` goes in tables. */
@@ -55,7 +61,8 @@ export function labelStride(slotWidth: number, longestLabel: number, charWidth =
   return Math.max(1, Math.ceil((longestLabel * charWidth + 6) / slotWidth));
 }
 
-const number = (value: number) => new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 }).format(value);
+const numberFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
+const number = (value: number) => numberFormat.format(value);
 
 const WIDTH = 360;
 const LEFT = 36;
@@ -80,42 +87,50 @@ export interface Table {
 }
 
 export function ChartTable({ caption, table }: { caption: string; table: Table }) {
+  // Built when first opened: a page of charts would otherwise build every table while it loads.
+  const [opened, setOpened] = useState(false);
   return (
-    <details class="chart-table">
+    <details class="chart-table" onToggle={(e) => e.currentTarget.open && setOpened(true)}>
       <summary>Show as a table</summary>
-      {/* Focusable, so a keyboard can scroll a table wider than the phone. */}
-      <div class="table-scroll" tabIndex={0} role="region" aria-label={caption}>
-        <table>
-          <caption class="sr-only">{caption}</caption>
-          <thead>
-            <tr>
-              {table.head.map((h, i) => (
-                <th key={h} scope="col" class={i > 0 ? "num" : undefined}>
-                  {h}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {table.rows.map((row) => (
-              <tr key={row.key}>
-                {row.cells.map((cell, i) =>
-                  i === 0 ? (
-                    <th key={i} scope="row">
-                      {cell}
-                    </th>
-                  ) : (
-                    <td key={i} class="num">
-                      {cell}
-                    </td>
-                  ),
-                )}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      {opened && <TableView caption={caption} table={table} />}
     </details>
+  );
+}
+
+function TableView({ caption, table }: { caption: string; table: Table }) {
+  // Focusable, so a keyboard can scroll a table wider than the phone.
+  return (
+    <div class="table-scroll" tabIndex={0} role="region" aria-label={caption}>
+      <table>
+        <caption class="sr-only">{caption}</caption>
+        <thead>
+          <tr>
+            {table.head.map((h, i) => (
+              <th key={h} scope="col" class={i > 0 ? "num" : undefined}>
+                {h}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {table.rows.map((row) => (
+            <tr key={row.key}>
+              {row.cells.map((cell, i) =>
+                i === 0 ? (
+                  <th key={i} scope="row">
+                    {cell}
+                  </th>
+                ) : (
+                  <td key={i} class="num">
+                    {cell}
+                  </td>
+                ),
+              )}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
@@ -183,6 +198,46 @@ function BarChart(props: {
       )}
       <ChartTable caption={props.name} table={props.table} />
     </figure>
+  );
+}
+
+/**
+ * Where a bar chart will be, while its data loads: the same figure with an empty grid and a hidden "Show as a
+ * table", so the chart arrives into a box of its own final height and nothing under it moves.
+ */
+export function ChartSkeleton() {
+  const y = (share: number) => TOP + PLOT - share * PLOT;
+  return (
+    <figure class="chart-figure skeleton" aria-hidden="true">
+      <svg viewBox={`0 0 ${WIDTH} ${TOP + PLOT + 20}`} class="chart">
+        {[0.5, 1].map((share) => (
+          <line key={share} class="grid" x1={LEFT} x2={WIDTH} y1={y(share)} y2={y(share)} />
+        ))}
+        <line class="base" x1={LEFT} x2={WIDTH} y1={y(0)} y2={y(0)} />
+      </svg>
+      <TableSlot />
+    </figure>
+  );
+}
+
+/** An invisible closed "Show as a table", holding the place of one that comes with the data. */
+export function TableSlot() {
+  return (
+    <details class="chart-table table-slot" aria-hidden="true">
+      <summary tabIndex={-1}>Show as a table</summary>
+    </details>
+  );
+}
+
+/**
+ * The one-line summary of a range, in a box that keeps its height while a range loads; the "Loading …" text
+ * stands in the same box (announced politely), so switching ranges moves nothing below.
+ */
+export function TotalSlot(props: { loading: boolean; what: string; total?: ResultCounts; range?: ProgressRange }) {
+  return (
+    <div class="total-slot" aria-live="polite">
+      {props.loading ? <p>Loading {props.what}…</p> : props.total && props.range && <TotalLine total={props.total} range={props.range} />}
+    </div>
   );
 }
 

@@ -8,7 +8,7 @@ import { session } from "../store/state";
 import { ErrorNote, Loading, Stale } from "../ui";
 import { cueSentence, nextInWords } from "../words";
 import { ACTION_FIELDS, ActionForm, type ActionDraft } from "./action-form";
-import { ReminderWarning } from "./reminder-warning";
+import { ReminderWarning, useChannels } from "./reminder-warning";
 import { StatusSection } from "./status";
 
 const STATUSES: Schemas["ActionStatus"][] = ["active", "paused", "done", "dropped"];
@@ -69,6 +69,7 @@ export function ActionDetail() {
   const id = params.id;
   const path = { params: { path: { key_action_id: id } } };
   const one = useResource(`action:${id}`, () => unwrap(api.GET("/api/v1/key-actions/{key_action_id}", path)));
+  const channels = useChannels();
   const history = useResource(`action-history:${id}`, () =>
     unwrap(api.GET("/api/v1/key-actions/{key_action_id}/history", path)),
   );
@@ -115,6 +116,8 @@ export function ActionDetail() {
   };
 
   if (!a) return one.loading ? <Loading what="the key action" /> : <ErrorNote error={one.error} />;
+  // The page shows once it knows whether reminders can reach the person (see ReminderWarning).
+  if (channels.loading && !channels.data && !channels.error) return <Loading what="the key action" />;
   const cue = cueSentence(a.cue, a.title);
   return (
     <section>
@@ -128,7 +131,7 @@ export function ActionDetail() {
         <p class="sub">Next: {nextInWords(a.nextOccurrenceAt, timeZone, new Date())}</p>
       )}
       {cue && <p class="cue">{cue}</p>}
-      <ReminderWarning reminders={a.status === "active" ? a.reminderOffsets.length : 0} />
+      <ReminderWarning reminders={a.status === "active" ? a.reminderOffsets.length : 0} channels={channels} />
       <dl class="facts">
         <dt>Status</dt>
         <dd>

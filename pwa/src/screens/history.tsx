@@ -3,6 +3,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, type Schemas, unwrap } from "../api/client";
 import {
+  ChartSkeleton,
   ChartTable,
   CompletionChart,
   dateWords,
@@ -10,7 +11,8 @@ import {
   type ProgressRange,
   RangeSwitch,
   rangeBuckets,
-  TotalLine,
+  TableSlot,
+  TotalSlot,
   usePaged,
   utcDate,
   weekdayName,
@@ -178,10 +180,13 @@ function YearCalendar({ keyAction, today }: { keyAction: Schemas["KeyActionOut"]
           )}
         </div>
       </div>
-      <Stale stale={occurrences.stale} />
-      <ErrorNote error={occurrences.error} />
-      {occurrences.loading && !occurrences.data && <Loading what="the calendar" />}
       <div class="heatmap-frame">
+        {/* Over the empty grid, which already has the calendar's size, so nothing moves when days arrive. */}
+        {!occurrences.data && (
+          <div class="heatmap-note">
+            {occurrences.loading ? <Loading what="the calendar" /> : <ErrorNote error={occurrences.error} />}
+          </div>
+        )}
         <svg class="heatmap weekdays" width="30" height={height} aria-hidden="true">
           {[0, 2, 4].map((d) => (
             <text key={d} class="axis" x="0" y={TOP + d * STEP + CELL - 1}>
@@ -212,6 +217,8 @@ function YearCalendar({ keyAction, today }: { keyAction: Schemas["KeyActionOut"]
         </div>
       </div>
       <Legend />
+      <Stale stale={occurrences.stale} />
+      {!occurrences.data && <TableSlot />}
       {months.length > 0 && (
         <ChartTable
           caption={`Check-ins per month, ${span}`}
@@ -228,10 +235,12 @@ function YearCalendar({ keyAction, today }: { keyAction: Schemas["KeyActionOut"]
   );
 }
 
-function CheckIns({ keyAction }: { keyAction: Schemas["KeyActionOut"] }) {
-  const checkIns = usePaged(`action-check-ins:${keyAction.id}`, (offset) =>
+const useCheckIns = (keyAction: Schemas["KeyActionOut"]) =>
+  usePaged(`action-check-ins:${keyAction.id}`, (offset) =>
     unwrap(api.GET("/api/v1/check-ins", { params: { query: { keyActionId: keyAction.id, limit: 20, offset } } })),
   );
+
+function CheckIns({ keyAction, checkIns }: { keyAction: Schemas["KeyActionOut"]; checkIns: ReturnType<typeof useCheckIns> }) {
   const unit = keyAction.measure?.unit;
   return (
     <>
@@ -264,7 +273,11 @@ export default function ActionHistory({ keyAction, timeZone }: { keyAction: Sche
   const progress = useResource(`action-progress:${keyAction.id}:${range}`, () =>
     unwrap(api.GET("/api/v1/key-actions/{key_action_id}/progress", { params: { path: { key_action_id: keyAction.id }, query: { range } } })),
   );
+  // Loaded at once, shown top to bottom: the check-ins wait for the charts above them, so they never push
+  // down what is on screen.
+  const checkIns = useCheckIns(keyAction);
   const p = progress.data;
+  const rangeLoading = progress.loading && p?.range !== range; // not on a reload when the person comes back
   return (
     <section class="action-history" aria-labelledby="results-heading">
       <h2 id="results-heading">Results</h2>
@@ -273,15 +286,27 @@ export default function ActionHistory({ keyAction, timeZone }: { keyAction: Sche
       <h3>Streak</h3>
       <ErrorNote error={progress.error} />
       <Stale stale={progress.stale} />
-      {p && (
-        <p>
-          <strong>{p.streak.current}</strong> kept in a row; best <strong>{p.streak.best}</strong>.
+      {!progress.error && (
+        <p aria-live="polite">
+          {p ? (
+            <>
+              <strong>{p.streak.current}</strong> kept in a row; best <strong>{p.streak.best}</strong>.
+            </>
+          ) : (
+            "Loading the streak…"
+          )}
         </p>
       )}
       <h3>Completion</h3>
       <RangeSwitch value={range} onChange={setRange} />
-      {progress.loading && <Loading what="completion" />}
-      {p && <TotalLine total={p.total} range={p.range} />}
+      {!progress.error && <TotalSlot loading={rangeLoading} what="completion" total={p?.total} range={p?.range} />}
+      {!p && !progress.error && (
+        <>
+          <ChartSkeleton />
+          <h3>By weekday</h3>
+          <ChartSkeleton />
+        </>
+      )}
       {p && p.total.due > 0 && (
         <>
           <CompletionChart name="Completion" period={PERIOD_HEADING[p.bucketUnit]} buckets={rangeBuckets(p.buckets, p.bucketUnit)} />
@@ -298,8 +323,12 @@ export default function ActionHistory({ keyAction, timeZone }: { keyAction: Sche
           />
         </>
       )}
-      <h3>Check-ins</h3>
-      <CheckIns keyAction={keyAction} />
+      {(p || progress.error) && (
+        <>
+          <h3>Check-ins</h3>
+          <CheckIns keyAction={keyAction} checkIns={checkIns} />
+        </>
+      )}
     </section>
   );
 }

@@ -3,12 +3,27 @@
 import { Fragment } from "preact";
 import { useState } from "preact/hooks";
 import { api, type Schemas, unwrap } from "../api/client";
-import { CompletionChart, dateWords, MeasureChart, PERIOD_HEADING, type ProgressRange, RangeSwitch, rangeBuckets, TotalLine, usePaged } from "../charts";
+import {
+  ChartSkeleton,
+  CompletionChart,
+  dateWords,
+  MeasureChart,
+  PERIOD_HEADING,
+  type ProgressRange,
+  RangeSwitch,
+  rangeBuckets,
+  TotalSlot,
+  usePaged,
+} from "../charts";
 import { useResource } from "../store/resource";
 import { ErrorNote, formatDate, Loading, Stale } from "../ui";
 
-function WeeklyReviews() {
-  const reviews = usePaged("weekly-reviews", (offset) => unwrap(api.GET("/api/v1/weekly-reviews", { params: { query: { limit: 5, offset } } })));
+type Reviews = ReturnType<typeof useReviews>;
+
+const useReviews = () =>
+  usePaged("weekly-reviews", (offset) => unwrap(api.GET("/api/v1/weekly-reviews", { params: { query: { limit: 5, offset } } })));
+
+function WeeklyReviews({ reviews }: { reviews: Reviews }) {
   return (
     <>
       <ErrorNote error={reviews.error} />
@@ -56,22 +71,29 @@ function WeeklyReview({ review }: { review: Schemas["WeeklyReviewOut"] }) {
 
 export default function Progress() {
   const [range, setRange] = useState<ProgressRange>("3m");
+  // All three load at once, but show top to bottom: a section appears only once everything above it has,
+  // so nothing that arrives pushes down what is already on screen.
   const progress = useResource(`progress:${range}`, () => unwrap(api.GET("/api/v1/progress", { params: { query: { range } } })));
+  const reviews = useReviews();
   const side = useResource("side-by-side", () =>
     unwrap(api.GET("/api/v1/reflections/side-by-side", { params: { query: { limit: 3 } } })),
   );
   const p = progress.data;
+  // A reload on coming back to the app keeps what is shown; only a range not yet here says "Loading".
+  const rangeLoading = progress.loading && p?.range !== range;
+  const progressShown = Boolean(p || progress.error);
+  const reviewsShown = progressShown && Boolean(reviews.data || reviews.error);
   return (
     <section>
       <h1>Progress</h1>
-      <Stale stale={progress.stale} />
-      <ErrorNote error={progress.error} />
       <h2>Completion</h2>
       <RangeSwitch value={range} onChange={setRange} />
-      {progress.loading && <Loading what="progress" />}
+      <Stale stale={progress.stale} />
+      <ErrorNote error={progress.error} />
+      {!progress.error && <TotalSlot loading={rangeLoading} what="progress" total={p?.total} range={p?.range} />}
+      {!p && !progress.error && <ChartSkeleton />}
       {p && (
         <>
-          <TotalLine total={p.total} range={p.range} />
           {p.total.due > 0 && <CompletionChart name="Completion" period={PERIOD_HEADING[p.bucketUnit]} buckets={rangeBuckets(p.buckets, p.bucketUnit)} />}
           <h2>Streak</h2>
           <p>
@@ -93,23 +115,33 @@ export default function Progress() {
           </ul>
         </>
       )}
-      <h2>Weekly reviews</h2>
-      <WeeklyReviews />
-      <h2>Reflections side by side</h2>
-      {side.data && side.data.questions.every((q) => q.answers.length === 0) && <p class="sub">No reflections yet.</p>}
-      {side.data?.questions.map((q) => (
-        <div key={q.key} class="card">
-          <h3>{q.text}</h3>
-          <dl class="facts">
-            {q.answers.map((a) => (
-              <>
-                <dt key={`d${a.reflectionId}`}>{formatDate(a.reflectedOn)}</dt>
-                <dd key={`a${a.reflectionId}`}>{a.answer ?? "—"}</dd>
-              </>
-            ))}
-          </dl>
-        </div>
-      ))}
+      {progressShown && (
+        <>
+          <h2>Weekly reviews</h2>
+          <WeeklyReviews reviews={reviews} />
+        </>
+      )}
+      {reviewsShown && (
+        <>
+          <h2>Reflections side by side</h2>
+          <ErrorNote error={side.error} />
+          {side.loading && !side.data && <Loading what="reflections" />}
+          {side.data && side.data.questions.every((q) => q.answers.length === 0) && <p class="sub">No reflections yet.</p>}
+          {side.data?.questions.map((q) => (
+            <div key={q.key} class="card">
+              <h3>{q.text}</h3>
+              <dl class="facts">
+                {q.answers.map((a) => (
+                  <Fragment key={a.reflectionId}>
+                    <dt>{formatDate(a.reflectedOn)}</dt>
+                    <dd>{a.answer ?? "—"}</dd>
+                  </Fragment>
+                ))}
+              </dl>
+            </div>
+          ))}
+        </>
+      )}
     </section>
   );
 }

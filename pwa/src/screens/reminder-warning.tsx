@@ -5,8 +5,13 @@ import { Icon, WarningIcon } from "../icons";
 import { useResource } from "../store/resource";
 import { WebPush } from "./push-setting";
 
-export function ReminderWarning({ reminders }: { reminders: number }) {
-  const channels = useResource("channels", () => unwrap(api.GET("/api/v1/channels", { params: { query: { limit: 100 } } })));
+/** The person's channels, for the warning: a screen loads them with its own data, so the warning does not
+ * arrive late and push the screen down. */
+export function useChannels() {
+  return useResource("channels", () => unwrap(api.GET("/api/v1/channels", { params: { query: { limit: 100 } } })));
+}
+
+export function ReminderWarning({ reminders, channels }: { reminders: number; channels: ReturnType<typeof useChannels> }) {
   const items = channels.data?.items;
   if (!reminders || !items || items.some((c) => c.enabled && c.events.includes("reminder.due"))) return null;
   return (
