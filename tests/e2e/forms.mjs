@@ -31,7 +31,10 @@ async function roundTrip(name, page, { read, open, change, changes, ignore }) {
   await form.waitFor();
   await form.locator('button[type="submit"]').click();
   // An untouched form says so, or closes; either way nothing is sent.
-  await Promise.race([form.getByRole("status").waitFor(), form.waitFor({ state: "detached" })]);
+  await page.waitForFunction((n) => {
+    const shown = document.querySelector(`form[data-form="${n}"]`);
+    return !shown || shown.querySelector('[role="status"]');
+  }, name);
   await page.waitForLoadState("networkidle");
   assert.deepEqual(await read(), before, `${name}: saving without changes changed the stored record`);
 

@@ -11,6 +11,7 @@ import { describe, test } from "node:test";
 import { axeIncomplete, axeScreens, axeViolations, formatViolations, ROOT } from "./support.mjs";
 import "./scenarios.mjs";
 import "./forms.mjs";
+import "./history.mjs";
 
 describe("accessibility", () => {
   // Last, so that every screen above has been shot (and checked) by now.

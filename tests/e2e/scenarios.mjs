@@ -100,6 +100,7 @@ describe("the PWA against the real backend", () => {
     for (const [link, path, heading, name] of [
       ["Weekly review", "/review", "Weekly review", "08-review"],
       ["Account", "/account", "Account", "10b-account"],
+      ["Install the app", "/install", "Install the app", "10c-install"],
     ]) {
       await page.goto("/more");
       await page.getByRole("link", { name: link }).click();
@@ -377,6 +378,12 @@ describe("the PWA against the real backend", () => {
     assert.equal(manifest.name, "Followthrough");
     assert.equal(manifest.display, "standalone");
     assert.ok(manifest.start_url && manifest.theme_color && manifest.background_color);
+    // Shortcuts from the home-screen icon, and screenshots for the install dialog.
+    assert.deepEqual(manifest.shortcuts.map((s) => s.url), ["/today", "/actions/new"]);
+    assert.ok(manifest.screenshots.some((s) => s.form_factor === "narrow" && s.sizes === "390x844"));
+    for (const shot of manifest.screenshots) {
+      assert.equal((await context.request.get(new URL(shot.src, backend.base).href)).status(), 200, shot.src);
+    }
     const sizes = manifest.icons.map((i) => `${i.sizes} ${i.purpose}`);
     assert.ok(sizes.includes("192x192 any") && sizes.includes("512x512 any") && sizes.includes("512x512 maskable"));
     for (const icon of manifest.icons) {

@@ -106,6 +106,7 @@ export default function Progress() {
             <MeasureChart key={m.keyActionId} measure={m} />
           ))}
           <h2>Barriers</h2>
+          {p.barriers.length === 0 && <p class="sub">No barriers named yet.</p>}
           <ul class="list">
             {p.barriers.map((b) => (
               <li key={b.barrierId}>
@@ -127,7 +128,9 @@ export default function Progress() {
           <ErrorNote error={side.error} />
           {side.loading && !side.data && <Loading what="reflections" />}
           {side.data && side.data.questions.every((q) => q.answers.length === 0) && <p class="sub">No reflections yet.</p>}
-          {side.data?.questions.map((q) => (
+          {side.data?.questions
+            .filter((q) => q.answers.length > 0)
+            .map((q) => (
             <div key={q.key} class="card">
               <h3>{q.text}</h3>
               <dl class="facts">
