@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -23,13 +24,17 @@ import pytest
 from litestar import Litestar
 from litestar.routes import HTTPRoute
 from litestar.testing import AsyncTestClient
+from sqlalchemy import select
 
+from followthrough.actions.models import Occurrence
+from followthrough.actlinks import ActPurpose, act_token, link_row, store_links
 from followthrough.app import create_app
 from followthrough.clock import FrozenClock
-from followthrough.enums import ChannelKind
+from followthrough.enums import ChannelKind, DeliveryStatus, Event
 from followthrough.notifications.models import Channel
-from followthrough.partners.encouragement import one_tap_url
+from followthrough.reminders.models import Delivery
 from followthrough.settings import Settings
+from followthrough.signing import sign
 from tests.conftest import Caller, Callers, Database
 from tests.receivers import RECEIVER_ALLOWED_HOSTS, HttpReceiver, http_receiver
 from tests.test_partners_helpers import check_in, create_action, invite, partner_up
@@ -48,6 +53,52 @@ async def app(settings: Settings, clock: FrozenClock) -> AsyncIterator[Litestar]
     application = create_app(replace(settings, channel_allowed_hosts=RECEIVER_ALLOWED_HOSTS), clock)
     async with AsyncTestClient(application):
         yield application
+
+
+async def _sent_reminder_link(db: Any, settings: Settings, channel: Channel, key_action_id: UUID) -> str:
+    """A reminder sent to the owner's channel, with its act link, as the worker leaves them."""
+    now = datetime(2026, 3, 2, 8, tzinfo=UTC)
+    occurrence = await db.scalar(
+        select(Occurrence).where(Occurrence.key_action_id == key_action_id).order_by(Occurrence.due_at)
+    )
+    delivery = Delivery(
+        participant_id=channel.participant_id,
+        event=Event.REMINDER_DUE,
+        subject_key=f"occurrence:{occurrence.id}:0",
+        occurrence_id=occurrence.id,
+        channel_id=channel.id,
+        due_at=now,
+        status=DeliveryStatus.SENT,
+        next_attempt_at=now,
+        sent_at=now,
+        payload={"keyActionTitle": "shown"},
+    )
+    db.add(delivery)
+    await db.flush()
+    token = act_token(settings.resolved_secret_key, delivery.id)
+    await store_links(
+        db,
+        [
+            link_row(
+                token=token,
+                purpose=ActPurpose.REMINDER,
+                participant_id=channel.participant_id,
+                delivery_id=delivery.id,
+                occurrence_id=occurrence.id,
+                expires_at=now + timedelta(days=30),
+                now=now,
+            )
+        ],
+    )
+    return token
+
+
+def _older_one_tap_link(settings: Settings, partnership: str, now: datetime) -> str:
+    """The signed one-tap link digests carried before act links."""
+    expires = now + timedelta(days=settings.one_tap_link_days)
+    return "/api/v1/encourage/" + sign(
+        settings.resolved_secret_key, "encourage", {"s": partnership, "m": 0, "n": uuid4().hex}, expires
+    )
 
 
 @dataclass
@@ -105,6 +156,7 @@ async def build_world(callers: Callers, database: Database, app: Litestar, recei
         db.add(channel)
         await db.flush()
         channel_id = str(channel.id)
+        act_link = await _sent_reminder_link(db, app.state.settings, channel, UUID(action["id"]))
     for response in (barrier, review, reflection, token, encouragement):
         assert response.status_code == 201, response.text
     settings: Settings = app.state.settings
@@ -120,9 +172,8 @@ async def build_world(callers: Callers, database: Database, app: Litestar, recei
         invite_token=pending["token"],
         encouragement=encouragement.json()["id"],
         channel=channel_id,
-        one_tap=one_tap_url(settings, UUID(partnership), app.state.clock.now()).removeprefix(
-            settings.public_url
-        ),
+        one_tap=_older_one_tap_link(settings, partnership, app.state.clock.now()),
+        act_link=act_link,
         receiver=receiver.json_url("/new"),
     )
     return world
@@ -316,8 +367,13 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("PATCH", "/encouragements/{encouragement_id:uuid}"): Row(
         url("/encouragements/{encouragement}", {"hidden": True}), PARTICIPANT_SIDE
     ),
-    # The signed link is the permission; only the first use posts.
+    # The signed link is the permission; a GET only looks, and only the first POST posts.
     ("GET", "/encourage/{token:str}"): Row(lambda world, _c: (world["one_tap"], None), OPEN),
+    ("POST", "/encourage/{token:str}"): Row(lambda world, _c: (world["one_tap"], None), OPEN),
+    # Act links: the token is the permission, for whoever holds the message; a forged one is refused alike.
+    ("GET", "/act/{token:str}"): Row(url("/act/{act_link}"), OPEN),
+    ("POST", "/act/{token:str}"): Row(url("/act/{act_link}", {"choice": "snooze_1h"}), OPEN),
+    ("POST", "/act/{token:str}/undo"): Row(url("/act/{act_link}/undo"), OPEN),
 }
 
 

@@ -162,7 +162,7 @@ async def test_a_snooze_link_queues_the_reminder_again_without_a_sign_in(
     clock.set(utc("2026-03-02T09:30:00"))
     await worker.dispatch()
 
-    response = await callers.anonymous().get(snooze_url(row, choice))
+    response = await callers.anonymous().post(snooze_url(row, choice))
 
     assert response.status_code == 200, response.text
     body = response.json()
@@ -189,13 +189,26 @@ async def test_the_same_snooze_link_twice_queues_one_reminder(
     clock.set(utc("2026-03-02T09:30:00"))
     anonymous = callers.anonymous()
 
-    first = await anonymous.get(snooze_url(row, "15m"))
+    first = await anonymous.post(snooze_url(row, "15m"))
     clock.advance(timedelta(minutes=3))
     again = await anonymous.post(snooze_url(row, "15m"))
 
     assert first.status_code == again.status_code == 200
     assert first.json()["remindAt"] == again.json()["remindAt"]
     assert len(await deliveries_of(database, ada)) == 2
+
+
+async def test_opening_a_snooze_link_says_what_it_would_do_and_changes_nothing(
+    callers: Callers, database: Database, worker: Worker, http_receiver: HttpReceiver, clock: FrozenClock
+) -> None:
+    ada, row = await reminded(callers, database, worker, http_receiver)
+    clock.set(utc("2026-03-02T09:30:00"))
+
+    response = await callers.anonymous().get(snooze_url(row, "1h"))
+
+    assert response.status_code == 200, response.text
+    assert response.json()["remindAt"].startswith("2026-03-02T10:30:00")
+    assert [d.id for d in await deliveries_of(database, ada)] == [row.id]
 
 
 async def test_tonight_after_20_00_means_the_next_morning_in_local_time(

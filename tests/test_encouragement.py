@@ -4,7 +4,8 @@ the digest's one-tap link (valid, expired, replayed, tampered)."""
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+import secrets
+from datetime import datetime, timedelta
 from uuid import UUID
 
 import pytest
@@ -13,7 +14,6 @@ from sqlalchemy import func, select
 
 from followthrough.clock import FrozenClock
 from followthrough.enums import Event
-from followthrough.partners.encouragement import one_tap_url
 from followthrough.partners.models import Encouragement
 from followthrough.reminders.models import Delivery
 from followthrough.settings import Settings
@@ -212,21 +212,34 @@ async def test_the_participant_hides_an_encouragement_and_the_partner_cannot(
     assert (await stranger.get(ENCOURAGEMENTS)).json()["total"] == 0
 
 
-# The one-tap link
+# The one-tap link of digests sent before act links (newer digests link to act pages: test_act_links.py)
+
+
+def legacy_one_tap_url(settings: Settings, partnership_id: UUID, now: datetime) -> str:
+    """The link older digests carried: a signed token that names the partnership, the preset and a nonce."""
+    payload = {"s": str(partnership_id), "m": 0, "n": secrets.token_hex(16)}
+    token = sign(
+        settings.resolved_secret_key, "encourage", payload, now + timedelta(days=settings.one_tap_link_days)
+    )
+    return f"{settings.public_url.rstrip('/')}/api/v1/encourage/{token}"
 
 
 async def test_a_one_tap_link_posts_its_preset_message_once_without_sign_in(
     owner: Caller, callers: Callers, app: Litestar, database: Database, clock: FrozenClock
 ) -> None:
     _, partnership_id = await _pair(owner, callers)
-    url = one_tap_url(app.state.settings, UUID(partnership_id), clock.now())
+    url = legacy_one_tap_url(app.state.settings, UUID(partnership_id), clock.now())
     path = url.split("testserver", 1)[-1].removeprefix(app.state.settings.public_url)
     anonymous = callers.anonymous()
-    first = await anonymous.get(path)
+    opened = await anonymous.get(path)  # a mail scanner, a chat preview: changes nothing
+    assert opened.status_code == 200, opened.text
+    assert (opened.json()["posted"], opened.json()["person"]) == (False, "Owner")
+    assert await _count(database, owner.id) == 0
+    first = await anonymous.post(path)
     assert first.status_code == 200, first.text
     assert first.json()["posted"] is True
     assert first.json()["person"] == "Owner"
-    replay = await anonymous.get(path)
+    replay = await anonymous.post(path)
     assert replay.status_code == 200
     assert replay.json()["posted"] is False
     assert await _count(database, owner.id) == 1
@@ -239,9 +252,9 @@ async def test_an_expired_one_tap_link_posts_nothing(
 ) -> None:
     _, partnership_id = await _pair(owner, callers)
     settings: Settings = app.state.settings
-    url = one_tap_url(settings, UUID(partnership_id), clock.now())
+    url = legacy_one_tap_url(settings, UUID(partnership_id), clock.now())
     clock.advance(timedelta(days=settings.one_tap_link_days))
-    response = await callers.anonymous().get(url.removeprefix(settings.public_url))
+    response = await callers.anonymous().post(url.removeprefix(settings.public_url))
     assert response.status_code == 410
     assert fields(response) == ["token"]
     assert await _count(database, owner.id) == 0
@@ -252,7 +265,7 @@ async def test_a_tampered_one_tap_link_posts_nothing(
 ) -> None:
     _, partnership_id = await _pair(owner, callers)
     settings: Settings = app.state.settings
-    path = one_tap_url(settings, UUID(partnership_id), clock.now()).removeprefix(settings.public_url)
+    path = legacy_one_tap_url(settings, UUID(partnership_id), clock.now()).removeprefix(settings.public_url)
     body, _, mac = path.rpartition("/")[2].partition(".")
     anonymous = callers.anonymous()
     flipped = mac[:-2] + ("AA" if not mac.endswith("AA") else "BB")
@@ -277,9 +290,9 @@ async def test_a_one_tap_link_stops_working_when_the_partnership_ends(
 ) -> None:
     _, partnership_id = await _pair(owner, callers)
     settings: Settings = app.state.settings
-    path = one_tap_url(settings, UUID(partnership_id), clock.now()).removeprefix(settings.public_url)
+    path = legacy_one_tap_url(settings, UUID(partnership_id), clock.now()).removeprefix(settings.public_url)
     await owner.delete(f"{PARTNERSHIPS}/{partnership_id}")
-    assert (await callers.anonymous().get(path)).status_code == 404
+    assert (await callers.anonymous().post(path)).status_code == 404
     assert await _count(database, owner.id) == 0
 
 
@@ -289,10 +302,10 @@ async def test_one_tap_tokens_are_not_logged_by_the_server(
     caplog.set_level(logging.DEBUG)
     _, partnership_id = await _pair(owner, callers)
     settings: Settings = app.state.settings
-    path = one_tap_url(settings, UUID(partnership_id), clock.now()).removeprefix(settings.public_url)
+    path = legacy_one_tap_url(settings, UUID(partnership_id), clock.now()).removeprefix(settings.public_url)
     anonymous = callers.anonymous()
-    await anonymous.get(path)
-    await anonymous.get(path)
+    await anonymous.post(path)
+    await anonymous.post(path)
     await anonymous.get(path[:-3] + "xyz")
     token = path.rpartition("/")[2]
     # httpx, the test's own client, logs the URLs it requests; the server must not.

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from followthrough.accounts.export import csv_cell, owned_tables
 from followthrough.accounts.models import ApiToken, Participant
 from followthrough.actions.models import KeyAction, KeyActionStatusChange, Occurrence
+from followthrough.actlinks import ActLink, ActPurpose
 from followthrough.barriers.models import Barrier, BarrierStatusChange
 from followthrough.checkins.models import CheckIn, WeeklyReview
 from followthrough.clock import FrozenClock
@@ -196,7 +197,22 @@ async def _seed(
         )
         db.add_all([delivery, invite, partnership, encouragement])
         await db.flush()
+        # The link in the reminder, answered: only its token's hash is stored.
+        act_link = ActLink(
+            participant_id=owner_id,
+            token_hash=uuid4().hex * 2,
+            purpose=ActPurpose.REMINDER,
+            delivery_id=delivery.id,
+            occurrence_id=occurrence.id,
+            expires_at=now + timedelta(days=2),
+            choice="done",
+            answered_at=now,
+            check_in_id=check_in.id,
+        )
+        db.add(act_link)
+        await db.flush()
         for table, row in [
+            ("act_link", act_link),
             ("channel", channel),
             ("delivery", delivery),
             ("partner_invite", invite),
@@ -294,7 +310,7 @@ async def test_the_json_export_holds_all_my_data_and_none_of_a_strangers(
     assert token["prefix"].startswith("ft_")
     assert body["sessionsCount"] == 1
     other = body["otherTables"]
-    assert set(other) == {"channel", "delivery", "partner_invite", "partnership", "encouragement"}
+    assert set(other) == {"channel", "delivery", "partner_invite", "partnership", "encouragement", "act_link"}
     for name, rows in other.items():
         assert [row["id"] for row in rows] == mine.ids[name]
     assert other["channel"][0]["maskedUrl"] == "json://127.0.0.1/..."

@@ -72,7 +72,7 @@ async def test_the_digest_is_queued_once_at_the_partners_local_review_time(
     # Review time defaults to Sunday 18:00. New York moves to daylight time that very Sunday (8 March 2026),
     # so 18:00 there is 22:00 UTC, not 23:00.
     partner = await callers.participant(time_zone="America/New_York", name="Pat")
-    await _pair(owner, partner)
+    partnership_id = await _pair(owner, partner)
     await add_channel(database, partner, http_receiver, events=[Event.PARTNER_DIGEST.value])
     shared = await create_action(owner, title="Coach one manager")
     await create_action(owner, title="Private", visibility="private")
@@ -93,7 +93,8 @@ async def test_the_digest_is_queued_once_at_the_partners_local_review_time(
     assert payload["people"] == [
         {"participantId": owner.id, "name": "Owner", "done": 1, "due": 6, "completionRate": 0.1667}
     ]
-    assert payload["oneTapLinks"][owner.id].startswith("http://127.0.0.1:8000/api/v1/encourage/")
+    # No link token is stored: the worker makes the act link when it sends the digest.
+    assert payload["oneTapLinks"] == {owner.id: f"partnership:{partnership_id}"}
 
 
 async def test_no_digest_outside_the_window_without_a_channel_or_when_switched_off(
@@ -245,9 +246,14 @@ async def test_digest_and_missed_reach_a_local_receiver_and_the_one_tap_link_wor
     received = await http_receiver.wait_for(2)
     digest = received[1].json()
     assert digest["title"] == "Your partners' week"
-    link = next(word for word in digest["message"].split() if "/api/v1/encourage/" in word)
-    path = link.removeprefix(pipeline_settings.public_url)
+    link = next(word for word in digest["message"].split() if "/act/" in word)
+    assert link.startswith(pipeline_settings.public_url)
+    path = f"/api/v1/act/{link.rpartition('/')[2]}"
     anonymous = callers.anonymous()
-    assert (await anonymous.get(path)).json()["posted"] is True
-    assert (await anonymous.get(path)).json()["posted"] is False
+    opened = (await anonymous.get(path)).json()  # changes nothing
+    assert (opened["purpose"], opened["personName"], opened["state"]) == ("encourage", "Owner", "open")
+    assert (await owner.get("/api/v1/encouragements")).json()["total"] == 0
+    for _ in range(2):
+        answered = await anonymous.post(path, json={"choice": "encourage"})
+        assert answered.json()["state"] == "answered", answered.text
     assert (await owner.get("/api/v1/encouragements")).json()["total"] == 1

@@ -32,7 +32,7 @@ async def snooze(
     caller: Caller,
     due_at: datetime,
     choice: str,
-    method: str = "GET",
+    method: str = "POST",
     source: str = "test",
 ) -> httpx.Response:
     """Follow the snooze link of the reminder for the caller's occurrence due then, without a sign-in."""
@@ -73,12 +73,12 @@ async def test_a_snoozed_occurrence_says_until_when_its_latest_snooze_and_only_t
     await create(stranger, title="Not mine", schedule=daily())
     assert snoozed(await agenda(owner)) == [None, None]
 
-    # At 09:00: once for an hour, then from another reminder's link for 15 minutes; the later one stands.
+    # At 09:00: once for an hour, then for 15 minutes; the later snooze replaces the earlier one.
     await snooze(callers, database, settings, owner, utc(2026, 3, 2, 8), "1h")
     await snooze(callers, database, settings, owner, utc(2026, 3, 2, 8), "15m")
     await snooze(callers, database, settings, stranger, utc(2026, 3, 2, 8), "tonight")
 
-    assert snoozed(await agenda(owner)) == [utc(2026, 3, 2, 10), None]
+    assert snoozed(await agenda(owner)) == [utc(2026, 3, 2, 9, 15), None]
     assert snoozed(await agenda(stranger)) == [utc(2026, 3, 2, 20)]
     assert snoozed(await agenda(owner, date="2026-03-03")) == [None, None]
 
@@ -113,9 +113,9 @@ async def test_a_check_in_ends_the_snooze_though_its_reminder_still_waits(
     )
     assert checked.status_code == 201, checked.text
     assert snoozed(await agenda(owner)) == [None]
-    async with database() as db:  # the worker skips it when it falls due
+    async with database() as db:  # the check-in cancelled it at once
         statuses = await db.scalars(select(Delivery.status).where(Delivery.participant_id == UUID(owner.id)))
-        assert list(statuses) == [DeliveryStatus.PENDING]
+        assert list(statuses) == [DeliveryStatus.SKIPPED]
 
 
 async def test_a_snooze_from_a_link_ends_the_remembered_today(
@@ -131,7 +131,7 @@ async def test_a_snooze_from_a_link_ends_the_remembered_today(
 
     await snooze(callers, database, settings, owner, utc(2026, 3, 2, 8), "15m")
     assert snoozed(await agenda(owner)) == [utc(2026, 3, 2, 9, 15)]
-    # The PWA's POST form, from another reminder's link.
-    await snooze(callers, database, settings, owner, utc(2026, 3, 2, 8), "1h", method="POST", source="again")
+    # From another reminder's link.
+    await snooze(callers, database, settings, owner, utc(2026, 3, 2, 8), "1h", source="again")
     assert snoozed(await agenda(owner)) == [utc(2026, 3, 2, 10)]
     assert read_cache(app.state).invalidations == writes_heard + 2

@@ -22,6 +22,7 @@ from followthrough.accounts.auth import AuthenticationMiddleware
 from followthrough.accounts.controllers import AccountController, AuthController
 from followthrough.accounts.export_controllers import ExportController
 from followthrough.actions.controllers import KeyActionController, TodayController
+from followthrough.actlinks.controllers import ActLinkController
 from followthrough.barriers.controllers import BarrierController
 from followthrough.checkins.controllers import CheckInController, ProgressController, WeeklyReviewController
 from followthrough.clock import Clock
@@ -70,6 +71,7 @@ api_controllers: list[type] = [
     OneTapController,
     DeliveryController,
     SnoozeController,
+    ActLinkController,
 ]
 
 

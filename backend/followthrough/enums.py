@@ -58,6 +58,8 @@ class Event(StrEnum):
     ENCOURAGEMENT_RECEIVED = "encouragement.received"
     INVITE_ACCEPTED = "invite.accepted"
     CHANNEL_DISABLED = "channel.disabled"
+    CHANNEL_TEST = "channel.test"
+    """A "Send test" from the channel settings, recorded in the delivery log; no channel subscribes to it."""
 
 
 class ChannelKind(StrEnum):

@@ -2,6 +2,7 @@
 
 from followthrough.accounts.models import ApiToken, AuthSession, Participant, SignInFailure
 from followthrough.actions.models import KeyAction, KeyActionStatusChange, Occurrence
+from followthrough.actlinks.models import ActLink
 from followthrough.barriers.models import Barrier, BarrierStatusChange
 from followthrough.checkins.models import CheckIn, WeeklyReview
 from followthrough.database import metadata
@@ -11,6 +12,7 @@ from followthrough.reflections.models import Reflection
 from followthrough.reminders.models import Delivery
 
 __all__ = [
+    "ActLink",
     "ApiToken",
     "AuthSession",
     "Barrier",

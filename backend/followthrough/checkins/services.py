@@ -24,6 +24,7 @@ from followthrough.actions.occurrences import OccurrenceService
 from followthrough.checkins import schemas
 from followthrough.checkins.models import CheckIn
 from followthrough.errors import Conflict, InvalidInput, NotFound
+from followthrough.reminders.cancel import cancel_reminders
 from followthrough.settings import Settings
 
 UNDO_WINDOW = timedelta(days=1)
@@ -122,6 +123,8 @@ class CheckInService:
             except IntegrityError:
                 # Another request stored one of them meanwhile: plan again against what it stored.
                 continue
+            # Answered: nothing more is sent about these occurrences (reminders, snoozes, nudges).
+            await cancel_reminders(self.session, {check_in.occurrence_id for check_in in new}, self.now)
             return planned
         raise Conflict(
             _field(week, 0, "id"), "was being stored by another request at the same time; send it again"

@@ -76,7 +76,8 @@ class ChannelController(Controller):
         self, channel_id: UUID, participant: Participant, channels: ChannelService
     ) -> schemas.ChannelTestOut:
         """Send a test message now, even to a switched-off channel, and say how it went. The outcome
-        counts towards the channel's health like any other send."""
+        counts towards the channel's health like any other send, and is recorded in the delivery log (event
+        `channel.test`)."""
         channel, error = await channels.send_test(participant, channel_id)
         return schemas.ChannelTestOut(
             sent=error is None,

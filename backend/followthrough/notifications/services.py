@@ -7,24 +7,26 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from msgspec import UNSET
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from followthrough.accounts.models import Participant
-from followthrough.enums import ChannelKind, Event
+from followthrough.enums import ChannelKind, DeliveryStatus, Event
 from followthrough.errors import Conflict, InvalidInput, NotFound
 from followthrough.notifications import safety, schemas, transport, webpush
 from followthrough.notifications.health import record_send_outcome
 from followthrough.notifications.messages import channel_test_message
 from followthrough.notifications.models import Channel
+from followthrough.reminders.models import Delivery
 from followthrough.settings import Settings
 
 logger = logging.getLogger(__name__)
 MAX_CHANNELS = 20
-DEFAULT_EVENTS = tuple(event.value for event in Event)
+# "Send test" is recorded as a delivery of its own event, which no channel subscribes to.
+DEFAULT_EVENTS = tuple(event.value for event in Event if event is not Event.CHANNEL_TEST)
 WEB_PUSH_SERVICE = "Web Push"
 
 
@@ -35,7 +37,7 @@ def channel_out(channel: Channel) -> schemas.ChannelOut:
         label=channel.label,
         service=str(channel.extra.get("service") or channel.kind.value),
         destination=channel.masked_url,
-        events=[Event(value) for value in channel.events if value in Event.__members__.values()],
+        events=[Event(value) for value in channel.events if value in DEFAULT_EVENTS],
         enabled=channel.enabled,
         health=schemas.ChannelHealth(
             last_success_at=channel.last_success_at,
@@ -51,6 +53,7 @@ def channel_out(channel: Channel) -> schemas.ChannelOut:
 
 def _events(values: Sequence[Event] | None) -> list[str]:
     chosen = {Event(value).value for value in values} if values is not None else set(DEFAULT_EVENTS)
+    chosen.discard(Event.CHANNEL_TEST.value)
     return [event for event in DEFAULT_EVENTS if event in chosen]
 
 
@@ -164,7 +167,28 @@ class ChannelService:
             error = failed
             logger.info("Test send to %s failed: %s", transport.describe(channel), failed.message)
         await record_send_outcome(self.session, channel, error, self.now, self.settings)
+        self._log_test(channel, error)
         return channel, error
+
+    def _log_test(self, channel: Channel, error: transport.TransportError | None) -> None:
+        """The test goes into the delivery log like any message (sent or failed, never retried)."""
+        self.session.add(
+            Delivery(
+                participant_id=channel.participant_id,
+                event=Event.CHANNEL_TEST,
+                subject_key=f"channel:{channel.id}:test:{uuid4().hex}",
+                channel_id=channel.id,
+                due_at=self.now,
+                status=DeliveryStatus.SENT if error is None else DeliveryStatus.FAILED,
+                next_attempt_at=self.now,
+                attempts=1,
+                last_error=None if error is None else error.message[:500],
+                sent_at=self.now if error is None else None,
+                payload={"channelLabel": channel.label},
+                created_at=self.now,
+                updated_at=self.now,
+            )
+        )
 
     # --- validation
 

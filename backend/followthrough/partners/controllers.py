@@ -290,10 +290,25 @@ class OneTapController(Controller):
         operation_id="oneTapEncourage",
         exclude_from_auth=True,
         status_code=HTTP_200_OK,
-        responses={**GONE, **TOO_MANY},
+        responses=GONE,
     )
     async def one_tap(self, token: OneTapToken, encouragements: EncouragementService) -> schemas.OneTapOut:
-        """The digest's one-tap link: posts its preset message to the person, once, with no sign-in. A
-        replay answers `posted: false`; an expired link 410; a tampered one, or one whose partnership has
-        ended, 404."""
-        return await encouragements.one_tap(token)
+        """An older digest's one-tap link, opened: says what it would post (`posted: false`) and changes
+        nothing, since mail scanners and chat previews open links. POST the same URL to send it. An expired
+        link 410; a tampered one, or one whose partnership has ended, 404."""
+        return await encouragements.one_tap(token, post=False)
+
+    @post(
+        "/{token:str}",
+        operation_id="oneTapEncouragePost",
+        exclude_from_auth=True,
+        status_code=HTTP_200_OK,
+        responses={**GONE, **TOO_MANY},
+    )
+    async def one_tap_post(
+        self, token: OneTapToken, encouragements: EncouragementService
+    ) -> schemas.OneTapOut:
+        """Send an older digest's one-tap encouragement: posts its preset message to the person, once, with
+        no sign-in. A replay answers `posted: false`; an expired link 410; a tampered one, or one whose
+        partnership has ended, 404. Newer digests link to act pages (`/api/v1/act/{token}`)."""
+        return await encouragements.one_tap(token, post=True)

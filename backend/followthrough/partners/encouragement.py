@@ -1,14 +1,14 @@
 """Encouragement: short messages from a partner, on a shared key action or check-in, or from the one-tap link
 in a partner digest.
 
-The one-tap link needs no sign-in: it is signed (`signing`, purpose "encourage"), expires, names one
-partnership and one preset message, and carries a nonce stored with the message it posted (unique), so a
-replayed link posts nothing. It stops working the moment the partnership ends.
+The one-tap link in a digest is an act link (`actlinks`): a page of the PWA that POSTs the preset message,
+once, with no sign-in. Digests sent before act links had signed tokens (`signing`, purpose "encourage") to
+`/api/v1/encourage/<token>`: a GET of one only says what it would do; a POST posts, once (the nonce is
+stored with the message it posted). Both stop working the moment the partnership ends.
 """
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,7 +30,7 @@ from followthrough.partners.models import Encouragement, Partnership
 from followthrough.partners.services import PartnershipService, person_out
 from followthrough.reminders.queue import enqueue
 from followthrough.settings import Settings
-from followthrough.signing import BadSignature, sign, verify
+from followthrough.signing import BadSignature, verify
 
 ONE_TAP_PURPOSE = "encourage"
 ONE_TAP_MESSAGES = ("Keep going, I'm cheering you on!",)
@@ -52,15 +52,10 @@ def encouragement_out(item: Encouragement, partner: Participant) -> schemas.Enco
 
 
 def one_tap_url(settings: Settings, partnership_id: UUID, now: datetime) -> str:
-    """A fresh link that posts the preset message once, for the digest of the partnership's partner."""
-    payload = {"s": str(partnership_id), "m": 0, "n": secrets.token_hex(16)}
-    token = sign(
-        settings.resolved_secret_key,
-        ONE_TAP_PURPOSE,
-        payload,
-        now + timedelta(days=settings.one_tap_link_days),
-    )
-    return f"{settings.public_url.rstrip('/')}/api/v1/encourage/{token}"
+    """What a digest stores for the partnership's one-tap link: no secret, only which partnership. The
+    worker replaces it, at send time, with an act link of purpose "encourage" (`/act/<token>`), whose token
+    is made then and never stored."""
+    return f"partnership:{partnership_id}"
 
 
 class EncouragementService:
@@ -195,8 +190,9 @@ class EncouragementService:
         await self.session.flush()
         return item, await self.session.get_one(Participant, item.partner_id)
 
-    async def one_tap(self, token: str) -> schemas.OneTapOut:
-        """Post the link's preset message once; a replay answers posted=false and posts nothing."""
+    async def one_tap(self, token: str, post: bool) -> schemas.OneTapOut:
+        """An older digest's link: with `post`, post its preset message once (a replay answers posted=false
+        and posts nothing); without, say what it would post and change nothing."""
         if not token.isascii():  # no signed token is; and the constant-time comparison refuses them
             raise NotFound("link")
         try:
@@ -213,21 +209,29 @@ class EncouragementService:
             )
         except (KeyError, ValueError, IndexError, TypeError):
             raise NotFound("link") from None
-        await hold_write_lock(self.session)
+        if post:
+            await hold_write_lock(self.session)
         partnership = await self.session.get(Partnership, partnership_id)
         if partnership is None:  # ended since the digest went out
             raise NotFound("link")
         person = await self.session.get_one(Participant, partnership.participant_id)
+        posted = await self.post_once(partnership, message, nonce) if post else None
+        return schemas.OneTapOut(posted=posted is not None, message=message, person=person.display_name)
+
+    async def post_once(self, partnership: Partnership, message: str, nonce: str) -> Encouragement | None:
+        """Post `message` from the partnership's partner, once per `nonce` (a link); None when that link
+        already posted. Within the daily limit (429 beyond it). The caller holds the write lock."""
         used = await self.session.scalar(select(Encouragement.id).where(Encouragement.link_nonce == nonce))
         if used is not None:
-            return schemas.OneTapOut(posted=False, message=message, person=person.display_name)
+            return None
         await self._within_rate(partnership)
         try:
             async with self.session.begin_nested():
                 item = self._new(partnership, message, None, None, nonce)
                 await self.session.flush()
         except IntegrityError:  # the same link, used at the same moment elsewhere
-            return schemas.OneTapOut(posted=False, message=message, person=person.display_name)
+            return None
+        person = await self.session.get_one(Participant, partnership.participant_id)
         partner = await self.session.get_one(Participant, partnership.partner_id)
         await self._tell(person, partner, item, None)
-        return schemas.OneTapOut(posted=True, message=message, person=person.display_name)
+        return item

@@ -51,7 +51,7 @@ class DeliveryController(Controller):
             participant, status=status, event=event, limit=limit, offset=offset
         )
         return Page(
-            items=[delivery_out(delivery, label) for delivery, label in rows],
+            items=[delivery_out(delivery, label, tap) for delivery, label, tap in rows],
             total=total,
             limit=limit,
             offset=offset,
@@ -91,24 +91,16 @@ class SnoozeController(Controller):
     tags = ["deliveries"]
     dependencies = {"deliveries": Provide(provide_delivery_service, sync_to_thread=False)}
 
-    # Announced once the response is sent, so after the commit.
-    @get(
-        "/{token:str}",
-        operation_id="snoozeReminderLink",
-        exclude_from_auth=True,
-        after_response=announce_snooze,
-    )
+    @get("/{token:str}", operation_id="snoozeReminderLink", exclude_from_auth=True)
     async def snooze_by_link(
-        self,
-        request: Request[Any, Any, Any],
-        token: SnoozeToken,
-        deliveries: DeliveryService,
-        choice: SnoozeFor = None,
+        self, token: SnoozeToken, deliveries: DeliveryService, choice: SnoozeFor = None
     ) -> schemas.SnoozeOut:
-        """Remind again later, from the link in a reminder. Idempotent: opening the same link again
-        changes nothing. An expired or altered token gets 422 naming `token`."""
-        return await snooze_for(request, deliveries, token, choice)
+        """What the link in an older reminder would do, changing nothing (mail scanners and chat previews
+        open links): `remindAt` is when the reminder would come again. POST the same URL to snooze. An
+        expired or altered token gets 422 naming `token`."""
+        return await deliveries.would_snooze(token, choice)
 
+    # Announced once the response is sent, so after the commit.
     @post(
         "/{token:str}",
         operation_id="snoozeReminder",
@@ -123,5 +115,6 @@ class SnoozeController(Controller):
         deliveries: DeliveryService,
         choice: SnoozeFor = None,
     ) -> schemas.SnoozeOut:
-        """The same as the link, for clients that prefer POST for a change (the PWA)."""
+        """Remind again later, from the link in an older reminder. Idempotent: posting the same link and
+        choice again changes nothing. A new snooze replaces any earlier one still waiting."""
         return await snooze_for(request, deliveries, token, choice)

@@ -15,8 +15,8 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from followthrough.accounts.models import Participant
 from followthrough.actions.models import KeyAction, Occurrence
+from followthrough.actlinks import issue_links
 from followthrough.checkins.models import CheckIn, WeeklyReview
 from followthrough.enums import ActionStatus, DeliveryStatus, Event
 from followthrough.notifications.health import record_send_outcome
@@ -112,6 +113,8 @@ class Job:
     error: TransportError | None = None
     leaves_at: datetime | None = None
     """Not sent before this moment (a delivery claimed within the preparation window)."""
+    rendering: dict[str, Any] = field(default_factory=dict)
+    """Added to the payload when the message is written, never stored: the act links' tokens."""
 
 
 class Released(Exception):
@@ -121,7 +124,9 @@ class Released(Exception):
 Gate = Callable[[Job], Awaitable[None]]
 
 
-async def load_jobs(session: AsyncSession, ids: Sequence[UUID], settings: Settings) -> list[Job]:
+async def load_jobs(
+    session: AsyncSession, ids: Sequence[UUID], settings: Settings, now: datetime | None = None
+) -> list[Job]:
     """The claimed rows with their channels, each marked with a reason to skip it if it is not wanted."""
     rows = (
         await session.execute(
@@ -151,6 +156,11 @@ async def load_jobs(session: AsyncSession, ids: Sequence[UUID], settings: Settin
     reviews = await _submitted_reviews(session, [job.delivery for job in jobs])
     for job in jobs:
         job.skip = _skip_reason(job, states, reviews, settings)
+    wanted = [job for job in jobs if job.skip is None]
+    # The act links' rows are stored now (committed before anything is sent); their tokens go to the wording.
+    tokens = await issue_links(session, [job.delivery for job in wanted], settings, now or datetime.now(UTC))
+    for job in wanted:
+        job.rendering = tokens.get(job.delivery.id, {})
     return jobs
 
 
@@ -252,7 +262,7 @@ async def renew_lease(
 def _written(job: Job, settings: Settings) -> Message | None:
     """The job's message, written before its moment; None (with the error on the job) if it cannot be."""
     try:
-        return render(job.delivery.event, job.delivery.payload or {}, settings)
+        return render(job.delivery.event, {**(job.delivery.payload or {}), **job.rendering}, settings)
     except Exception as error:  # a payload the wording cannot use will not improve with retries
         job.error = TransportError(f"the message could not be written ({type(error).__name__})", True)
         return None

@@ -83,9 +83,12 @@ def reminder_payload(
     minutes_before: int,
     nudge: bool,
     source: str,
+    snoozed_from: str | None = None,
 ) -> dict[str, Any]:
-    """What a reminder says, fixed when it is queued (contract with notifications/messages.py)."""
-    return {
+    """What a reminder says, fixed when it is queued (contract with notifications/messages.py). A snoozed
+    reminder carries `snoozedFrom`, when the first reminder of its chain was due ("Snoozed from 11:38").
+    The act link's token is not here: the worker adds `actToken` when it writes the message."""
+    payload = {
         "keyActionId": str(action.id),
         "keyActionTitle": action.title,
         "cue": action.cue,
@@ -96,6 +99,9 @@ def reminder_payload(
         "nudge": nudge,
         "snoozeToken": snooze_token(settings, occurrence, source),
     }
+    if snoozed_from is not None:
+        payload["snoozedFrom"] = snoozed_from
+    return payload
 
 
 async def _existing(session: AsyncSession, event: Event, keys: Sequence[str]) -> dict[str, set[UUID]]:

@@ -15,6 +15,16 @@ class SnoozeChoice(StrEnum):
     """20:00 local time, or 08:00 the next morning when it is already past 20:00."""
 
 
+class DeliveryTap(OutSchema):
+    """An answer given through the message's link ("Done from email, 08:03")."""
+
+    choice: str
+    """What was chosen: done, partly, not_done, skipped, snooze_15m, snooze_1h, snooze_tonight, encourage."""
+    at: datetime
+    channel_label: str
+    """The channel the message went to, so the tap came through it."""
+
+
 class DeliveryOut(OutSchema):
     id: UUID
     event: Event
@@ -31,6 +41,10 @@ class DeliveryOut(OutSchema):
     """When a pending or retrying delivery is tried next; empty once it is settled."""
     sent_at: datetime | None
     created_at: datetime
+    key_action_title: str | None
+    """The key action the message is about; null when it is about none (a digest, a test)."""
+    tap: DeliveryTap | None
+    """The answer given through the message's link, if any (undone answers are not shown)."""
 
 
 class SnoozeOut(OutSchema):
@@ -38,7 +52,8 @@ class SnoozeOut(OutSchema):
     key_action_title: str
     choice: SnoozeChoice
     remind_at: datetime | None
-    """When the reminder comes again; empty when it will not (no channel takes reminders)."""
+    """When the reminder comes again (a GET: would come, if posted); empty when it will not (no channel
+    takes reminders, or already checked in)."""
     time_zone: str
     already_checked_in: bool
     """The occurrence has a check-in: nothing more is sent."""

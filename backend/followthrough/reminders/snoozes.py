@@ -1,5 +1,5 @@
 """Reading snoozes: a snoozed reminder is a reminder delivery queued again for later under a subject key
-`occurrence:<id>:snooze:<link>:<choice>` (see `DeliveryService.snooze`), one row per channel."""
+`occurrence:<id>:snooze:<link>:<choice>...` (see `DeliveryService.snooze_occurrence`), one row per channel."""
 
 from __future__ import annotations
 
@@ -11,11 +11,7 @@ from sqlalchemy.sql.selectable import ScalarSelect
 from followthrough.actions.models import Occurrence
 from followthrough.enums import Event
 from followthrough.reminders.models import Delivery
-from followthrough.reminders.scheduler import occurrence_key
-from followthrough.reminders.services import SETTLED
-
-SNOOZE_KEYS = occurrence_key("%", "snooze:%")
-"""A LIKE pattern matching the subject key of every snoozed reminder."""
+from followthrough.reminders.services import SETTLED, SNOOZE_KEYS
 
 
 def snoozed_until() -> ScalarSelect[Any]:

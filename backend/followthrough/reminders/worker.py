@@ -98,7 +98,7 @@ class Worker:
         "sending" before anything is sent."""
         ids = list(batch)
         async with session_scope(self.alchemy) as session:
-            jobs = await dispatch.load_jobs(session, ids, self.settings)
+            jobs = await dispatch.load_jobs(session, ids, self.settings, self.clock.now())
         for job in jobs:
             job.leaves_at = batch[job.delivery.id]
         # Outcomes are written as sends finish, not once per batch: a worker killed mid-batch then leaves

@@ -125,6 +125,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/act/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GetActLink */
+        get: operations["getActLink"];
+        put?: never;
+        /** AnswerActLink */
+        post: operations["answerActLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/act/{token}/undo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** UndoActLink */
+        post: operations["undoActLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/session": {
         parameters: {
             query?: never;
@@ -365,7 +400,8 @@ export interface paths {
         /** OneTap */
         get: operations["oneTapEncourage"];
         put?: never;
-        post?: never;
+        /** OneTapPost */
+        post: operations["oneTapEncouragePost"];
         delete?: never;
         options?: never;
         head?: never;
@@ -979,6 +1015,52 @@ export interface components {
             total: components["schemas"]["ProgressCounts"];
             weeks: components["schemas"]["WeekProgress"][];
         };
+        /** ActAnswerIn */
+        ActAnswerIn: {
+            choice: components["schemas"]["ActChoice"];
+            id?: string | null;
+            /** @description The outcome measured, in the key action's unit */
+            measureValue?: number | null;
+            message?: string | null;
+            note?: string | null;
+        };
+        /** ActAnswerOut */
+        ActAnswerOut: {
+            /** Format: date-time */
+            at: string;
+            choice: string;
+            note: string | null;
+            snoozedUntil: string | null;
+            undoUntil: string | null;
+        };
+        /**
+         * ActChoice
+         * @enum {string}
+         */
+        ActChoice: "done" | "partly" | "not_done" | "skipped" | "snooze_15m" | "snooze_1h" | "snooze_tonight" | "encourage";
+        /** ActLinkOut */
+        ActLinkOut: {
+            answer: components["schemas"]["ActAnswerOut"] | null;
+            choices: components["schemas"]["ActChoice"][];
+            cue: string | null;
+            /** Format: date-time */
+            dueAt: string;
+            keyActionTitle: string;
+            personName: string | null;
+            purpose: components["schemas"]["ActPurpose"];
+            state: components["schemas"]["ActState"];
+            timeZone: string;
+        };
+        /**
+         * ActPurpose
+         * @enum {string}
+         */
+        ActPurpose: "reminder" | "encourage";
+        /**
+         * ActState
+         * @enum {string}
+         */
+        ActState: "open" | "answered" | "expired";
         /**
          * ActionStatus
          * @enum {string}
@@ -1239,17 +1321,26 @@ export interface components {
             event: components["schemas"]["Event"];
             /** Format: uuid */
             id: string;
+            keyActionTitle: string | null;
             lastError: string | null;
             nextAttemptAt: string | null;
             occurrenceId: string | null;
             sentAt: string | null;
             status: components["schemas"]["DeliveryStatus"];
+            tap: components["schemas"]["DeliveryTap"] | null;
         };
         /**
          * DeliveryStatus
          * @enum {string}
          */
         DeliveryStatus: "pending" | "sending" | "retrying" | "sent" | "failed" | "skipped" | "missed";
+        /** DeliveryTap */
+        DeliveryTap: {
+            /** Format: date-time */
+            at: string;
+            channelLabel: string;
+            choice: string;
+        };
         /** EncouragementCreate */
         EncouragementCreate: {
             checkInId?: string | null;
@@ -1283,7 +1374,7 @@ export interface components {
          * @description What notifies: the product brief's events, plus the owner being told a channel was disabled.
          * @enum {string}
          */
-        Event: "reminder.due" | "review.weekly" | "partner.digest" | "partner.missed" | "encouragement.received" | "invite.accepted" | "channel.disabled";
+        Event: "reminder.due" | "review.weekly" | "partner.digest" | "partner.missed" | "encouragement.received" | "invite.accepted" | "channel.disabled" | "channel.test";
         /** FieldError */
         FieldError: {
             field: string;
@@ -2532,6 +2623,232 @@ export interface operations {
             };
             /** @description Conflicts with stored data (a duplicate, or a replay with a different body) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request breaks a rule; `errors` names each field and the rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getActLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The link's token, from the message: 22 characters */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActLinkOut"];
+                };
+            };
+            /** @description The request could not be read: malformed JSON, a wrong type, or an unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown, altered or malformed token: `detail` is "This link is not valid." */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The link has expired (or, for undo, the 10 minutes have passed) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request breaks a rule; `errors` names each field and the rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    answerActLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The link's token, from the message: 22 characters */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ActAnswerIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActLinkOut"];
+                };
+            };
+            /** @description The request could not be read: malformed JSON, a wrong type, or an unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown, altered or malformed token: `detail` is "This link is not valid." */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Already answered with another result through this link: undo it first */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The link has expired (or, for undo, the 10 minutes have passed) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request breaks a rule; `errors` names each field and the rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Encourage links: too many encouragements to this person today */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    undoActLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The link's token, from the message: 22 characters */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActLinkOut"];
+                };
+            };
+            /** @description The request could not be read: malformed JSON, a wrong type, or an unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown, altered or malformed token: `detail` is "This link is not valid." */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with stored data (a duplicate, or a replay with a different body) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The link has expired (or, for undo, the 10 minutes have passed) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4170,6 +4487,83 @@ export interface operations {
             };
             /** @description The invite or link has expired */
             410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request breaks a rule; `errors` names each field and the rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    oneTapEncouragePost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The signed link's token */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OneTapOut"];
+                };
+            };
+            /** @description The request could not be read: malformed JSON, a wrong type, or an unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource among the participant's own */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with stored data (a duplicate, or a replay with a different body) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The invite or link has expired */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
