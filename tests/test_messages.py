@@ -25,7 +25,7 @@ def _reminder(**changes: Any) -> dict[str, Any]:
         "timeZone": "Europe/London",
         "minutesBefore": 0,
         "nudge": False,
-        "snoozeToken": "tok.en/+=",
+        "actToken": "tok.en/+=",
     }
     payload.update(changes)
     return payload
@@ -52,9 +52,38 @@ def test_a_reminder_due_now_says_so_and_links_to_today() -> None:
     assert message.title == "Now: Ask for the budget"
     assert message.body.startswith("Due Mon 2 Mar, 08:00.\nYour cue: When I open my laptop on Monday")
     assert message.url == f"{BASE}/today?occurrence=occ-1"
-    assert f"{BASE}/api/v1/snooze/tok.en%2F%2B%3D?for=15m" in message.body
-    assert f"{BASE}/api/v1/snooze/tok.en%2F%2B%3D?for=1h" in message.body
-    assert f"{BASE}/api/v1/snooze/tok.en%2F%2B%3D?for=tonight" in message.body
+
+
+def test_a_reminder_links_each_choice_to_the_act_page() -> None:
+    page = f"{BASE}/act/tok.en%2F%2B%3D"
+    body = render(Event.REMINDER_DUE, _reminder(), SETTINGS).body
+    assert body.splitlines()[2:] == [
+        f"Done: {page}?choice=done",
+        f"Partly / not done: {page}?choice=partly",
+        f"Snooze 15 min: {page}?choice=snooze_15m",
+        f"Snooze 1 h: {page}?choice=snooze_1h",
+        f"Snooze tonight: {page}?choice=snooze_tonight",
+        f"All choices: {page}",
+    ]
+    assert "/api/" not in body
+
+
+def test_a_reminder_carries_its_web_push_extras_and_ntfy_buttons() -> None:
+    message = render(Event.REMINDER_DUE, _reminder(actToken="T0k"), SETTINGS)
+    assert message.push == {
+        "tag": "occurrence:occ-1",
+        "occurrenceId": "occ-1",
+        "actToken": "T0k",
+        "actions": [{"action": "done", "title": "Done"}, {"action": "snooze_1h", "title": "Snooze 1 h"}],
+    }
+    done, more = message.quick_actions
+    assert (done.label, done.url, done.post) == ("Done", f"{BASE}/api/v1/act/T0k", {"choice": "done"})
+    assert (more.label, more.url, more.post) == ("Snooze…", f"{BASE}/act/T0k", None)
+
+
+def test_a_snoozed_reminder_says_from_when_in_the_participants_zone() -> None:
+    payload = _reminder(snoozedFrom="2026-03-02T16:38:00+00:00", timeZone="America/New_York")
+    assert render(Event.REMINDER_DUE, payload, SETTINGS).body.startswith("Snoozed from 11:38.\n")
 
 
 @pytest.mark.parametrize(
@@ -78,8 +107,13 @@ def test_the_end_of_day_nudge_reads_differently() -> None:
     assert "cue" not in message.body
 
 
-def test_a_reminder_without_a_snooze_token_offers_no_snooze() -> None:
-    assert "Snooze" not in render(Event.REMINDER_DUE, _reminder(snoozeToken=None), SETTINGS).body
+@pytest.mark.parametrize("changes", [{"actToken": None}, {"actToken": None, "snoozeToken": "old"}])
+def test_a_reminder_without_a_token_offers_no_links(changes: dict[str, Any]) -> None:
+    message = render(Event.REMINDER_DUE, _reminder(**changes), SETTINGS)
+    assert "http" not in message.body
+    assert "http" not in message.body_in("html").replace(message.url, "")
+    assert message.push is None
+    assert message.quick_actions == ()
 
 
 @pytest.mark.parametrize(
@@ -111,21 +145,22 @@ def test_an_accepted_invite() -> None:
     assert message.url == f"{BASE}/partners"
 
 
-def test_the_partner_digest_lists_each_person_with_their_one_tap_link() -> None:
+def test_the_partner_digest_lists_each_person_with_their_encouragement_link() -> None:
     payload = {
         "weekStart": "2026-03-02",
         "people": [
             {"participantId": "p1", "name": "Ada", "done": 3, "due": 4, "completionRate": 0.75},
             {"participantId": "p2", "name": "Alan", "done": 0, "due": 0, "completionRate": None},
         ],
-        "oneTapLinks": {"p1": f"{BASE}/api/v1/encourage/abc"},
+        "actTokens": {"p1": "abc"},
+        # An old row's /api/ link is never shown: a GET there must not act, so it is no link to offer.
+        "oneTapLinks": {"p2": f"{BASE}/api/v1/encourage/old"},
     }
     message = render(Event.PARTNER_DIGEST, payload, SETTINGS)
     assert message.title == "Your partners' week"
     assert message.body.splitlines() == [
         "The week of Mon 2 Mar:",
-        "- Ada: 3 of 4 done (75%)",
-        f"  Send encouragement: {BASE}/api/v1/encourage/abc",
+        f"- Ada: 3 of 4 done (75%) · Send encouragement: {BASE}/act/abc?choice=encourage",
         "- Alan: 0 of 0 done (no check-ins due)",
     ]
     empty = render(

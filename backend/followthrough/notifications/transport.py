@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import json
 import logging
 import os
 import re
@@ -20,12 +21,16 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 from weakref import WeakKeyDictionary
 
-from apprise import Apprise, AppriseResultStatus
+from apprise import Apprise, AppriseResultStatus, NotifyFormat
 from apprise.manager_plugins import NotificationManager
+from apprise.plugins.custom_form import NotifyForm
+from apprise.plugins.custom_json import NotifyJSON
+from apprise.plugins.custom_xml import NotifyXML
+from apprise.plugins.ntfy import NotifyNtfy
 
 from followthrough.enums import ChannelKind
 from followthrough.notifications import native, safety, webpush
-from followthrough.notifications.messages import Message
+from followthrough.notifications.messages import Message, QuickAction
 from followthrough.notifications.models import Channel
 from followthrough.settings import Settings
 
@@ -38,6 +43,8 @@ KEPT_PLUGINS = 1024
 APPRISE_THREADS = min(32, (os.cpu_count() or 1) + 4)
 # Apprise's generic knobs at their defaults: noise in a masked URL shown to people.
 _DEFAULT_PARAMS = {"overflow": "upstream", "retry": "0", "wait": "0.5", "optional": "no", "method": "POST"}
+# Generic webhooks feed programs, not people: they get the plain text whatever formats they accept.
+_PLAIN_PLUGINS: tuple[type, ...] = (NotifyJSON, NotifyForm, NotifyXML)
 
 
 class TransportError(Exception):
@@ -212,7 +219,24 @@ async def send(channel: Channel, message: Message, settings: Settings) -> None:
     logger.debug("Sent to %s", describe(channel))
 
 
+def body_format(plugin: Any) -> NotifyFormat:
+    """The format to write for this plugin: Markdown where the service takes it (chat), else its own
+    preference (HTML for email, text elsewhere); a `?format=` on the channel URL still wins (Apprise's
+    `resolve_format`). The body goes in exactly that format, so Apprise converts nothing."""
+    if isinstance(plugin, _PLAIN_PLUGINS) or native.supports(plugin):
+        return NotifyFormat.TEXT
+    return NotifyFormat(plugin.resolve_format(NotifyFormat.MARKDOWN))
+
+
+def _title_for(plugin: Any, message: Message, chosen: NotifyFormat) -> str:
+    """A service without a title field blends the title into the body as is, so it must be escaped too."""
+    if chosen is NotifyFormat.TEXT or getattr(plugin, "title_maxlen", 1) > 0:
+        return message.title
+    return Message(title="", body=message.title, url="").body_in(chosen.value)
+
+
 async def _send_native(plugin: Any, message: Message, settings: Settings) -> None:
+    # Native plugins (webhooks, Web Push) take plain text (`body_format`).
     exchange = await native.notify(plugin, message.body, message.title, settings)
     if exchange.refusal:
         raise TransportError(f"Refused destination: {exchange.refusal}", permanent=True)
@@ -229,13 +253,17 @@ async def _send_native(plugin: Any, message: Message, settings: Settings) -> Non
 async def _send_threaded(plugin: Any, message: Message, settings: Settings) -> None:
     sender = Apprise()
     sender.add(plugin)
+    chosen = body_format(plugin)
     with safety.guarded(settings) as refusals:
         # Apprise's pool has a fixed number of threads; a send waiting for one must not spend its timeout.
         async with _thread_slots():
             try:
                 result = await asyncio.wait_for(
                     sender.async_notify(
-                        body=message.body, title=message.title, timeout=settings.send_timeout_seconds
+                        body=message.body_in(chosen.value),
+                        title=_title_for(plugin, message, chosen),
+                        body_format=chosen,
+                        timeout=settings.send_timeout_seconds,
                     ),
                     timeout=settings.send_timeout_seconds + 2,
                 )
@@ -264,10 +292,16 @@ async def _prepared_plugin(channel: Channel, message: Message, settings: Setting
         if channel.kind is ChannelKind.WEBPUSH:
             subscription = _stored_subscription(channel)
             plugin: Any = webpush.NotifyFollowthroughPush.for_subscription(
-                subscription, _vapid_key(settings), webpush.vapid_subject(settings), message.url
+                subscription,
+                _vapid_key(settings),
+                webpush.vapid_subject(settings),
+                message.url,
+                extra=message.push,
             )
         else:
             plugin = _plugin_for(channel.url)
+            if message.quick_actions and isinstance(plugin, NotifyNtfy):
+                plugin = _ntfy_with_actions(channel.url, message.quick_actions)
         if not native.supports(plugin):
             # The native pool checks each connection itself, with the same rules.
             await safety.check_plugin(plugin, settings)
@@ -300,6 +334,48 @@ def _plugin_for(url: str) -> Any:
         if len(_kept_plugins) > KEPT_PLUGINS:
             _kept_plugins.popitem(last=False)
     return plugin
+
+
+def _ntfy_with_actions(url: str, actions: tuple[QuickAction, ...]) -> Any:
+    """A plugin of this message's own for an ntfy channel, showing its buttons (ntfy's `X-Actions`).
+
+    Apprise's ntfy plugin takes its actions from the URL's `actions` argument, fixed when the plugin is
+    made. So the buttons go into a fresh plugin made for this one message from the parsed URL: the stored
+    channel URL is never changed, and a plugin another message may be using (or `_plugin_for` may keep)
+    never carries this message's token. Actions the person put on the URL themselves are left as they are.
+    """
+    arguments: Any = NotifyNtfy.parse_url(url)  # type: ignore[no-untyped-call]
+    if not arguments:
+        raise InvalidChannelUrl("is not a valid ntfy:// URL; check it against the Apprise documentation")
+    if arguments.get("actions"):
+        return instantiate(url)
+    arguments["actions"] = ntfy_actions(actions)
+    plugin = Apprise.instantiate(arguments, suppress_exceptions=False)
+    if plugin is None:
+        raise InvalidChannelUrl("is not a valid ntfy:// URL; check it against the Apprise documentation")
+    return plugin
+
+
+def ntfy_actions(actions: tuple[QuickAction, ...]) -> str:
+    """ntfy's JSON form of `X-Actions` (its simple form cannot hold a JSON body). ASCII only, since it
+    travels in an HTTP header. A POST action answers in one tap; a view action only opens the page."""
+    described: list[dict[str, Any]] = []
+    for action in actions[:3]:  # ntfy shows at most three
+        if action.post is None:
+            described.append({"action": "view", "label": action.label, "url": action.url})
+        else:
+            described.append(
+                {
+                    "action": "http",
+                    "label": action.label,
+                    "url": action.url,
+                    "method": "POST",
+                    "headers": {"Content-Type": "application/json"},
+                    "body": json.dumps(dict(action.post)),
+                    "clear": True,
+                }
+            )
+    return json.dumps(described, ensure_ascii=True, separators=(",", ":"))
 
 
 def _stored_subscription(channel: Channel) -> webpush.Subscription:
