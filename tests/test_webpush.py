@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import dataclasses
 import json
@@ -252,3 +253,73 @@ async def test_an_unusable_configured_key_is_a_passing_error_for_the_operator(
     assert not failed.value.permanent
     assert "operator" in failed.value.message
     assert push_receiver.http.requests == []
+
+
+# --------------------------------------------------------------------------------------------------
+# What the service worker needs to act on a reminder
+
+REMINDER_EXTRA = {
+    "tag": "occurrence:0190c3a4-0000-7000-8000-000000000001",
+    "occurrenceId": "0190c3a4-0000-7000-8000-000000000001",
+    "actToken": "AbCdEfGhIjKlMnOpQrStUv",
+    "actions": [{"action": "done", "title": "Done"}, {"action": "snooze_1h", "title": "Snooze 1 h"}],
+}
+
+
+def _plugin(receiver: PushReceiver, extra: dict[str, Any] | None) -> Any:
+    return webpush.NotifyFollowthroughPush.for_subscription(
+        webpush.Subscription.from_json(json.dumps(receiver.subscription())),
+        ec.generate_private_key(ec.SECP256R1()),
+        "mailto:operator@example.com",
+        "http://127.0.0.1:8000/today?occurrence=0190c3a4-0000-7000-8000-000000000001",
+        extra=extra,
+    )
+
+
+async def test_a_reminder_push_carries_its_tag_token_and_actions(push_receiver: PushReceiver) -> None:
+    plugin = _plugin(push_receiver, REMINDER_EXTRA)
+    assert await asyncio.to_thread(plugin.send, "Walk 10 minutes, due 08:00", "Now: Walk")
+    [push] = await push_receiver.wait_for(1)
+    assert push.payload == {
+        "title": "Now: Walk",
+        "body": "Walk 10 minutes, due 08:00",
+        "url": "http://127.0.0.1:8000/today?occurrence=0190c3a4-0000-7000-8000-000000000001",
+        **REMINDER_EXTRA,
+    }
+
+
+def test_extra_never_replaces_the_message_and_leaves_out_empty_keys(push_receiver: PushReceiver) -> None:
+    extra = {"title": "Forged", "url": "https://elsewhere.example/", "actToken": None, "tag": "occurrence:1"}
+    payload = json.loads(_plugin(push_receiver, extra).payload("Now: Walk", "Body"))
+    assert payload["title"] == "Now: Walk"
+    assert payload["url"].startswith("http://127.0.0.1:8000/")
+    assert payload["tag"] == "occurrence:1"
+    assert "actToken" not in payload
+
+
+def test_a_message_without_extra_keeps_its_three_keys(push_receiver: PushReceiver) -> None:
+    payload = json.loads(_plugin(push_receiver, None).payload("T", "B"))
+    assert set(payload) == {"title", "body", "url"}
+
+
+def test_a_long_reminder_shortens_its_body_but_keeps_what_the_actions_need(
+    push_receiver: PushReceiver,
+) -> None:
+    data = _plugin(push_receiver, REMINDER_EXTRA).payload("Now: Walk", "“quoted” " * 2000)
+    assert len(data) <= webpush.RECORD_SIZE - 17 - 16
+    payload = json.loads(data)
+    assert payload["body"].endswith("…")
+    assert {key: payload[key] for key in REMINDER_EXTRA} == REMINDER_EXTRA
+    webpush.encrypt(
+        data, push_receiver.subscription()["keys"]["p256dh"], push_receiver.subscription()["keys"]["auth"]
+    )
+
+
+def test_extra_too_big_for_one_push_is_dropped_rather_than_failing_the_send(
+    push_receiver: PushReceiver,
+) -> None:
+    huge = {**REMINDER_EXTRA, "actions": [{"action": "x" * 5000, "title": "X"}]}
+    data = _plugin(push_receiver, huge).payload("Now: Walk", "Body")
+    assert len(data) <= webpush.RECORD_SIZE - 17 - 16
+    assert json.loads(data)["title"] == "Now: Walk"
+    assert "actions" not in json.loads(data)

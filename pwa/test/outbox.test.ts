@@ -81,3 +81,55 @@ describe("the outbox", () => {
     expect((await pending(db))[0]).toMatchObject({ id: "x", method: "POST", path: "/api/v1/check-ins" });
   });
 });
+
+describe("the outbox shared with the service worker", () => {
+  const act = (id: string) => ({ id, method: "POST" as const, path: `/api/v1/act/tok${id}`, body: { choice: "done", id }, label: `Done ${id}` });
+
+  test("a replayer sends only what it may and leaves the rest in order", async () => {
+    await enqueue(db, checkIn("a"));
+    await enqueue(db, act("b"));
+    await enqueue(db, checkIn("c"));
+    const seen: string[] = [];
+    const result = await replay(
+      db,
+      async (e) => {
+        seen.push(e.id);
+        return answer(200);
+      },
+      (e) => e.path.startsWith("/api/v1/act/"),
+    );
+    expect(seen).toEqual(["b"]);
+    expect(result).toEqual({ sent: 1, rejected: [], stopped: false });
+    expect((await pending(db)).map((e) => e.id)).toEqual(["a", "c"]);
+    await replay(db, async () => answer(201));
+    expect(await pending(db)).toEqual([]);
+  });
+
+  test("the page and the worker take turns through the browser's lock", async () => {
+    const held: string[] = [];
+    const locks = {
+      request: async <T>(name: string, work: () => Promise<T>) => {
+        held.push(name);
+        return work();
+      },
+    };
+    const saved = Object.getOwnPropertyDescriptor(globalThis, "navigator");
+    Object.defineProperty(globalThis, "navigator", { value: { locks }, configurable: true });
+    try {
+      await enqueue(db, act("a"));
+      await replay(db, async () => answer(200));
+    } finally {
+      if (saved) Object.defineProperty(globalThis, "navigator", saved);
+      else delete (globalThis as { navigator?: unknown }).navigator;
+    }
+    expect(held).toEqual(["followthrough-outbox"]);
+    expect(await pending(db)).toEqual([]);
+  });
+
+  test("an answer the server refuses (an expired link) is kept for the person, not retried", async () => {
+    await enqueue(db, act("a"));
+    const result = await replay(db, async () => answer(410, { status: 410, detail: "This link has expired." }));
+    expect(result.rejected.map((r) => [r.entry.id, r.message])).toEqual([["a", "This link has expired."]]);
+    expect(await pending(db)).toEqual([]);
+  });
+});

@@ -2,7 +2,8 @@
 
 Apprise's own `vapid://` plugin targets a fixed list of push services; a browser subscription names its
 own endpoint, so sending goes through `NotifyFollowthroughPush` (scheme `ftpush://`), registered with
-Apprise like any other plugin. It POSTs the message as JSON `{title, body, url}`, encrypted for the
+Apprise like any other plugin. It POSTs the message as JSON `{title, body, url}` (plus what the service
+worker needs to act on a reminder: `tag`, `occurrenceId`, `actToken`, `actions`), encrypted for the
 subscription (RFC 8291, aes128gcm), signed with the installation's VAPID key (RFC 8292).
 """
 
@@ -14,6 +15,7 @@ import os
 import secrets
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -37,6 +39,7 @@ _NotifyBase: Any = apprise_base.NotifyBase
 TTL_SECONDS = 24 * 60 * 60
 JWT_LIFETIME_SECONDS = 12 * 60 * 60
 SCHEME = "ftpush"
+MESSAGE_KEYS = frozenset({"title", "body", "url"})
 
 
 def b64url(data: bytes) -> str:
@@ -225,6 +228,7 @@ class NotifyFollowthroughPush(_NotifyBase):  # type: ignore[misc]
         subject: str = "",
         link: str = "",
         urgency: str = "normal",
+        extra: Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -234,12 +238,24 @@ class NotifyFollowthroughPush(_NotifyBase):  # type: ignore[misc]
         self.subject = subject
         self.link = link
         self.urgency = urgency
+        # The message's own title, body and link win over a same-named key here; empty keys are left out.
+        self.extra = {
+            key: value
+            for key, value in (extra or {}).items()
+            if key not in MESSAGE_KEYS and value is not None
+        }
         self.outcome = PushOutcome()
 
     @classmethod
     def for_subscription(
-        cls, subscription: Subscription, vapid_key: ec.EllipticCurvePrivateKey, subject: str, link: str
+        cls,
+        subscription: Subscription,
+        vapid_key: ec.EllipticCurvePrivateKey,
+        subject: str,
+        link: str,
+        extra: Mapping[str, Any] | None = None,
     ) -> NotifyFollowthroughPush:
+        """`extra` (tag, occurrenceId, actToken, actions) goes into the JSON beside title, body and url."""
         parts = urlsplit(subscription.endpoint)
         return cls(
             p256dh=subscription.p256dh,
@@ -247,6 +263,7 @@ class NotifyFollowthroughPush(_NotifyBase):  # type: ignore[misc]
             vapid_key=vapid_key,
             subject=subject,
             link=link,
+            extra=extra,
             schema=SCHEME + ("s" if parts.scheme == "https" else ""),
             host=parts.hostname,
             port=parts.port,
@@ -267,14 +284,25 @@ class NotifyFollowthroughPush(_NotifyBase):  # type: ignore[misc]
         return (self.protocol, self.endpoint)
 
     def payload(self, title: str, body: str) -> bytes:
-        """The JSON the service worker shows, shortened until it fits one encrypted record."""
+        """The JSON the service worker shows, shortened until it fits one encrypted record.
+
+        The body gives way first. The extra keys are small, but should they still not fit, the message
+        goes without them: a plain notification that opens the app beats none."""
         room = RECORD_SIZE - 17 - 16  # the padding delimiter, the tag, and a little slack
         title = title[:200]
+        extra = self.extra
         while True:
-            data = json.dumps({"title": title, "body": body, "url": self.link}, ensure_ascii=False).encode()
-            if len(data) <= room or not body:
+            message = {"title": title, "body": body, "url": self.link, **extra}
+            data = json.dumps(message, ensure_ascii=False).encode()
+            if len(data) <= room:
                 return data
-            body = body[: len(body) * 4 // 5].rstrip() + "…"
+            if body:
+                shorter = body[: len(body) * 4 // 5].rstrip() + "…"
+                body = shorter if len(shorter) < len(body) else ""
+            elif extra:
+                extra = {}
+            else:
+                return data
 
     def send(self, body: str, title: str = "", notify_type: str = NotifyType.INFO, **kwargs: Any) -> bool:
         if self.vapid_key is None:

@@ -1,5 +1,6 @@
 // Writes go through a first-in, first-out outbox, so that a check-in made offline is sent later, in order,
-// exactly once (each carries a client-made id the server deduplicates on).
+// exactly once (each carries a client-made id the server deduplicates on). The page and the service worker
+// (a notification's Done button) share it; a lock keeps them from sending at the same time.
 import type { Db, OutboxEntry, Rejected } from "./db";
 
 /** Sends one entry. Throws only when the network fails; any HTTP answer is returned. */
@@ -40,19 +41,34 @@ async function messageOf(response: Response): Promise<string> {
   }
 }
 
+/** Which entries a replayer may send; the others wait, in order, for one that may. */
+export type Selection = (entry: OutboxEntry) => boolean;
+
+const everything: Selection = () => true;
 let running: Promise<ReplayResult> | undefined;
 
-/** Sends what is waiting, oldest first. Only one replay runs at a time; a second caller shares it. */
-export function replay(db: Db, send: Sender): Promise<ReplayResult> {
-  running ??= drain(db, send).finally(() => {
+/** Sends what is waiting, oldest first. Only one replay runs at a time in this context (a second caller
+ * shares it) and, where the browser has Web Locks, across the page and the service worker too. */
+export function replay(db: Db, send: Sender, only: Selection = everything): Promise<ReplayResult> {
+  running ??= exclusively(() => drain(db, send, only)).finally(() => {
     running = undefined;
   });
   return running;
 }
 
-async function drain(db: Db, send: Sender): Promise<ReplayResult> {
+interface LockManagerLike {
+  request<T>(name: string, callback: () => Promise<T>): Promise<T>;
+}
+
+function exclusively<T>(work: () => Promise<T>): Promise<T> {
+  const locks = (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks;
+  return locks ? locks.request("followthrough-outbox", work) : work();
+}
+
+async function drain(db: Db, send: Sender, only: Selection): Promise<ReplayResult> {
   const result: ReplayResult = { sent: 0, rejected: [], stopped: false };
   for (const entry of await pending(db)) {
+    if (!only(entry)) continue;
     let response: Response;
     try {
       response = await send(entry);
