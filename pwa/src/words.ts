@@ -90,3 +90,19 @@ export function cueSentence(cue: string | null, title: string): string | null {
 function lowerFirstWord(text: string): string {
   return /^.\p{Lu}/u.test(text) ? text : text.charAt(0).toLowerCase() + text.slice(1);
 }
+
+const CHOICE_WORDS: Record<string, string> = {
+  done: "Done",
+  partly: "Partly",
+  not_done: "Not done",
+  skipped: "Skipped",
+  snooze_15m: "Snoozed for 15 minutes",
+  snooze_1h: "Snoozed for 1 hour",
+  snooze_tonight: "Snoozed until tonight",
+  encourage: "Encouragement sent",
+};
+
+/** An answer from a reminder's link in words ("Not done", "Snoozed for 1 hour"); never a code. */
+export function choiceWords(choice: string): string {
+  return CHOICE_WORDS[choice] ?? "Answered";
+}

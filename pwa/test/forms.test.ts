@@ -27,6 +27,8 @@ const FORMS: Record<string, "edit" | "create"> = {
   encouragement: "create",
   "token-new": "create",
   "account-delete": "create",
+  "act-note": "create",
+  "act-encourage": "create",
 };
 
 const ROOT = resolve(import.meta.dirname, "..");

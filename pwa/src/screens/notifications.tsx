@@ -4,6 +4,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, ApiError, type Schemas, unwrap } from "../api/client";
 import { WebPush } from "./push-setting";
 import { same } from "../form";
+import { choiceWords } from "../words";
 import { QuietHours } from "./quiet-hours";
 import { useResource } from "../store/resource";
 import { ErrorNote, Field, formatDateTime, formValues, Loading, orNull, Stale, Toggle } from "../ui";
@@ -20,7 +21,9 @@ export const EVENTS: [EventName, string][] = [
   ["partner.missed", "Partner missed a check-in"],
   ["channel.disabled", "A channel was turned off"],
 ];
-const EVENT_LABEL = new Map(EVENTS);
+/** Events a channel cannot choose, but the delivery log shows. */
+const LOGGED_ONLY: [EventName, string][] = [["channel.test", "Test message"]];
+const EVENT_LABEL = new Map([...EVENTS, ...LOGGED_ONLY]);
 
 const EXAMPLES: [string, string][] = [
   ["ntfy", "ntfys://ntfy.sh/my-secret-topic"],
@@ -243,8 +246,10 @@ function AddChannel({ added }: { added: () => void }) {
 
 const STATUS_CLASS: Record<string, string> = { sent: "done", failed: "dropped", missed: "dropped", retrying: "paused", pending: "paused" };
 
-function Deliveries() {
-  const log = useResource("deliveries", () => unwrap(api.GET("/api/v1/deliveries", { params: { query: { limit: 30 } } })));
+/** `version` changes when something here sent a message (a test), so the log shows it. */
+function Deliveries({ version }: { version: number }) {
+  // A new key fetches the log again (and keeps its own offline copy).
+  const log = useResource(version ? `deliveries#${version}` : "deliveries", () => unwrap(api.GET("/api/v1/deliveries", { params: { query: { limit: 30 } } })));
   return (
     <section aria-labelledby="deliveries">
       <h2 id="deliveries">Delivery log</h2>
@@ -255,9 +260,17 @@ function Deliveries() {
         {log.data?.items.map((d) => (
           <li key={d.id} class="card delivery">
             <div class="item-head">
-              <strong>{EVENT_LABEL.get(d.event) ?? d.event}</strong>
+              <strong>
+                {EVENT_LABEL.get(d.event) ?? "Message"}
+                {d.keyActionTitle && `: ${d.keyActionTitle}`}
+              </strong>
               <span class={`tag ${STATUS_CLASS[d.status] ?? ""}`}>{d.status}</span>
             </div>
+            {d.tap && (
+              <p class="tap">
+                {choiceWords(d.tap.choice)} from {d.tap.channelLabel}, {formatDateTime(d.tap.at)}
+              </p>
+            )}
             <p class="sub">
               to {d.channelLabel} · due {formatDateTime(d.dueAt)}
               {d.sentAt && ` · sent ${formatDateTime(d.sentAt)}`}
@@ -274,6 +287,11 @@ function Deliveries() {
 
 export default function Notifications() {
   const channels = useResource("channels", () => unwrap(api.GET("/api/v1/channels", { params: { query: { limit: 100 } } })));
+  const [logVersion, setLogVersion] = useState(0);
+  const changed = () => {
+    channels.reload();
+    setLogVersion((v) => v + 1);
+  };
   return (
     <section>
       <p>
@@ -288,12 +306,12 @@ export default function Notifications() {
       {channels.data?.items.length === 0 && <p class="sub">No channel yet: add one below, or turn on push.</p>}
       <ul class="list">
         {channels.data?.items.map((c) => (
-          <ChannelCard key={c.id} c={c} reload={channels.reload} />
+          <ChannelCard key={c.id} c={c} reload={changed} />
         ))}
       </ul>
       <AddChannel added={channels.reload} />
       <QuietHours />
-      <Deliveries />
+      <Deliveries version={logVersion} />
     </section>
   );
 }
