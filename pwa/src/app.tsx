@@ -1,4 +1,3 @@
-import { signal } from "@preact/signals";
 import { ErrorBoundary, lazy, LocationProvider, Route, Router, useLocation } from "preact-iso";
 import { useEffect } from "preact/hooks";
 import { Icon, type IconNode, MoreIcon, PartnersIcon, PlanIcon, ProgressIcon, TodayIcon } from "./icons";
@@ -6,23 +5,6 @@ import { captureInvite } from "./invite";
 import { Today } from "./screens/today";
 import { markEncouragementSeen, newEncouragement, reviewDue, watchAttention } from "./store/attention";
 import { bridge, dismiss, notice, online, outbox, rejected, session } from "./store/state";
-
-/** Chromium's install prompt event (not in the DOM typings). */
-export interface BeforeInstallPromptEvent extends Event {
-  prompt(): Promise<void>;
-  userChoice: Promise<{ outcome: "accepted" | "dismissed" }>;
-}
-/** The browser's install prompt, kept for the Install screen: the event fires once, early, on any page. */
-export const installPrompt = signal<BeforeInstallPromptEvent | null>(null);
-export const installed = signal(false);
-addEventListener("beforeinstallprompt", (event) => {
-  event.preventDefault(); // the Install screen offers it; no mini-infobar over the app
-  installPrompt.value = event as BeforeInstallPromptEvent;
-});
-addEventListener("appinstalled", () => {
-  installPrompt.value = null;
-  installed.value = true;
-});
 
 const Auth = lazy(() => import("./screens/auth"));
 const Reflect = lazy(() => import("./screens/reflect"));
@@ -42,6 +24,8 @@ const Notifications = lazy(() => import("./screens/notifications"));
 const Plan = lazy(() => import("./screens/plan"));
 const More = lazy(() => import("./screens/more"));
 const Install = lazy(() => import("./screens/install"));
+// A reminder's link: answered signed in or out (its token is the permission).
+const Act = lazy(() => import("./screens/act"));
 
 interface Tab {
   href: string;
@@ -49,6 +33,8 @@ interface Tab {
   icon: IconNode;
   /** Other paths whose screens belong under this tab. */
   also: string[];
+  /** Words after the label for those who hear the link rather than see it. */
+  spoken?: string;
 }
 
 const TABS: Tab[] = [
@@ -56,7 +42,14 @@ const TABS: Tab[] = [
   { href: "/progress", label: "Progress", icon: ProgressIcon, also: [] },
   { href: "/plan", label: "Plan", icon: PlanIcon, also: ["/actions", "/barriers"] },
   { href: "/partners", label: "Partners", icon: PartnersIcon, also: [] },
-  { href: "/more", label: "More", icon: MoreIcon, also: ["/account", "/settings", "/review", "/reflect", "/install"] },
+    {
+    href: "/more",
+    label: "More",
+    icon: MoreIcon,
+    also: ["/account", "/settings", "/review", "/reflect", "/install"],
+    // "More" alone does not say where a link leads.
+    spoken: " settings and tools",
+  },
 ];
 
 const under = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}/`);
@@ -84,6 +77,7 @@ function Nav() {
               <Icon icon={tab.icon} />
             </span>
             <span class="tab-label">{tab.label}</span>
+            {tab.spoken && <span class="sr-only">{tab.spoken}</span>}
             {/* The name reads "Partners, 2 new": the visible label first, as speech input expects. */}
             {news && <span class="sr-only">, {news.words}</span>}
             {news?.badge === "count" && (
@@ -167,6 +161,7 @@ function Shell() {
       <main id="main" tabIndex={-1}>
         <Router>
           <Route path="/" component={Auth} />
+          <Route path="/act/:token" component={Act} />
           <Route default component={Auth} />
         </Router>
       </main>
@@ -203,6 +198,7 @@ function Shell() {
             <Route path="/plan" component={Plan} />
             <Route path="/more" component={More} />
             <Route path="/install" component={Install} />
+            <Route path="/act/:token" component={Act} />
             <Route default component={NotFound} />
           </Router>
         </ErrorBoundary>

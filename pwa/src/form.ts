@@ -4,7 +4,7 @@
 // made from the saved record by a pure function. On submit the draft is compared with the draft of the
 // saved record, key by key, and only the keys that differ are sent. Saving without touching anything
 // sends nothing, so nothing stored can be overwritten by what a field happened to show.
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 
 /** True when two draft values are the same (drafts hold plain data: strings, numbers, arrays, objects). */
 export function same(a: unknown, b: unknown): boolean {
@@ -28,13 +28,13 @@ export interface Draft<T extends object> {
   /** Props for a checkbox bound to `key` (a boolean field). */
   check: <K extends keyof T>(key: K) => { name: string; checked: boolean; onChange: (e: Event) => void };
   changes: () => Partial<T>;
-  reset: () => void;
+  /** Start again from `next` (the record as now stored). */
+  replace: (next: T) => void;
 }
 
 /**
- * A draft of `saved`. Mount the form with a `key` that changes when the stored record does (its updatedAt,
- * or the saved draft itself as JSON), so a reload after saving starts a fresh draft while a reload of the
- * same record keeps what the person is typing.
+ * A draft of `saved`, compared with `saved` for what changed. A form whose record may change underneath it
+ * either uses useEditForm or is mounted with a `key` that changes with the record (its updatedAt).
  */
 export function useDraft<T extends object>(saved: T): Draft<T> {
   const [value, setValue] = useState<T>(saved);
@@ -53,7 +53,7 @@ export function useDraft<T extends object>(saved: T): Draft<T> {
       onChange: (e: Event) => set(key, (e.currentTarget as HTMLInputElement).checked as T[typeof key]),
     }),
     changes: () => changedKeys(saved, value),
-    reset: () => setValue(saved),
+    replace: (next: T) => setValue(next),
   };
 }
 
@@ -66,13 +66,23 @@ export interface EditForm<T extends object> {
 }
 
 /**
- * An edit form over `saved`: on submit, `send` gets only the changed fields, or is not called at all when
- * nothing changed (the form then says so). A refused save keeps the draft and shows the error.
+ * An edit form over `saved`: on submit, `send` gets only the fields changed since the last save, or is not
+ * called at all when nothing changed (the form then says so). A refused save keeps the draft and shows the
+ * error. The form stays mounted across saves, so what it says after saving stays on screen; when the stored
+ * record changes elsewhere (another device) while nothing is being edited, the form takes the new values.
  */
 export function useEditForm<T extends object>(saved: T, send: (changes: Partial<T>) => Promise<void>): EditForm<T> {
-  const draft = useDraft(saved);
+  const [baseline, setBaseline] = useState<T>(saved);
+  const draft = useDraft(baseline);
   const [error, setError] = useState<unknown>(null);
   const [outcome, setOutcome] = useState<string | null>(null);
+  const incoming = JSON.stringify(saved);
+  useEffect(() => {
+    if (!same(saved, baseline) && same(draft.value, baseline)) {
+      setBaseline(saved);
+      draft.replace(saved);
+    }
+  }, [incoming]);
   const submit = async (event: Event) => {
     event.preventDefault();
     const changes = draft.changes();
@@ -83,6 +93,7 @@ export function useEditForm<T extends object>(saved: T, send: (changes: Partial<
     }
     try {
       await send(changes);
+      setBaseline(draft.value);
       setError(null);
       setOutcome("Saved.");
     } catch (e) {

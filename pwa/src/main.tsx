@@ -1,8 +1,10 @@
 import { render } from "preact";
 import "./styles.css";
 import { App } from "./app";
+import { watchInstallPrompt } from "./store/install";
 import { bridge, loadSession, startSync } from "./store/state";
 
+watchInstallPrompt();
 void loadSession().then(startSync);
 const root = document.getElementById("app")!;
 root.textContent = ""; // the static "Loading…" line is only for the moment before this script runs

@@ -12,6 +12,8 @@ import { axeIncomplete, axeScreens, axeViolations, formatViolations, ROOT } from
 import "./scenarios.mjs";
 import "./forms.mjs";
 import "./history.mjs";
+import "./act.mjs";
+import "./push.mjs";
 
 describe("accessibility", () => {
   // Last, so that every screen above has been shot (and checked) by now.

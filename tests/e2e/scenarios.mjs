@@ -85,7 +85,8 @@ describe("the PWA against the real backend", () => {
 
     // Five tabs, each with an icon and a label; the rest is one tap further, on Plan and More.
     const tabs = page.getByRole("navigation", { name: "Main" }).getByRole("link");
-    assert.deepEqual(await tabs.allInnerTexts(), ["Today", "Progress", "Plan", "Partners", "More"]);
+    const labels = await tabs.locator(".tab-label").allInnerTexts();
+    assert.deepEqual(labels, ["Today", "Progress", "Plan", "Partners", "More"]);
     for (const [link, path, heading, name] of [
       ["Plan", "/plan", "Plan", "06-plan"],
       ["Progress", "/progress", "Progress", "09-progress"],
@@ -314,6 +315,8 @@ describe("the PWA against the real backend", () => {
     assert.equal(got[0].method, "POST");
     assert.equal(JSON.parse(got[0].body).title, "Followthrough test");
     await page.getByRole("heading", { name: "Delivery log" }).waitFor();
+    // The test is in the log like any message.
+    await page.locator(".delivery", { hasText: "Test message" }).waitFor();
     await page.waitForLoadState("networkidle");
     await shoot(page, "20-notifications-channel");
 

@@ -152,7 +152,7 @@ export default function Account() {
     <section>
       <h1>Account</h1>
       <p class="sub">{a.email}</p>
-      <ProfileForm key={JSON.stringify(profileDraft(a))} account={a} saved={account.reload} />
+      <ProfileForm account={a} saved={account.reload} />
       <nav class="card stack" aria-label="Settings">
         <h2>Reminders and partners</h2>
         <p class="sub">Where reminders go, quiet hours, and who supports you.</p>

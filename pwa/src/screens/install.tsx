@@ -1,7 +1,7 @@
 // Installing Followthrough on the home screen: the browser's own prompt where there is one (Chromium),
 // step-by-step guidance on iPhone and iPad (Safari has no prompt, and needs the installed app for Web Push).
 import { useState } from "preact/hooks";
-import { installed, installPrompt } from "../app";
+import { installed, installPrompt } from "../store/install";
 import { AddToHomeScreenIcon, BellIcon, Icon, InstallIcon, ShareIcon } from "../icons";
 
 /** iPhone, iPod, or an iPad (which reports itself as a Mac, but has a touch screen). */

@@ -52,5 +52,5 @@ export function QuietHours() {
   const account = useResource("account", () => unwrap(api.GET("/api/v1/account")));
   const a = account.data;
   if (!a) return account.loading ? <Loading what="quiet hours" /> : <ErrorNote error={account.error} />;
-  return <QuietHoursForm key={JSON.stringify(quietDraft(a))} account={a} saved={account.reload} />;
+  return <QuietHoursForm account={a} saved={account.reload} />;
 }

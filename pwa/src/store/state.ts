@@ -1,5 +1,5 @@
 // App-wide state: who is signed in, connectivity, and what waits in the outbox.
-import { signal } from "@preact/signals";
+import { type ReadonlySignal, signal } from "@preact/signals";
 import { api, csrf, OfflineError, type Schemas, unwrap } from "../api/client";
 import { cacheGet, cachePut, clearAll, db, type OutboxEntry, type Rejected } from "./db";
 import { dismiss as dismissRejected, enqueue, pending, rejections, replay } from "./outbox";
@@ -9,8 +9,13 @@ export const online = signal(typeof navigator === "undefined" ? true : navigator
 export const outbox = signal<OutboxEntry[]>([]);
 export const rejected = signal<Rejected[]>([]);
 export const notice = signal<string | null>(null);
-/** The service-worker bridge, once loaded (it is kept out of the first bundle). */
-export const bridge = signal<typeof import("../sw-bridge") | null>(null);
+/** What the app reads of the service-worker bridge (sw-bridge.ts), once loaded: it is kept out of the first
+ * bundle, and described here rather than imported, as the bridge itself reports through this module. */
+export interface ServiceWorkerBridge {
+  /** Set when a new version waits: calling it activates that version and reloads. */
+  updateReady: ReadonlySignal<null | (() => void)>;
+}
+export const bridge = signal<ServiceWorkerBridge | null>(null);
 
 // Remembers that this browser holds a session, so a first visit does not ask the server (and log a 401).
 const SIGNED_IN = "ft-signed-in";
