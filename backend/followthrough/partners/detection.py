@@ -26,7 +26,7 @@ from followthrough.checkins.models import CheckIn
 from followthrough.checkins.progress import ProgressService
 from followthrough.checkins.services import monday_of
 from followthrough.enums import ActionStatus, Event, Visibility
-from followthrough.partners.encouragement import one_tap_url
+from followthrough.partners.encouragement import one_tap_placeholder
 from followthrough.partners.models import Partnership
 from followthrough.reminders.models import Delivery
 from followthrough.reminders.queue import Enqueuer, local_instant
@@ -117,7 +117,7 @@ async def _digest_payload(
                 "completionRate": None if week is None else week.completion_rate,
             }
         )
-        links[str(person.id)] = one_tap_url(settings, partnership.id, now)
+        links[str(person.id)] = one_tap_placeholder(partnership.id)
     return {"weekStart": week_start.isoformat(), "people": people, "oneTapLinks": links}
 
 

@@ -51,7 +51,7 @@ def encouragement_out(item: Encouragement, partner: Participant) -> schemas.Enco
     )
 
 
-def one_tap_url(settings: Settings, partnership_id: UUID, now: datetime) -> str:
+def one_tap_placeholder(partnership_id: UUID) -> str:
     """What a digest stores for the partnership's one-tap link: no secret, only which partnership. The
     worker replaces it, at send time, with an act link of purpose "encourage" (`/act/<token>`), whose token
     is made then and never stored."""
