@@ -70,6 +70,19 @@ async def test_today_lists_what_is_due_on_my_local_date_in_order_with_check_ins(
     assert [item["keyAction"]["title"] for item in (await agenda(stranger))["items"]] == ["Not mine"]
 
 
+async def test_each_item_names_its_occurrence_as_a_reminder_does(owner: Caller, database: Database) -> None:
+    await create(owner, title="Plan the day", schedule=daily())
+    await create(owner, title="Review the day", schedule=daily("2026-02-23T18:00:00"))
+
+    items = (await agenda(owner, date="2026-03-02"))["items"]
+
+    async with database() as db:
+        occurrences = await db.scalars(select(Occurrence).where(Occurrence.participant_id == UUID(owner.id)))
+        ids = {occurrence.due_at: occurrence.id for occurrence in occurrences}
+    assert [UUID(item["occurrenceId"]) for item in items] == [ids[at(item["dueAt"])] for item in items]
+    assert len({item["occurrenceId"] for item in items}) == 2
+
+
 async def test_today_is_the_callers_local_date(callers: Callers, clock: FrozenClock) -> None:
     clock.set(utc(2026, 3, 2, 12))  # 01:00 on Tuesday 3 March in Auckland
     auckland = await callers.participant(time_zone="Pacific/Auckland", name="Kiri")

@@ -12,6 +12,7 @@ const NOW = Date.parse("2026-12-01T12:00:00Z");
 
 function item(checkIn: Partial<Schemas["CheckInOut"]> | null = null, snoozedUntil: string | null = null): Item {
   return {
+    occurrenceId: "o1",
     snoozedUntil,
     dueAt: DUE,
     localDate: "2026-12-01",

@@ -187,6 +187,8 @@ describe("answering a reminder from its Web Push notification", () => {
       await page.goto("/account");
       await tap(context, tag, "");
       await page.waitForURL(todayUrl);
+      // Today marks the card of that occurrence.
+      await page.locator('.agenda-item[aria-current="true"]', { hasText: TITLE }).waitFor();
       assert.equal(await checkIns(), 0);
 
       // Snooze 1 h, online: sent at once, and the reminder becomes a short confirmation without buttons.

@@ -155,6 +155,8 @@ class AgendaKeyAction(OutSchema):
 
 
 class AgendaItem(OutSchema):
+    occurrence_id: UUID
+    """The occurrence's id, as reminders name it (a push notification opens /today?occurrence=<id>)."""
     key_action: AgendaKeyAction
     due_at: datetime
     local_date: date

@@ -405,6 +405,7 @@ class KeyActionService:
         rows = await self.session.execute(query)
         items = [
             schemas.AgendaItem(
+                occurrence_id=occurrence.id,
                 key_action=schemas.AgendaKeyAction(
                     id=action.id,
                     title=action.title,

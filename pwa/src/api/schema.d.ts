@@ -1081,6 +1081,8 @@ export interface components {
             keyAction: components["schemas"]["AgendaKeyAction"];
             /** Format: date */
             localDate: string;
+            /** Format: uuid */
+            occurrenceId: string;
             snoozedUntil: string | null;
         };
         /** AgendaKeyAction */

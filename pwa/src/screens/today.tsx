@@ -1,5 +1,6 @@
 // Today: what is due, one tap for done, a menu for the rest, undo and edit. Works offline through the outbox.
-import { useEffect, useState } from "preact/hooks";
+import { useLocation } from "preact-iso";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { api, type Schemas, unwrap } from "../api/client";
 import {
   BellIcon,
@@ -230,8 +231,13 @@ function Reported(props: { item: Item; shown: Shown & { result: Result }; fresh:
   );
 }
 
-function AgendaRow(props: { item: Item; timeZone: string; now: number; encouragement: Encouragement[] }) {
+function AgendaRow(props: { item: Item; timeZone: string; now: number; encouragement: Encouragement[]; named?: boolean }) {
   const { item, timeZone } = props;
+  // A notification's body opens /today?occurrence=<id>: that card is brought into view and marked.
+  const card = useRef<HTMLLIElement>(null);
+  useEffect(() => {
+    if (props.named) card.current?.scrollIntoView({ block: "center" });
+  }, [props.named]);
   const [menu, setMenu] = useState(false);
   const [fresh, setFresh] = useState(false);
   const shown = overlay(item, outbox.value);
@@ -259,7 +265,13 @@ function AgendaRow(props: { item: Item; timeZone: string; now: number; encourage
     await write({ id, method: "DELETE", path: checkInPath(id), label: `Undo check-in: ${title}` });
   };
   return (
-    <li class="card agenda-item" data-result={shown.result ?? "open"} data-overdue={overdue ? "" : undefined}>
+    <li
+      ref={card}
+      class={props.named ? "card agenda-item named" : "card agenda-item"}
+      aria-current={props.named ? "true" : undefined}
+      data-result={shown.result ?? "open"}
+      data-overdue={overdue ? "" : undefined}
+    >
       <div class="item-head">
         <h2>
           <a href={`/actions/${item.keyAction.id}`}>{title}</a>
@@ -328,6 +340,7 @@ function ReviewCard() {
 
 export function Today() {
   const today = useResource("today", () => unwrap(api.GET("/api/v1/today")));
+  const named = useLocation().query.occurrence;
   // The same query as the Partners screen, so both share one saved copy for offline use.
   const received = useResource("encouragements", () =>
     unwrap(api.GET("/api/v1/encouragements", { params: { query: { limit: 20 } } })),
@@ -364,6 +377,7 @@ export function Today() {
             {agenda.items.map((item) => (
               <AgendaRow
                 key={`${item.keyAction.id}@${item.dueAt}`}
+                named={item.occurrenceId === named}
                 item={item}
                 timeZone={agenda.timeZone}
                 now={now}
