@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { createDecipheriv, createECDH, hkdfSync, randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import { describe, test } from "node:test";
-import { apiGet, apiSend, backend, signedInPage } from "./support.mjs";
+import { apiGet, apiSend, backend, pushInto, signedInPage } from "./support.mjs";
 
 const TITLE = "Water the balcony plants";
 const SYNC_TAG = "followthrough-outbox"; // pwa/src/sw.ts
@@ -132,19 +132,10 @@ describe("answering a reminder from its Web Push notification", () => {
     try {
       await context.grantPermissions(["notifications"], { origin: backend.base });
       await page.goto("/today");
-      await page.waitForFunction(() => navigator.serviceWorker.controller?.state === "activated", null, { timeout: 20000 });
-      const cdp = await context.newCDPSession(page);
-      const registered = new Promise((ok) =>
-        cdp.on("ServiceWorker.workerRegistrationUpdated", ({ registrations }) => {
-          const mine = registrations.find((r) => r.scopeURL === `${backend.base}/` && !r.isDeleted);
-          if (mine) ok(mine.registrationId);
-        }),
-      );
-      await cdp.send("ServiceWorker.enable");
-      const registrationId = await registered;
+      const { send, cdp, registrationId } = await pushInto(context, page);
       /** Hands a payload to the browser, as a push service would, and waits until it is on screen. */
       const deliver = async (payload) => {
-        await cdp.send("ServiceWorker.deliverPushMessage", { origin: backend.base, registrationId, data: JSON.stringify(payload) });
+        await send(payload);
         const onScreen = async () => (await notifications(page, payload.tag)).find((n) => n.title === payload.title && n.actions.length);
         return waitFor(onScreen, 10, `the notification “${payload.title}”`);
       };

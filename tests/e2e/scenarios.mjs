@@ -1,7 +1,7 @@
 // The main journeys: sign up and reflect, offline check-ins, a partner, a channel, push, the service worker.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { apiGet, apiSend, backend, createDailyAction, newPage, receiver, shoot, signUp } from "./support.mjs";
+import { apiGet, apiSend, backend, createDailyAction, newPage, pushInto, receiver, shoot, signUp } from "./support.mjs";
 
 describe("the PWA against the real backend", () => {
   test("1: sign up, reflect, create a key action and check in", async () => {
@@ -336,18 +336,9 @@ describe("the PWA against the real backend", () => {
     const { context, page, problems } = await newPage();
     await context.grantPermissions(["notifications"], { origin: backend.base });
     await page.goto("/");
-    await page.waitForFunction(() => navigator.serviceWorker.controller?.state === "activated", null, { timeout: 20000 });
-    const cdp = await context.newCDPSession(page);
-    const registered = new Promise((ok) =>
-      cdp.on("ServiceWorker.workerRegistrationUpdated", ({ registrations }) => {
-        const mine = registrations.find((r) => r.scopeURL === `${backend.base}/` && !r.isDeleted);
-        if (mine) ok(mine.registrationId);
-      }),
-    );
-    await cdp.send("ServiceWorker.enable");
-    const registrationId = await registered;
+    const { send } = await pushInto(context, page);
     const payload = { title: "Decide one thing", body: "Due in 15 minutes", url: "/today?occurrence=x" };
-    await cdp.send("ServiceWorker.deliverPushMessage", { origin: backend.base, registrationId, data: JSON.stringify(payload) });
+    await send(payload);
     let shown = null;
     for (let i = 0; i < 100 && !shown; i++) {
       shown = await page.evaluate(async () => {

@@ -244,3 +244,23 @@ function writeContactSheet() {
       `figcaption{font-weight:600;margin-bottom:4px}</style><h1>Followthrough at 390x844, light and dark</h1>\n${rows}\n`,
   );
 }
+
+/**
+ * Waits until the app's service worker controls `page`; returns `send(payload)`, which hands a payload to it as
+ * a push service would (through the DevTools protocol), and that protocol session and registration.
+ */
+export async function pushInto(context, page) {
+  await page.waitForFunction(() => navigator.serviceWorker.controller?.state === "activated", null, { timeout: 20000 });
+  const cdp = await context.newCDPSession(page);
+  const registered = new Promise((ok) =>
+    cdp.on("ServiceWorker.workerRegistrationUpdated", ({ registrations }) => {
+      const mine = registrations.find((r) => r.scopeURL === `${backend.base}/` && !r.isDeleted);
+      if (mine) ok(mine.registrationId);
+    }),
+  );
+  await cdp.send("ServiceWorker.enable");
+  const registrationId = await registered;
+  const send = (payload) =>
+    cdp.send("ServiceWorker.deliverPushMessage", { origin: backend.base, registrationId, data: JSON.stringify(payload) });
+  return { send, cdp, registrationId };
+}
