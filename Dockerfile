@@ -39,7 +39,8 @@ RUN groupadd --system --gid 10001 followthrough \
     && useradd --system --uid 10001 --gid followthrough --home-dir /app --no-create-home \
        --shell /usr/sbin/nologin followthrough \
     && mkdir -p /data \
-    && chown followthrough:followthrough /data
+    && chown followthrough:followthrough /data \
+    && chmod 0700 /data
 WORKDIR /app
 COPY --from=build /app/.venv /app/.venv
 COPY --from=build /app/backend /app/backend
@@ -51,7 +52,8 @@ ENV PATH=/app/.venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     FOLLOWTHROUGH_DATA_DIR=/data
-# The embedded SQLite database and generated keys live here; mount a volume to keep them.
+# The embedded SQLite database and generated keys live here, owner-only (a new named volume copies the
+# 0700); mount a volume to keep them.
 VOLUME /data
 USER followthrough
 EXPOSE 8000

@@ -78,7 +78,8 @@ async def _run_async() -> None:
     if connection is not None:
         await connection.run_sync(_run_sync)
         return
-    engine = create_async_engine(_database_url(), poolclass=pool.NullPool)
+    # Never log bound parameters: a failed statement could carry secrets.
+    engine = create_async_engine(_database_url(), poolclass=pool.NullPool, hide_parameters=True)
     async with engine.connect() as async_connection:
         await async_connection.run_sync(_run_sync)
         await async_connection.commit()

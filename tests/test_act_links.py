@@ -253,7 +253,6 @@ async def test_tampered_unknown_and_malformed_tokens_get_a_friendly_404(
         "short",
         "x" * 5000,
         "%C3%A9t%C3%A9%C3%A9t%C3%A9%C3%A9t%C3%A9x",
-        "a%00" * 6,
     ):
         for response in (
             await anonymous.get(f"{ACT}/{bad}"),
@@ -262,6 +261,10 @@ async def test_tampered_unknown_and_malformed_tokens_get_a_friendly_404(
         ):
             assert response.status_code == 404, (bad, response.text)
             assert response.json()["detail"] == "This link is not valid."
+    # A NUL can never be part of a real token; the edge refuses it before the link is looked up.
+    nul = await anonymous.get(f"{ACT}/{'a%00' * 6}")
+    assert nul.status_code == 422
+    assert nul.json()["errors"][0]["field"] == "token"
     assert await check_ins_of(database, ada) == []
 
 

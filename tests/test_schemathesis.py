@@ -44,6 +44,7 @@ from followthrough.clock import FrozenClock
 from followthrough.database import alchemy_config, metadata, session_scope
 from followthrough.demo import load_demo
 from followthrough.settings import Settings
+from tests.contract import st_hooks  # noqa: F401  (registers the document's custom formats, as the CLI does)
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 EMAIL = "fuzz@example.com"

@@ -11,7 +11,6 @@ from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
-from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.response import Redirect
@@ -28,12 +27,18 @@ from followthrough.checkins.controllers import CheckInController, ProgressContro
 from followthrough.clock import Clock
 from followthrough.database import alchemy_config
 from followthrough.dependencies import provide_now, provide_participant, provide_settings
+from followthrough.edge import add_security_headers, check_request
 from followthrough.errors import exception_handlers
 from followthrough.logs import configure_logging
 from followthrough.notifications import native
 from followthrough.notifications.controllers import ChannelController, PushController
 from followthrough.notifications.keys import use_channel_key
-from followthrough.openapi import document_error_responses
+from followthrough.openapi import (
+    ContractOpenAPIConfig,
+    StrictStructSchemaPlugin,
+    document_contract,
+    refuse_loose_types,
+)
 from followthrough.partners.controllers import (
     EncouragementController,
     InviteController,
@@ -94,7 +99,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Litestar:
                 include_in_schema=False,
             ),
         ],
-        plugins=[SQLAlchemyPlugin(config=alchemy)],
+        plugins=[SQLAlchemyPlugin(config=alchemy), StrictStructSchemaPlugin()],
         # "Send test" sends from this process, through this event loop's connection pool.
         on_shutdown=[native.close_pools],
         # `followthrough serve` on the embedded default sends reminders from the API process itself.
@@ -108,6 +113,10 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Litestar:
                 exclude=[r"^/schema", r"^/health/"],
             )
         ],
+        # JSON bodies only (login CSRF), bodies safe to decode, no NUL anywhere: see followthrough.edge.
+        guards=[check_request, refuse_loose_types],
+        # On every answer, the router's 404s and the middleware's 401s included.
+        before_send=[add_security_headers],
         dependencies={
             "settings": Provide(provide_settings, sync_to_thread=False),
             "now": Provide(provide_now, sync_to_thread=False),
@@ -116,11 +125,12 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Litestar:
         exception_handlers=exception_handlers,
         request_max_body_size=settings.max_body_bytes,
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
-        openapi_config=OpenAPIConfig(
+        openapi_config=ContractOpenAPIConfig(
             title="Followthrough API",
             version="1",
             description="Barriers, key actions, check-ins and progress. Sign in for a cookie session "
-            "(send X-CSRF-Token on writes) or use a personal API token as a Bearer token.",
+            "(send X-CSRF-Token on writes) or use a personal API token as a Bearer token. Bodies are JSON, "
+            "and no string may contain the NUL character (U+0000).",
             path="/schema",
             render_plugins=[
                 SwaggerRenderPlugin(
@@ -150,7 +160,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Litestar:
         ),
         debug=settings.debug,
     )
-    document_error_responses(app)
+    document_contract(app)
     return app
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
+import asyncpg
 from advanced_alchemy.base import orm_registry
 from advanced_alchemy.extensions.litestar import (
     AlembicAsyncConfig,
@@ -16,22 +19,42 @@ from advanced_alchemy.extensions.litestar import (
     SQLAlchemyAsyncConfig,
 )
 from sqlalchemy import event
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from followthrough.settings import Settings
+from followthrough.settings import (
+    PRIVATE_FILE_MODE,
+    Settings,
+    make_data_folder_private,
+    make_private,
+    private_folder,
+)
 
+# PostgreSQL's DETAIL for unique and foreign-key violations; the value may hold anything, even newlines.
+_KEY_DETAIL = re.compile(
+    r"Key \((?P<columns>[\w, ]+)\)=\(.*\)"
+    r"(?P<outcome> (?:already exists|is not present in table \S+|is still referenced from table \S+)\.?)$",
+    re.DOTALL,
+)
 MIGRATIONS_PATH = Path(__file__).resolve().parents[2] / "migrations"
 metadata = orm_registry.metadata
 
 
 def alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
+    # hide_parameters: bound values (password and token hashes, people's notes) never reach a log line or
+    # an exception's text, neither through echo nor from a statement that failed.
+    prepare_data_folder(settings)
     if settings.is_sqlite:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
         # One writer at a time is SQLite's nature; a generous busy timeout queues writers instead of failing.
-        engine_config = EngineConfig(echo=settings.db_echo, connect_args={"timeout": 30})
+        engine_config = EngineConfig(
+            echo=settings.db_echo, hide_parameters=True, connect_args={"timeout": 30}
+        )
     else:
         engine_config = EngineConfig(
-            echo=settings.db_echo, pool_size=settings.db_pool_size, max_overflow=settings.db_pool_size
+            echo=settings.db_echo,
+            hide_parameters=True,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_pool_size,
         )
     # advanced-alchemy makes each config's state keys unique by trying `key_1`, `key_2`, … recursively over
     # every config this process ever made; a test run makes one app per test and overflows the stack, so
@@ -53,7 +76,64 @@ def alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
     )
     if settings.is_sqlite:
         _enable_sqlite_pragmas(config.get_engine())
+    else:
+        _hide_values_in_errors(config.get_engine())
     return config
+
+
+def prepare_data_folder(settings: Settings) -> None:
+    """Before anything opens the database: the data folder is its owner's alone, and so is the SQLite
+    file, made here 0600 because SQLite would make it 0644 less the umask. SQLite gives the -wal and -shm
+    files it adds the database file's mode."""
+    make_data_folder_private(settings)
+    if not settings.is_sqlite:
+        return
+    database = make_url(settings.resolved_database_url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if not path.parent.exists():
+        private_folder(path.parent)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+    except FileExistsError:
+        # A database elsewhere than the data folder (FOLLOWTHROUGH_DATABASE_URL) is made private too.
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            make_private(path.with_name(path.name + suffix))
+        return
+    os.fchmod(descriptor, PRIVATE_FILE_MODE)  # os.open's mode passes through the umask
+    os.close(descriptor)
+
+
+def _hide_values_in_errors(engine: AsyncEngine) -> None:
+    """PostgreSQL quotes stored values in an error's DETAIL (`Key (token_hash)=(…) already exists`, or
+    `Failing row contains (…)`, a whole row), and asyncpg puts it in the exception's text, which
+    hide_parameters does not reach. The values go before anything can log the error; the shape stays, so
+    advanced-alchemy still tells a duplicate key from a foreign key."""
+
+    @event.listens_for(engine.sync_engine, "handle_error")
+    def _on_error(context: ExceptionContext) -> None:
+        error = context.original_exception
+        cause = error.__cause__
+        detail = getattr(cause, "detail", None)
+        if not isinstance(cause, asyncpg.PostgresError) or not isinstance(detail, str) or not detail:
+            return
+        hidden = hide_values(detail)
+        cause.detail = hidden
+        # Each wrapper copied the text when it was made: asyncpg's, the adapter's, SQLAlchemy's.
+        for wrapper in (error, context.sqlalchemy_exception):
+            if wrapper is not None:
+                wrapper.args = tuple(
+                    arg.replace(detail, hidden) if isinstance(arg, str) else arg for arg in wrapper.args
+                )
+
+
+def hide_values(detail: str) -> str:
+    """A PostgreSQL error DETAIL without the values it quotes."""
+    key = _KEY_DETAIL.match(detail)
+    if key:
+        return f"Key ({key['columns']})=(…){key['outcome']}"
+    return "(not shown: it may quote stored values)"
 
 
 def _enable_sqlite_pragmas(engine: AsyncEngine) -> None:

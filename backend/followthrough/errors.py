@@ -21,8 +21,10 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.params import ParameterKwarg
 from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
+    HTTP_415_UNSUPPORTED_MEDIA_TYPE,
     HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_500_INTERNAL_SERVER_ERROR,
 )
@@ -64,6 +66,24 @@ class InvalidInput(HTTPException):
 
 class Conflict(InvalidInput):
     status_code = HTTP_409_CONFLICT
+
+
+class UnreadableBody(InvalidInput):
+    """A body that cannot be decoded safely: not UTF-8, or nested too deep."""
+
+    status_code = HTTP_400_BAD_REQUEST
+
+    def __init__(self, message: str) -> None:
+        super().__init__("body", message)
+
+
+class UnsupportedMediaType(InvalidInput):
+    """A body that is not declared `application/json`, as a cross-site form would send it."""
+
+    status_code = HTTP_415_UNSUPPORTED_MEDIA_TYPE
+
+    def __init__(self, message: str) -> None:
+        super().__init__("content-type", message)
 
 
 class NotFound(HTTPException):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import command
 from alembic.config import Config
 
-from followthrough.database import MIGRATIONS_PATH
+from followthrough.database import MIGRATIONS_PATH, prepare_data_folder
 from followthrough.settings import Settings
 
 
@@ -13,8 +13,7 @@ def alembic_config(settings: Settings) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_PATH))
     config.attributes["database_url"] = settings.resolved_database_url
-    if settings.is_sqlite:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    prepare_data_folder(settings)
     return config
 
 

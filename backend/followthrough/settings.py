@@ -7,14 +7,33 @@ only `Settings.from_env()` reads the environment.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
+import logging
 import os
 import secrets
+import stat
 import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ENV_PREFIX = "FOLLOWTHROUGH_"
+logger = logging.getLogger(__name__)
+# Everything in the data folder is its owner's alone, whatever the umask (see `private_folder`).
+PRIVATE_FOLDER_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+SQLITE_FILE = "followthrough.db"
+VAPID_KEY_FILE = "vapid_private_key.pem"
+# What Followthrough writes into the data folder; an older install's are made private on start.
+DATA_FILES = (
+    SQLITE_FILE,
+    f"{SQLITE_FILE}-wal",
+    f"{SQLITE_FILE}-shm",
+    f"{SQLITE_FILE}-journal",
+    "secret_key",
+    "channel_key",
+    VAPID_KEY_FILE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +62,11 @@ class Settings:
     max_body_bytes: int = 256 * 1024
     """Largest request body accepted; larger ones get 413. `FOLLOWTHROUGH_MAX_BODY_BYTES`."""
 
+    trusted_proxies: str = "127.0.0.1,::1"
+    """Comma-separated addresses and networks (CIDR) of the reverse proxies in front of the app, or `*`
+    for any. From them only, `X-Forwarded-For` and `X-Forwarded-Proto` name the client, so per-address
+    limits (failed sign-ins) count each person, not the proxy. `FOLLOWTHROUGH_TRUSTED_PROXIES`."""
+
     sign_in_window_minutes: int = 15
     """Window over which failed sign-ins are counted. `FOLLOWTHROUGH_SIGN_IN_WINDOW_MINUTES`."""
 
@@ -53,6 +77,18 @@ class Settings:
     sign_in_failures_per_address: int = 20
     """Failed sign-ins allowed from one client address within the window.
     `FOLLOWTHROUGH_SIGN_IN_FAILURES_PER_ADDRESS`."""
+
+    registration: typing.Literal["open", "invite-only", "closed"] = "open"
+    """Who may sign up: anyone (`open`), only someone holding a pending partner invite (`invite-only`), or
+    no one (`closed`). Operators create accounts with `followthrough users create` in every mode.
+    `FOLLOWTHROUGH_REGISTRATION`."""
+
+    sign_ups_per_address: int = 5
+    """Sign-up attempts allowed from one client address within `sign_up_window_minutes`, whatever their
+    outcome; more get 429 before any password is hashed. `FOLLOWTHROUGH_SIGN_UPS_PER_ADDRESS`."""
+
+    sign_up_window_minutes: int = 60
+    """Window over which sign-up attempts are counted. `FOLLOWTHROUGH_SIGN_UP_WINDOW_MINUTES`."""
 
     password_hash_cost: typing.Literal["standard", "low"] = "standard"
     """argon2id cost. `low` exists only to keep test suites fast; never use it in production.
@@ -87,7 +123,9 @@ class Settings:
     """First retry delay; each later one doubles, with jitter. `FOLLOWTHROUGH_DELIVERY_RETRY_BASE_SECONDS`."""
 
     delivery_lease_seconds: int = 120
-    """How long a worker holds a claimed delivery; after that a crashed worker's claim passes to another.
+    """How long a worker holds a claimed delivery without renewing it; after that its claim passes to
+    another. It must cover the preparation window plus one send (`delivery_prepare_seconds` +
+    `send_timeout_seconds` + 5). A worker that dies is noticed sooner, by its heartbeat.
     `FOLLOWTHROUGH_DELIVERY_LEASE_SECONDS`."""
 
     delivery_grace_minutes: int = 60
@@ -110,6 +148,10 @@ class Settings:
 
     worker_poll_seconds: int = 5
     """Idle pause between worker steps when nothing is due. `FOLLOWTHROUGH_WORKER_POLL_SECONDS`."""
+
+    worker_heartbeat_seconds: int = 2
+    """How often a worker records that it is alive. One silent for three beats is taken for dead, and the
+    deliveries it held are claimed by another at once. `FOLLOWTHROUGH_WORKER_HEARTBEAT_SECONDS`."""
 
     invite_expiry_days: int = 7
     """How long an invite link stays valid unless the participant chooses otherwise.
@@ -137,7 +179,8 @@ class Settings:
     `data_dir/vapid_private_key.pem` (mode 0600). `FOLLOWTHROUGH_VAPID_PRIVATE_KEY`."""
 
     vapid_subject: str = ""
-    """Contact for push services (`mailto:` or `https:`). Empty means `public_url`.
+    """Contact for push services: a `mailto:` or `https:` address (Apple's refuses anything else). Empty
+    means `public_url` when it is https; otherwise Web Push stays off until this is set.
     `FOLLOWTHROUGH_VAPID_SUBJECT`."""
 
     read_cache: bool = True
@@ -158,6 +201,12 @@ class Settings:
     """Root log level. `FOLLOWTHROUGH_LOG_LEVEL`."""
 
     _derived: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        _check_registration(self)
+        _check_delivery_lease(self)
+        _check_trusted_proxies(self.trusted_proxies)
+        _check_vapid_subject(self.vapid_subject)
 
     @classmethod
     def from_env(cls, environ: typing.Mapping[str, str] | None = None) -> Settings:
@@ -207,16 +256,133 @@ class Settings:
         return cached
 
 
+def _check_registration(settings: Settings) -> None:
+    if settings.registration not in ("open", "invite-only", "closed"):
+        raise ValueError(
+            f"{ENV_PREFIX}REGISTRATION must be open, invite-only or closed, not {settings.registration!r}"
+        )
+    for name in ("sign_ups_per_address", "sign_up_window_minutes"):
+        if getattr(settings, name) < 1:
+            raise ValueError(f"{ENV_PREFIX}{name.upper()} must be at least 1")
+
+
+def _check_trusted_proxies(value: str) -> None:
+    """uvicorn silently never matches an entry it cannot parse, so a typo here is refused instead."""
+    entries = [entry.strip() for entry in value.split(",")]
+    if entries == ["*"]:
+        return
+    for entry in entries:
+        try:
+            if "/" in entry:
+                ipaddress.ip_network(entry)
+            else:
+                ipaddress.ip_address(entry)
+        except ValueError:
+            raise ValueError(
+                f"{ENV_PREFIX}TRUSTED_PROXIES must list IP addresses or networks (e.g. 10.0.0.0/8) separated "
+                f"by commas, or be *; {entry!r} is neither"
+            ) from None
+
+
+def _check_vapid_subject(value: str) -> None:
+    if not value:
+        return
+    if not (_is_mailto(value) or _is_https(value)):
+        raise ValueError(
+            f"{ENV_PREFIX}VAPID_SUBJECT must be a mailto: or https: address (push services such as "
+            f"Apple's refuse anything else), not {value!r}"
+        )
+
+
+def _is_mailto(value: str) -> bool:
+    return value.startswith("mailto:") and "@" in value
+
+
+def _is_https(value: str) -> bool:
+    return value.startswith("https://") and len(value) > len("https://")
+
+
+def private_folder(path: Path) -> Path:
+    """The data folder, entered by its owner only: created 0700 whatever the umask; an existing one loses
+    group and other permissions (see `make_private`)."""
+    if not path.is_dir():
+        path.mkdir(mode=PRIVATE_FOLDER_MODE, parents=True, exist_ok=True)
+        os.chmod(path, PRIVATE_FOLDER_MODE)  # mkdir's mode passes through the umask
+    else:
+        make_private(path)
+    return path
+
+
+def create_private_file(path: Path, content: bytes) -> bool:
+    """Write a new file readable by its owner only (0600 whatever the umask), in a private folder. False
+    when it exists already: another process of the installation made it first."""
+    private_folder(path.parent)
+    written = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+    descriptor = os.open(written, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            os.fchmod(handle.fileno(), PRIVATE_FILE_MODE)  # os.open's mode passes through the umask
+            handle.write(content)
+        try:
+            # Linked whole, so another process never reads a half-written key.
+            os.link(written, path)
+        except FileExistsError:
+            return False
+        return True
+    finally:
+        written.unlink()
+
+
+def make_private(path: Path) -> None:
+    """Take group and other permissions off a file or folder an older version left open (0755, 0644), and
+    say so once: it happens on the first start after an upgrade."""
+    try:
+        current = stat.S_IMODE(path.lstat().st_mode)
+    except FileNotFoundError:
+        return
+    if path.is_symlink() or not current & 0o077:
+        return
+    try:
+        os.chmod(path, current & ~0o077)
+    except OSError as error:
+        logger.warning("Could not make %s private (mode %04o): %s", path, current, error.strerror)
+        return
+    logger.warning("Made %s private: mode %04o, was %04o", path, current & ~0o077, current)
+
+
+def make_data_folder_private(settings: Settings) -> None:
+    """On start: an existing data folder and the files Followthrough wrote there become owner-only."""
+    if not settings.data_dir.is_dir():
+        return
+    make_private(settings.data_dir)
+    for name in DATA_FILES:
+        make_private(settings.data_dir / name)
+
+
+SEND_GUARD_SECONDS = 5
+"""Beyond the transport's own timeout: a send that ignores it must still not hold a worker for ever."""
+
+
+def _check_delivery_lease(settings: Settings) -> None:
+    """A lease shorter than the wait for the moment plus a send could end while its worker still holds
+    the delivery, and another worker would send it again."""
+    needed = settings.delivery_prepare_seconds + settings.send_timeout_seconds + SEND_GUARD_SECONDS
+    if settings.delivery_lease_seconds < needed:
+        raise ValueError(
+            f"{ENV_PREFIX}DELIVERY_LEASE_SECONDS must be at least {needed}: the preparation window "
+            f"({settings.delivery_prepare_seconds} s) plus the send timeout "
+            f"({settings.send_timeout_seconds} s) plus {SEND_GUARD_SECONDS} s, "
+            f"not {settings.delivery_lease_seconds}"
+        )
+    if settings.worker_heartbeat_seconds < 1:
+        raise ValueError(f"{ENV_PREFIX}WORKER_HEARTBEAT_SECONDS must be at least 1")
+
+
 def _read_or_create_key(path: Path) -> str:
     """Generate a key once per installation, readable by its owner only."""
-    if path.exists():
-        return path.read_text(encoding="utf-8").strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(key)
-    return key
+    if not path.exists():
+        create_private_file(path, secrets.token_urlsafe(48).encode())
+    return path.read_text(encoding="utf-8").strip()
 
 
 def _parse(name: str, hint: object, raw: str) -> object:

@@ -9,9 +9,10 @@ from uuid import UUID
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from followthrough.actions.schedule import FIRST_YEAR, LAST_YEAR
 from followthrough.checkins.schemas import CheckInOut
 from followthrough.enums import ActionStatus, KeyHolder, Visibility
-from followthrough.schemas import Name, OutSchema, Schema, ShortText, Title
+from followthrough.schemas import Name, OutSchema, Schema, ShortText, Title, local_date_time_pattern
 
 MAX_REMINDERS = 5
 MAX_REMINDER_MINUTES = 7 * 24 * 60
@@ -20,10 +21,13 @@ LocalDateTime = Annotated[
     datetime,
     msgspec.Meta(
         tz=False,
-        description="A local wall time in the participant's zone, without an offset",
-        # Not OpenAPI's date-time, which requires an offset.
+        description=f"A local wall time in the participant's zone, without an offset, with seconds, in the "
+        f"years {FIRST_YEAR} to {LAST_YEAR}",
+        examples=["2026-03-02T08:30:00"],
+        # Not OpenAPI's date-time, which requires an offset. The pattern is what the server accepts: the
+        # datetimes msgspec reads (seconds required, any fraction, T, t or a space), in the schedule years.
         extra_json_schema={
-            "extra": {"format": "local-date-time", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$"}
+            "extra": {"format": "local-date-time", "pattern": local_date_time_pattern(FIRST_YEAR, LAST_YEAR)}
         },
     ),
 ]
@@ -34,13 +38,25 @@ Rrule = Annotated[
         min_length=1,
         max_length=500,
         pattern=r"\S",
-        description="An RFC 5545 RRULE such as FREQ=WEEKLY;BYDAY=MO; at most hourly",
+        description="An RFC 5545 RRULE such as FREQ=WEEKLY;BYDAY=MO; at most hourly, with a first occurrence "
+        "within ten years of the start",
+        # A custom format: what the server accepts is what its RRULE parser accepts, more than a pattern says.
+        extra_json_schema={"extra": {"format": "rrule"}},
     ),
 ]
 ReminderOffset = Annotated[
     int, msgspec.Meta(ge=0, le=MAX_REMINDER_MINUTES, description="Minutes before the occurrence")
 ]
-ReminderOffsets = Annotated[list[ReminderOffset], msgspec.Meta(max_length=MAX_REMINDERS)]
+ReminderOffsets = Annotated[
+    list[ReminderOffset],
+    # Litestar leaves out the bounds of a list's items; the document states them here.
+    msgspec.Meta(
+        max_length=MAX_REMINDERS,
+        extra_json_schema={
+            "extra": {"items": {"type": "integer", "minimum": 0, "maximum": MAX_REMINDER_MINUTES}}
+        },
+    ),
+]
 MeasureUnit = Annotated[str, msgspec.Meta(min_length=1, max_length=40, pattern=r"\S")]
 MeasureTarget = Annotated[float, msgspec.Meta(gt=0, le=1e9)]
 StatusReason = Annotated[str, msgspec.Meta(min_length=1, max_length=500, pattern=r"\S")]

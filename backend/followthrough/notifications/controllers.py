@@ -5,14 +5,24 @@ from uuid import UUID
 
 from litestar import Controller, delete, get, patch, post
 from litestar.di import Provide
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from followthrough.accounts.models import Participant
+from followthrough.errors import ErrorBody
 from followthrough.notifications import schemas, webpush
 from followthrough.notifications.services import ChannelService, channel_out
 from followthrough.schemas import LimitParam, OffsetParam, Page
 from followthrough.settings import Settings
+
+PUSH_OFF = {
+    409: ResponseSpec(
+        data_container=ErrorBody,
+        description="Web Push is off: FOLLOWTHROUGH_VAPID_SUBJECT is not a mailto: or https: address",
+        generate_examples=False,
+    )
+}
 
 
 def provide_channel_service(db_session: AsyncSession, now: datetime, settings: Settings) -> ChannelService:
@@ -91,7 +101,7 @@ class PushController(Controller):
     path = "/push"
     tags = ["channels"]
 
-    @get("/vapid-public-key", operation_id="getVapidPublicKey", exclude_from_auth=True)
+    @get("/vapid-public-key", operation_id="getVapidPublicKey", exclude_from_auth=True, responses=PUSH_OFF)
     async def vapid_public_key(self, settings: Settings) -> schemas.VapidKeyOut:
         """The installation's Web Push application server key, for `pushManager.subscribe`. Public."""
         return schemas.VapidKeyOut(public_key=webpush.vapid_public_key(settings))

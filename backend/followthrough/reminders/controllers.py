@@ -20,9 +20,15 @@ from followthrough.settings import Settings
 SnoozeToken = Annotated[
     str, Parameter(min_length=1, max_length=1000, description="The signed snooze link token")
 ]
+# Required, as the document says; Litestar's own refusal of a missing parameter names no field, so the
+# service refuses it instead, naming `for`.
 SnoozeFor = Annotated[
     schemas.SnoozeChoice | None,
-    QueryParameter(name="for", description="15m, 1h, or tonight (20:00 local, else 08:00 the next morning)"),
+    QueryParameter(
+        name="for",
+        required=True,
+        description="15m, 1h, or tonight (20:00 local, else 08:00 the next morning)",
+    ),
 ]
 
 
