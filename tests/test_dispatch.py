@@ -14,7 +14,7 @@ from followthrough.actions.models import KeyAction
 from followthrough.clock import FrozenClock
 from followthrough.enums import ActionStatus, DeliveryStatus, Event
 from followthrough.notifications.models import Channel
-from followthrough.reminders import dispatch
+from followthrough.reminders import claims, dispatch
 from followthrough.reminders.models import Delivery
 from followthrough.reminders.queue import enqueue
 from followthrough.reminders.worker import Worker
@@ -324,7 +324,7 @@ async def test_an_expired_lease_of_a_crashed_worker_is_claimed_again(
     await add_channel(database, ada, http_receiver)
     await queue_message(database, ada, "Orphaned")
     async with database() as db:  # a worker claims it and dies before sending
-        claimed = await dispatch.claim(db, NOW, pipeline_settings, "crashed-worker")
+        claimed = await claims.claim(db, NOW, pipeline_settings, "crashed-worker")
     [row] = [row for row in await deliveries_of(database, ada)]
     assert row.id in claimed
     assert (row.status, row.lease_owner) == (DeliveryStatus.SENDING, "crashed-worker")
@@ -347,12 +347,12 @@ async def test_a_worker_whose_lease_was_taken_over_cannot_overwrite_the_outcome(
     await add_channel(database, ada, http_receiver)
     await queue_message(database, ada, "Contested")
     async with database() as db:
-        await dispatch.claim(db, NOW, pipeline_settings, "slow")
+        await claims.claim(db, NOW, pipeline_settings, "slow")
     [row] = await deliveries_of(database, ada)
     first = row.id
     later = NOW + timedelta(seconds=pipeline_settings.delivery_lease_seconds)
     async with database() as db:
-        assert first in await dispatch.claim(db, later, pipeline_settings, "fast")
+        assert first in await claims.claim(db, later, pipeline_settings, "fast")
     async with database() as db:
         jobs = await dispatch.load_jobs(db, [first], pipeline_settings)
     jobs[0].skip = "already checked in"
@@ -377,7 +377,7 @@ async def test_claimed_rows_read_sending_before_anything_is_sent(
     await add_channel(database, ada, http_receiver)
     await queue_message(database, ada, "Logged first")
     async with database() as db:
-        claimed = await dispatch.claim(db, NOW, pipeline_settings, "w")
+        claimed = await claims.claim(db, NOW, pipeline_settings, "w")
     async with database() as db:
         statuses = (await db.scalars(select(Delivery.status).where(Delivery.id.in_(claimed)))).all()
     assert statuses
@@ -399,9 +399,9 @@ async def test_a_claim_takes_at_most_one_batch(
     small = replace(pipeline_settings, worker_batch_size=2)
 
     async with database() as db:
-        first = await dispatch.claim(db, NOW, small, "a")
+        first = await claims.claim(db, NOW, small, "a")
     async with database() as db:
-        second = await dispatch.claim(db, NOW, small, "b")
+        second = await claims.claim(db, NOW, small, "b")
 
     assert len(first) == len(second) == 2
     assert not set(first) & set(second)
@@ -433,7 +433,7 @@ async def test_a_stopping_worker_hands_back_what_it_has_not_started_sending(
     await add_channel(database, ada, http_receiver)
     await queue_message(database, ada, "Not yet")
     async with database() as db:
-        await dispatch.claim(db, NOW, pipeline_settings, "stopping")
+        await claims.claim(db, NOW, pipeline_settings, "stopping")
     [row] = await deliveries_of(database, ada)
     async with database() as db:
         jobs = await dispatch.load_jobs(db, [row.id], pipeline_settings)

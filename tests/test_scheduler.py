@@ -23,7 +23,7 @@ from followthrough.clock import FrozenClock
 from followthrough.database import session_scope
 from followthrough.enums import ChannelKind, DeliveryStatus, Event
 from followthrough.notifications.models import Channel
-from followthrough.reminders.dispatch import CLAIMABLE
+from followthrough.reminders.claims import CLAIMABLE
 from followthrough.reminders.models import Delivery
 from followthrough.reminders.queue import after_quiet_hours
 from followthrough.reminders.worker import Worker

@@ -34,7 +34,7 @@ from followthrough.database import alchemy_config, session_scope
 from followthrough.enums import ChannelKind, DeliveryStatus, Event
 from followthrough.notifications.keys import use_channel_key
 from followthrough.notifications.models import Channel
-from followthrough.reminders.dispatch import CLAIMABLE
+from followthrough.reminders.claims import CLAIMABLE
 from followthrough.reminders.models import Delivery
 from followthrough.reminders.queue import enqueue
 from followthrough.reminders.worker import Worker
@@ -195,13 +195,13 @@ def slow_responder(seconds: float) -> Any:
     return respond
 
 
-async def test_a_worker_killed_mid_batch_loses_nothing_once_another_takes_over_its_lease(
+async def test_a_worker_killed_mid_batch_loses_nothing_once_another_takes_over_its_claims(
     own_postgres: Settings, tmp_path: Path
 ) -> None:
     total, batch = 200, 20
     receiver = HttpReceiver(responder=slow_responder(0.2)).start()
     log = tmp_path / "workers.log"
-    options = {"delivery_lease_seconds": "3", "worker_batch_size": str(batch)}
+    options = {"delivery_lease_seconds": "35", "worker_batch_size": str(batch)}
     try:
         markers = await seed(own_postgres, receiver, total, datetime.now(UTC) - timedelta(minutes=1))
         first = start_worker(own_postgres, log, **options)
@@ -220,7 +220,7 @@ async def test_a_worker_killed_mid_batch_loses_nothing_once_another_takes_over_i
             counts = await statuses(own_postgres)
             return counts[DeliveryStatus.SENT] == total
 
-        await wait_until(all_settled, 90, "the second worker to settle every delivery")
+        await wait_until(all_settled, 180, "the second worker to settle every delivery")
         second.send_signal(signal.SIGTERM)
         assert second.wait(30) == 0, log.read_text()
 

@@ -1,12 +1,9 @@
-"""Delivery: claim what is due under a lease, decide whether it is still wanted, send it, record the outcome.
+"""Delivery: decide whether each claimed delivery is still wanted, send it at its moment, record the outcome.
 
-The claim is one conditional UPDATE that marks rows "sending" with this worker as lease owner and the
-lease's end as `next_attempt_at`, committed before anything is sent (on PostgreSQL the rows are picked with
-FOR UPDATE SKIP LOCKED, so workers never wait for one another; SQLite has a single writer). A worker that
-dies mid-batch leaves its rows "sending" until the lease ends; then any worker claims them again. Outcomes
-are written only while the lease is still this worker's, so a late, slow worker cannot overwrite the
-result of the one that took over. The price of never losing a delivery is that a worker killed after a
-send and before recording it causes that one message to be sent again.
+Claiming (under a lease, committed before anything is sent) is in `claims.py`. Outcomes are written only
+while the lease is still this worker's, so a late, slow worker cannot overwrite the result of the one that
+took over. The price of never losing a delivery is that a worker killed after a send and before recording
+it causes that one message to be sent again.
 """
 
 from __future__ import annotations
@@ -14,13 +11,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from followthrough.accounts.models import Participant
@@ -34,15 +31,18 @@ from followthrough.notifications.models import Channel
 from followthrough.notifications.transport import TransportError, send
 from followthrough.reminders.models import Delivery
 from followthrough.reminders.queue import Enqueuer
-from followthrough.settings import Settings
+from followthrough.reminders.quiet import hold_time, quiet_hours_of
+from followthrough.settings import SEND_GUARD_SECONDS, Settings
 
 logger = logging.getLogger(__name__)
 
-CLAIMABLE = (DeliveryStatus.PENDING, DeliveryStatus.RETRYING, DeliveryStatus.SENDING)
-# Beyond the transport's own timeout: a send that ignores it must still not hold the batch for ever.
-SEND_GUARD_SECONDS = 5
 # A job the worker gave back unsent because it is stopping.
 RELEASED = "released: the worker stopped"
+# A job the worker no longer holds at its moment (quiet hours moved it, or another worker took it over):
+# neither sent nor recorded by this worker.
+WITHDRAWN = "withdrawn: no longer this worker's"
+# A job that would leave inside the recipient's quiet hours: back to the queue, due when they end.
+HELD = "held: inside quiet hours"
 
 
 def backoff(settings: Settings, attempts: int) -> timedelta:
@@ -50,51 +50,6 @@ def backoff(settings: Settings, attempts: int) -> timedelta:
     at random so that deliveries that failed together do not all retry in the same second."""
     delay = settings.delivery_retry_base_seconds * 2 ** max(attempts - 1, 0)
     return timedelta(seconds=delay + random.uniform(0, delay / 4))
-
-
-async def mark_missed(session: AsyncSession, now: datetime, settings: Settings) -> int:
-    """Whatever waited longer than the grace window past its time (every worker was down) is missed."""
-    cutoff = now - timedelta(minutes=settings.delivery_grace_minutes)
-    result = await session.execute(
-        update(Delivery)
-        .where(Delivery.status.in_(CLAIMABLE), Delivery.next_attempt_at < cutoff)
-        .values(status=DeliveryStatus.MISSED, lease_owner=None, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
-async def claim(session: AsyncSession, now: datetime, settings: Settings, owner: str) -> dict[UUID, datetime]:
-    """Take up to a batch of deliveries due by `now` plus the preparation window (and expired leases) for
-    `owner`, each with the moment it may leave; the caller commits at once."""
-    until = now + timedelta(seconds=settings.delivery_prepare_seconds)
-    due = (
-        select(Delivery.id, Delivery.next_attempt_at)
-        .where(Delivery.status.in_(CLAIMABLE), Delivery.next_attempt_at <= until)
-        .order_by(Delivery.next_attempt_at)
-        .limit(settings.worker_batch_size)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        # Locked until the claim commits; other workers skip these rows rather than wait for them.
-        due = due.with_for_update(skip_locked=True)
-    moments = {delivery_id: moment for delivery_id, moment in (await session.execute(due)).tuples()}
-    if not moments:
-        return {}
-    result = await session.execute(
-        update(Delivery)
-        # The conditions again: on SQLite nothing locked the rows between the two statements.
-        .where(Delivery.id.in_(moments), Delivery.status.in_(CLAIMABLE), Delivery.next_attempt_at <= until)
-        .values(
-            status=DeliveryStatus.SENDING,
-            lease_owner=owner,
-            next_attempt_at=until + timedelta(seconds=settings.delivery_lease_seconds),
-            attempts=Delivery.attempts + 1,
-            updated_at=now,
-        )
-        .returning(Delivery.id)
-        .execution_options(synchronize_session=False)
-    )
-    return {delivery_id: moments[delivery_id] for delivery_id in result.scalars().all()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +68,8 @@ class Job:
     error: TransportError | None = None
     leaves_at: datetime | None = None
     """Not sent before this moment (a delivery claimed within the preparation window)."""
+    held_until: datetime | None = None
+    """When it may leave instead, if it would otherwise leave inside the recipient's quiet hours."""
     rendering: dict[str, Any] = field(default_factory=dict)
     """Added to the payload when the message is written, never stored: the act links' tokens."""
 
@@ -121,13 +78,23 @@ class Released(Exception):
     """The worker is stopping: the job goes back to the queue unsent."""
 
 
+class Withdrawn(Exception):
+    """The job is no longer this worker's at its moment: it is neither sent nor recorded."""
+
+
 Gate = Callable[[Job], Awaitable[None]]
 
 
 async def load_jobs(
-    session: AsyncSession, ids: Sequence[UUID], settings: Settings, now: datetime | None = None
+    session: AsyncSession,
+    ids: Sequence[UUID] | Mapping[UUID, datetime],
+    settings: Settings,
+    now: datetime | None = None,
 ) -> list[Job]:
-    """The claimed rows with their channels, each marked with a reason to skip it if it is not wanted."""
+    """The claimed rows with their channels, each marked with a reason to skip it if it is not wanted. Given
+    the claim's moments, each job gets its moment, and one that would leave inside its recipient's current
+    quiet hours is held (given back, due when they end) rather than sent."""
+    now = now or datetime.now(UTC)
     rows = (
         await session.execute(
             select(Delivery, Channel)
@@ -135,7 +102,8 @@ async def load_jobs(
             .where(Delivery.id.in_(ids))
         )
     ).tuples()
-    jobs = [Job(delivery, channel) for delivery, channel in rows]
+    moments = ids if isinstance(ids, Mapping) else {}
+    jobs = [Job(delivery, channel, leaves_at=moments.get(delivery.id)) for delivery, channel in rows]
     occurrence_ids = {job.delivery.occurrence_id for job in jobs if job.delivery.occurrence_id is not None}
     states: dict[UUID, _OccurrenceState] = {}
     if occurrence_ids:
@@ -154,11 +122,15 @@ async def load_jobs(
         ):
             states[occurrence_id] = _OccurrenceState(status, list(offsets or []), bool(done), bool(nudges))
     reviews = await _submitted_reviews(session, [job.delivery for job in jobs])
+    quiet = await quiet_hours_of(session, {job.delivery.participant_id for job in jobs})
     for job in jobs:
         job.skip = _skip_reason(job, states, reviews, settings)
+        if job.skip is None:
+            job.held_until = hold_time(quiet.get(job.delivery.participant_id), job.leaves_at, now)
+            job.skip = HELD if job.held_until is not None else None
     wanted = [job for job in jobs if job.skip is None]
     # The act links' rows are stored now (committed before anything is sent); their tokens go to the wording.
-    tokens = await issue_links(session, [job.delivery for job in wanted], settings, now or datetime.now(UTC))
+    tokens = await issue_links(session, [job.delivery for job in wanted], settings, now)
     for job in wanted:
         job.rendering = tokens.get(job.delivery.id, {})
     return jobs
@@ -239,24 +211,13 @@ async def send_all(
                     await _send_one(job, message, settings)
         except Released:
             job.skip = RELEASED
+        except Withdrawn:
+            job.skip = WITHDRAWN
         # Not on cancellation: a job cut off mid-send stays "sending" until its lease ends.
         if finished is not None:
             finished(job)
 
     await asyncio.gather(*(gated(job) for job in jobs if job.skip is None))
-
-
-async def renew_lease(
-    session: AsyncSession, ids: Sequence[UUID], now: datetime, settings: Settings, owner: str
-) -> int:
-    """Extend the lease on rows this worker is still sending, so a slow batch is not taken over."""
-    result = await session.execute(
-        update(Delivery)
-        .where(Delivery.id.in_(ids), Delivery.lease_owner == owner, Delivery.status == DeliveryStatus.SENDING)
-        .values(next_attempt_at=now + timedelta(seconds=settings.delivery_lease_seconds))
-        .execution_options(synchronize_session=False)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def _written(job: Job, settings: Settings) -> Message | None:
@@ -286,7 +247,8 @@ async def record_outcomes(
     session: AsyncSession, jobs: Sequence[Job], now: datetime, settings: Settings, owner: str
 ) -> None:
     """Write each job's result while the lease is still ours, update channel health, and tell owners
-    about channels that just got disabled."""
+    about channels that just got disabled. A withdrawn job is no longer ours to write."""
+    jobs = [job for job in jobs if job.skip != WITHDRAWN]
     channels = {
         channel.id: channel
         for channel in (
@@ -337,6 +299,18 @@ def _outcome(job: Job, now: datetime, settings: Settings) -> dict[str, Any]:
     attempts = job.delivery.attempts
     if job.skip == "out of attempts":
         return {"status": DeliveryStatus.FAILED, "last_error": "gave up: the worker stopped while sending"}
+    if job.skip == HELD and job.held_until is not None:
+        # Not an attempt: back in the queue, due when the quiet hours end.
+        held: dict[str, Any] = {
+            "status": DeliveryStatus.RETRYING if attempts > 1 else DeliveryStatus.PENDING,
+            "attempts": attempts - 1,
+            "next_attempt_at": job.held_until,
+        }
+        if attempts == 1:
+            # The moment it was meant for stays known, so that it can follow a later change to quiet hours.
+            held["planned_at"] = func.coalesce(Delivery.planned_at, Delivery.due_at)
+            held["due_at"] = job.held_until
+        return held
     if job.skip == RELEASED:
         # Back in the queue, due at its moment (at once if that has passed), for whichever worker runs next.
         status = DeliveryStatus.RETRYING if attempts > 1 else DeliveryStatus.PENDING

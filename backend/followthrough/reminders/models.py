@@ -36,6 +36,10 @@ class Delivery(Owned, UUIDv7AuditBase):
     channel_id: Mapped[UUID] = mapped_column(ForeignKey("channel.id", ondelete="CASCADE"), index=True)
     due_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     """When it should arrive, after quiet hours and snoozes."""
+    planned_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    """When it was meant to arrive before quiet hours held it, so that it can follow a later change to
+    them (back to this moment if they are removed, never earlier). None means `due_at` (rows written
+    directly rather than through the queue, and rows queued before this column existed)."""
     status: Mapped[DeliveryStatus] = mapped_column(
         column_enum(DeliveryStatus, "delivery_status"), default=DeliveryStatus.PENDING
     )
@@ -47,3 +51,15 @@ class Delivery(Owned, UUIDv7AuditBase):
     sent_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     """What the message says, fixed at detection (titles, local times), so a retry sends the same words."""
+
+
+class WorkerHeartbeat(UUIDv7AuditBase):
+    """A running worker's sign of life, renewed every `worker_heartbeat_seconds`. Once it is a few beats
+    old the worker is taken for dead and the deliveries it holds ("sending", `lease_owner` = its name) may
+    be claimed at once by another, rather than when their lease ends."""
+
+    __tablename__ = "worker_heartbeat"
+
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    """The worker's name, as written into `delivery.lease_owner`."""
+    last_seen: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), index=True)

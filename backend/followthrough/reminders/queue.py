@@ -97,6 +97,7 @@ class Enqueuer:
         channels = await self.channels_for(recipient_id, event)
         if recipient is None or not channels:
             return 0
+        planned_at = due_at
         due_at = after_quiet_hours(
             due_at, ZoneInfo(recipient.time_zone), recipient.quiet_hours_start, recipient.quiet_hours_end
         )
@@ -109,6 +110,7 @@ class Enqueuer:
                 "occurrence_id": occurrence_id,
                 "channel_id": channel.id,
                 "due_at": due_at,
+                "planned_at": planned_at,
                 "status": DeliveryStatus.PENDING,
                 "next_attempt_at": due_at,
                 "attempts": 0,

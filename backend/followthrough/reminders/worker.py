@@ -2,7 +2,8 @@
 
 Any number of workers may run side by side on PostgreSQL: detection is idempotent (and serialised by an
 advisory lock), and dispatching claims rows under a lease. On SQLite one worker runs inside `serve`.
-SIGTERM sets a flag; the loop finishes the batch it is sending, records it, and returns.
+SIGTERM sets a flag; the loop finishes the batch it is sending, records it, and returns. A running worker
+keeps a heartbeat (`heartbeat.py`), so that if it dies another takes over what it held within seconds.
 """
 
 from __future__ import annotations
@@ -24,11 +25,13 @@ from sqlalchemy import func, select
 
 from followthrough.clock import Clock
 from followthrough.database import alchemy_config, session_scope
+from followthrough.enums import DeliveryStatus
 from followthrough.notifications import native, webpush
 from followthrough.notifications.keys import use_channel_key
-from followthrough.reminders import dispatch, scheduler
+from followthrough.reminders import claims, dispatch, heartbeat, scheduler
 from followthrough.reminders.dispatch import Job
-from followthrough.reminders.models import Delivery
+from followthrough.reminders.heartbeat import Heart
+from followthrough.reminders.models import Delivery, WorkerHeartbeat
 from followthrough.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -63,7 +66,13 @@ class Worker:
         self._recording = asyncio.Lock()
         self._recorder: asyncio.Task[None] | None = None
         self._batches_sending = 0
-        self._moments: dict[datetime, asyncio.Task[None]] = {}
+        self._moments: dict[datetime, asyncio.Task[set[UUID]]] = {}
+        # The jobs waiting for each moment, confirmed together when it comes.
+        self._waiting: dict[datetime, set[UUID]] = {}
+        # Claimed rows not yet done with: never claimed a second time, even if a lease runs out meanwhile.
+        self._in_hand: set[UUID] = set()
+        self.heart = Heart(settings)
+        self._beating = False
         # Sends in flight, shared by all the batches this worker holds.
         self._slots = asyncio.Semaphore(settings.worker_send_concurrency)
 
@@ -87,20 +96,31 @@ class Worker:
 
     async def claim(self) -> dict[UUID, datetime]:
         """Mark what is too late as missed, then claim a batch of what is due now or within the preparation
-        window, with the moment each may leave."""
+        window, with the moment each may leave. A running worker beats in the same transaction, so what it
+        claims cannot be taken for a dead worker's for a few beats."""
         now = self.clock.now()
         async with session_scope(self.alchemy) as session:
-            await dispatch.mark_missed(session, now, self.settings)
-            return await dispatch.claim(session, now, self.settings, self.name)
+            if self._beating:
+                await heartbeat.beat(session, self.name, now)
+            await claims.mark_missed(session, now, self.settings)
+            batch = await claims.claim(session, now, self.settings, self.name, self._in_hand)
+        if self._beating:
+            self.heart.last_beat = now
+        self._in_hand.update(batch)
+        return batch
 
     async def send(self, batch: dict[UUID, datetime]) -> None:
         """Send a claimed batch and record its outcomes. The claim is committed, so every row reads
         "sending" before anything is sent."""
         ids = list(batch)
+        try:
+            await self._send(ids, batch)
+        finally:
+            self._in_hand.difference_update(ids)
+
+    async def _send(self, ids: list[UUID], batch: dict[UUID, datetime]) -> None:
         async with session_scope(self.alchemy) as session:
-            jobs = await dispatch.load_jobs(session, ids, self.settings, self.clock.now())
-        for job in jobs:
-            job.leaves_at = batch[job.delivery.id]
+            jobs = await dispatch.load_jobs(session, batch, self.settings, self.clock.now())
         # Outcomes are written as sends finish, not once per batch: a worker killed mid-batch then leaves
         # only its last moments' sends unrecorded (those are sent again once its lease ends). All batches
         # share one list and one recorder, so a burst spread over many batches is written in a few
@@ -114,7 +134,7 @@ class Worker:
             await dispatch.send_all(
                 jobs,
                 self.settings,
-                stopping=self._stop.is_set,
+                stopping=self._must_not_send,
                 finished=self._finished.append,
                 gate=self._gate,
                 slots=self._slots,
@@ -127,21 +147,51 @@ class Worker:
         await self._record()
         logger.debug("worker %s: batch of %d done", self.name, len(ids))
 
+    def _must_not_send(self) -> bool:
+        """Stopping, or fenced: a worker whose heartbeat could not be written lately may already have
+        been taken for dead, and what it holds claimed by another."""
+        return self._stop.is_set() or not self.heart.alive(self.clock.now())
+
     async def _gate(self, job: Job) -> None:
-        """A claimed job waits here for its moment; a stop sends it back to the queue instead."""
+        """A claimed job waits here for its moment; a stop sends it back to the queue instead, and one this
+        worker no longer holds at its moment is withdrawn."""
         if job.leaves_at is not None and job.leaves_at > self.clock.now():
-            await asyncio.shield(self._moment(job.leaves_at))
+            self._waiting.setdefault(job.leaves_at, set()).add(job.delivery.id)
+            withdrawn = await asyncio.shield(self._moment(job.leaves_at))
+            if job.delivery.id in withdrawn:
+                raise dispatch.Withdrawn
         if self._stop.is_set():
             raise dispatch.Released
 
-    def _moment(self, instant: datetime) -> asyncio.Task[None]:
+    def _moment(self, instant: datetime) -> asyncio.Task[set[UUID]]:
         """One wait per moment, however many jobs share it: a burst wakes through one timer."""
         waiting = self._moments.get(instant)
         if waiting is None:
-            waiting = asyncio.create_task(self.clock.sleep_until(instant, self._stop))
+            waiting = asyncio.create_task(self._at_moment(instant))
             self._moments[instant] = waiting
             waiting.add_done_callback(lambda _: self._moments.pop(instant, None))
         return waiting
+
+    async def _at_moment(self, instant: datetime) -> set[UUID]:
+        """Wait for `instant`, then confirm which of the jobs waiting for it this worker still holds (quiet
+        hours may have moved some since they were claimed); returns the ones it does not. A worker that
+        cannot confirm gives them all back. A running worker beats in the same transaction."""
+        await self.clock.sleep_until(instant, self._stop)
+        ids = self._waiting.pop(instant, set())
+        if self._stop.is_set() or not ids:
+            return set()
+        now = self.clock.now()
+        try:
+            async with session_scope(self.alchemy) as session:
+                if self._beating:
+                    await heartbeat.beat(session, self.name, now)
+                held = await claims.still_held(session, ids, self.name)
+        except Exception:
+            logger.exception("worker %s: could not confirm its claims at their moment", self.name)
+            raise dispatch.Released from None
+        if self._beating:
+            self.heart.last_beat = now
+        return ids - held
 
     async def _record(self) -> None:
         """Write the outcomes of the jobs finished so far, in every batch, taking them off the list. One
@@ -174,20 +224,53 @@ class Worker:
         while True:
             await asyncio.sleep(interval)
             async with session_scope(self.alchemy) as session:
-                await dispatch.renew_lease(session, ids, self.clock.now(), self.settings, self.name)
+                await claims.renew_lease(session, ids, self.clock.now(), self.settings, self.name)
+
+    async def beat(self) -> None:
+        """Record that this worker is alive."""
+        now = self.clock.now()
+        async with session_scope(self.alchemy) as session:
+            await heartbeat.beat(session, self.name, now)
+        self._beating = True
+        self.heart.last_beat = now
+
+    async def _beat_while_running(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.worker_heartbeat_seconds)
+            try:
+                await self.beat()
+            except Exception:
+                logger.exception("worker %s: the heartbeat could not be written; trying again", self.name)
 
     async def seconds_until_due(self) -> float:
         """How long the loop may sleep: until the next delivery can be claimed (its moment less the
-        preparation window), at most one poll interval."""
+        preparation window, a lease's end, or when a silent worker holding deliveries is taken for dead),
+        at most one poll interval."""
         poll = float(self.settings.worker_poll_seconds)
+        sending = Delivery.status == DeliveryStatus.SENDING
         async with session_scope(self.alchemy) as session:
-            upcoming = await session.scalar(
-                select(func.min(Delivery.next_attempt_at)).where(Delivery.status.in_(dispatch.CLAIMABLE))
+            waiting = await session.scalar(
+                select(func.min(Delivery.next_attempt_at)).where(Delivery.status.in_(claims.WAITING))
             )
-        if upcoming is None:
-            return poll
+            others = (sending, Delivery.lease_owner != self.name)  # its own are in hand, or at the next poll
+            lease_end = await session.scalar(select(func.min(Delivery.next_attempt_at)).where(*others))
+            holders = select(Delivery.lease_owner).where(*others)
+            silent_since = await session.scalar(
+                select(func.min(WorkerHeartbeat.last_seen)).where(WorkerHeartbeat.name.in_(holders))
+            )
         ahead = timedelta(seconds=self.settings.delivery_prepare_seconds)
-        return min(poll, max((upcoming - ahead - self.clock.now()).total_seconds(), 0.0))
+        upcoming = [
+            instant
+            for instant in (
+                None if waiting is None else waiting - ahead,
+                lease_end,
+                None if silent_since is None else silent_since + heartbeat.stale_after(self.settings),
+            )
+            if instant is not None
+        ]
+        if not upcoming:
+            return poll
+        return min(poll, max((min(upcoming) - self.clock.now()).total_seconds(), 0.0))
 
     # --- the loop
 
@@ -208,6 +291,11 @@ class Worker:
         webpush.register_plugin()
         batches: set[asyncio.Task[None]] = set()
         try:
+            await self.beat()
+        except Exception:
+            logger.exception("worker %s: the first heartbeat could not be written", self.name)
+        beating = asyncio.create_task(self._beat_while_running())
+        try:
             while not self._stop.is_set():
                 try:
                     pause = await self._turn(batches)
@@ -220,6 +308,10 @@ class Worker:
         finally:
             # Batches waiting for their moment wake at the stop and hand their jobs back; sends under way end.
             await asyncio.gather(*batches, return_exceptions=True)
+            beating.cancel()
+            with suppress(asyncio.CancelledError):
+                await beating
+            await self._stop_beating()
             await self.close()
             logger.info("worker %s stopped", self.name)
 
@@ -244,6 +336,16 @@ class Worker:
                 batches.add(task)
                 task.add_done_callback(self._finished_batch(batches))
         return 0.0
+
+    async def _stop_beating(self) -> None:
+        """Everything held was sent or given back: the heartbeat row goes (a failure only leaves it to go
+        stale)."""
+        try:
+            async with session_scope(self.alchemy) as session:
+                await heartbeat.stop_beating(session, self.name)
+        except Exception:
+            logger.exception("worker %s: its heartbeat could not be removed", self.name)
+        self._beating = False
 
     @staticmethod
     def _finished_batch(batches: set[asyncio.Task[None]]) -> Callable[[asyncio.Task[None]], None]:

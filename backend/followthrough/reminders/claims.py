@@ -1,0 +1,128 @@
+"""Claiming deliveries under a lease, renewing it, and checking at a job's moment that it is still held.
+
+The claim is one conditional UPDATE that marks rows "sending" with this worker as lease owner and the
+lease's end as `next_attempt_at`, committed before anything is sent (on PostgreSQL the rows are picked with
+FOR UPDATE SKIP LOCKED, so workers never wait for one another; SQLite has a single writer). A row being
+sent is claimed again only once its lease has ended or once its owner's heartbeat is stale
+(`heartbeat.py`), so a worker that dies mid-batch has its rows taken over within seconds. Never within the
+preparation window: the lease's end is not a moment to send at, and a worker renewing its lease would
+otherwise claim its own rows again and send them twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from followthrough.enums import DeliveryStatus
+from followthrough.reminders.heartbeat import of_dead_worker
+from followthrough.reminders.models import Delivery
+from followthrough.settings import Settings
+
+CLAIMABLE = (DeliveryStatus.PENDING, DeliveryStatus.RETRYING, DeliveryStatus.SENDING)
+WAITING = (DeliveryStatus.PENDING, DeliveryStatus.RETRYING)
+
+
+async def mark_missed(session: AsyncSession, now: datetime, settings: Settings) -> int:
+    """Whatever waited longer than the grace window past its time (every worker was down) is missed."""
+    cutoff = now - timedelta(minutes=settings.delivery_grace_minutes)
+    result = await session.execute(
+        update(Delivery)
+        .where(Delivery.status.in_(CLAIMABLE), Delivery.next_attempt_at < cutoff)
+        .values(status=DeliveryStatus.MISSED, lease_owner=None, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _claimable(now: datetime, until: datetime, settings: Settings) -> Any:
+    """Waiting and due by `until`; or being sent under a lease that ended, or by a worker that is dead."""
+    return or_(
+        and_(Delivery.status.in_(WAITING), Delivery.next_attempt_at <= until),
+        and_(
+            Delivery.status == DeliveryStatus.SENDING,
+            or_(Delivery.next_attempt_at <= now, of_dead_worker(Delivery.lease_owner, now, settings)),
+        ),
+    )
+
+
+async def claim(
+    session: AsyncSession,
+    now: datetime,
+    settings: Settings,
+    owner: str,
+    holding: Collection[UUID] = (),
+) -> dict[UUID, datetime]:
+    """Take up to a batch of deliveries due by `now` plus the preparation window (and those of leases that
+    ended or of dead workers) for `owner`, each with the moment it may leave; the caller commits at once.
+    Rows in `holding` (jobs the worker still has in hand) are never claimed twice."""
+    until = now + timedelta(seconds=settings.delivery_prepare_seconds)
+    claimable = _claimable(now, until, settings)
+    due = (
+        select(Delivery.id, Delivery.status, Delivery.next_attempt_at, Delivery.due_at)
+        .where(claimable)
+        .order_by(Delivery.next_attempt_at)
+        .limit(settings.worker_batch_size)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        # Locked until the claim commits; other workers skip these rows rather than wait for them.
+        due = due.with_for_update(skip_locked=True)
+    moments = {
+        # A row taken over leaves at its own moment; its `next_attempt_at` was the lease's end.
+        delivery_id: due_at if status == DeliveryStatus.SENDING else next_attempt_at
+        for delivery_id, status, next_attempt_at, due_at in (await session.execute(due)).tuples()
+        if delivery_id not in holding
+    }
+    if not moments:
+        return {}
+    result = await session.execute(
+        update(Delivery)
+        # The conditions again: on SQLite nothing locked the rows between the two statements.
+        .where(Delivery.id.in_(moments), claimable)
+        .values(
+            status=DeliveryStatus.SENDING,
+            lease_owner=owner,
+            next_attempt_at=until + timedelta(seconds=settings.delivery_lease_seconds),
+            attempts=Delivery.attempts + 1,
+            updated_at=now,
+        )
+        .returning(Delivery.id)
+        .execution_options(synchronize_session=False)
+    )
+    return {delivery_id: moments[delivery_id] for delivery_id in result.scalars().all()}
+
+
+async def renew_lease(
+    session: AsyncSession, ids: Sequence[UUID], now: datetime, settings: Settings, owner: str
+) -> int:
+    """Extend the lease on rows this worker is still sending, so a slow batch is not taken over."""
+    result = await session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(ids), Delivery.lease_owner == owner, Delivery.status == DeliveryStatus.SENDING)
+        .values(next_attempt_at=now + timedelta(seconds=settings.delivery_lease_seconds))
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def still_held(session: AsyncSession, ids: Collection[UUID], owner: str) -> set[UUID]:
+    """Which of these rows this worker still holds ("sending" under its lease): the check at a job's
+    moment, since quiet hours may have moved it or a worker may have taken it over since the claim."""
+    held: set[UUID] = set()
+    listed = list(ids)
+    for offset in range(0, len(listed), 500):
+        held.update(
+            await session.scalars(
+                select(Delivery.id).where(
+                    Delivery.id.in_(listed[offset : offset + 500]),
+                    Delivery.lease_owner == owner,
+                    Delivery.status == DeliveryStatus.SENDING,
+                )
+            )
+        )
+    return held
