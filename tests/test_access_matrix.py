@@ -240,6 +240,7 @@ MATRIX: dict[tuple[str, str], Row] = {
         ),
         OPEN,
     ),
+    ("GET", "/auth/registration"): Row(url("/auth/registration"), OPEN),
     ("POST", "/auth/sign-in"): Row(
         url_with("/auth/sign-in", sign_in_body), ("2xx", "2xx", "2xx", "2xx", "401")
     ),

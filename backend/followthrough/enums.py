@@ -49,7 +49,8 @@ class CheckInResult(StrEnum):
 
 
 class Event(StrEnum):
-    """What notifies: the product brief's events, plus the owner being told a channel was disabled."""
+    """What notifies: the product brief's events, plus the owner being told a channel was disabled or that
+    someone tried to sign up with their email."""
 
     REMINDER_DUE = "reminder.due"
     REVIEW_WEEKLY = "review.weekly"
@@ -60,6 +61,9 @@ class Event(StrEnum):
     CHANNEL_DISABLED = "channel.disabled"
     CHANNEL_TEST = "channel.test"
     """A "Send test" from the channel settings, recorded in the delivery log; no channel subscribes to it."""
+    SIGN_UP_ATTEMPTED = "sign-up.attempted"
+    """Someone tried to sign up with the owner's email (sign-up answers the same either way, so only the
+    owner learns of it)."""
 
 
 class ChannelKind(StrEnum):

@@ -7,19 +7,42 @@ from uuid import UUID
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.datastructures import Cookie
 from litestar.di import Provide
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from followthrough.accounts import schemas
 from followthrough.accounts.auth import SESSION_COOKIE, Credential, csrf_token_for, hash_token
 from followthrough.accounts.models import ApiToken, Participant
+from followthrough.accounts.registration import RegistrationService
 from followthrough.accounts.services import AccountService
+from followthrough.errors import ErrorBody
+from followthrough.reminders.quiet import follow_quiet_hours
 from followthrough.schemas import format_local_time
 from followthrough.settings import Settings
 
 
 def provide_account_service(db_session: AsyncSession, settings: Settings, now: datetime) -> AccountService:
     return AccountService(db_session, settings, now)
+
+
+def provide_registration(db_session: AsyncSession, settings: Settings, now: datetime) -> RegistrationService:
+    return RegistrationService(db_session, settings, now)
+
+
+SIGN_UP_REFUSALS = {
+    403: ResponseSpec(
+        ErrorBody,
+        description="Sign-up is closed on this server (`body`), or invite-only and `invite` is not a pending "
+        "invite's token",
+        generate_examples=False,
+    ),
+    429: ResponseSpec(
+        ErrorBody,
+        description="Too many sign-ups from this address; Retry-After says when to try again",
+        generate_examples=False,
+    ),
+}
 
 
 def participant_out(participant: Participant) -> schemas.ParticipantOut:
@@ -67,7 +90,10 @@ def _client_address(request: Request[Any, Any, Any]) -> str:
 class AuthController(Controller):
     path = "/auth"
     tags = ["auth"]
-    dependencies = {"accounts": Provide(provide_account_service, sync_to_thread=False)}
+    dependencies = {
+        "accounts": Provide(provide_account_service, sync_to_thread=False),
+        "registration": Provide(provide_registration, sync_to_thread=False),
+    }
 
     async def _signed_in(
         self, accounts: AccountService, participant: Participant, request: Request[Any, Any, Any], status: int
@@ -81,13 +107,26 @@ class AuthController(Controller):
         cookie = _session_cookie(settings, token, settings.session_days * 86400)
         return Response(body, status_code=status, cookies=[cookie])
 
-    @post("/sign-up", operation_id="signUp", exclude_from_auth=True, status_code=HTTP_201_CREATED)
+    @get("/registration", operation_id="getRegistration", exclude_from_auth=True)
+    async def get_registration(self, settings: Settings) -> schemas.RegistrationOut:
+        """Whether this server lets anyone sign up, only holders of a partner invite, or no one."""
+        return schemas.RegistrationOut(mode=settings.registration)
+
+    @post(
+        "/sign-up",
+        operation_id="signUp",
+        exclude_from_auth=True,
+        status_code=HTTP_202_ACCEPTED,
+        response_description="The same answer whether or not the email was free: sign in next",
+        responses=SIGN_UP_REFUSALS,
+    )
     async def sign_up(
-        self, data: schemas.SignUp, accounts: AccountService, request: Request[Any, Any, Any]
-    ) -> Response[schemas.SessionOut]:
-        """Create an account and sign in to it."""
-        participant = await accounts.sign_up(data)
-        return await self._signed_in(accounts, participant, request, HTTP_201_CREATED)
+        self, data: schemas.SignUp, registration: RegistrationService, request: Request[Any, Any, Any]
+    ) -> schemas.SignUpAccepted:
+        """Create an account for a free email. The answer is the same whether or not the email is registered
+        (its owner is told on their channels instead) and does not sign in: sign in next with the same email
+        and password."""
+        return await registration.sign_up(data, _client_address(request))
 
     @post(
         "/sign-in",
@@ -140,20 +179,32 @@ class AccountController(Controller):
         self, data: schemas.ProfileUpdate, participant: Participant, accounts: AccountService
     ) -> schemas.ParticipantOut:
         """Change name, time zone, weekly-review day and time, or quiet hours. A new time zone moves
-        future occurrences to it and leaves history as it was."""
-        return participant_out(await accounts.update_profile(participant, data))
+        future occurrences to it and leaves history as it was. Reminders already queued follow the quiet
+        hours as they now are."""
+        updated = await accounts.update_profile(participant, data)
+        await follow_quiet_hours(accounts.session, updated, accounts.now)
+        return participant_out(updated)
 
     @post(
         "/password",
         operation_id="changePassword",
-        status_code=HTTP_204_NO_CONTENT,
+        status_code=HTTP_200_OK,
         opt={"rate_limited": True},
     )
     async def change_password(
-        self, data: schemas.PasswordChange, participant: Participant, accounts: AccountService
-    ) -> None:
-        """Change the password; signs out every session."""
-        await accounts.change_password(participant, data)
+        self,
+        data: schemas.PasswordChange,
+        participant: Participant,
+        accounts: AccountService,
+        request: Request[Participant, Credential, Any],
+    ) -> schemas.PasswordChanged:
+        """Change the password. Signs out every other session (the one making the change stays signed in)
+        and, unless `revokeTokens` is false, revokes every API token; the answer lists what was ended."""
+        keep = request.auth.id if request.auth.kind == "session" else None
+        ended, revoked = await accounts.change_password(participant, data, keep)
+        return schemas.PasswordChanged(
+            ended_sessions=ended, revoked_tokens=[token_out(api_token) for api_token in revoked]
+        )
 
     @post(
         "/delete", operation_id="deleteAccount", status_code=HTTP_204_NO_CONTENT, opt={"rate_limited": True}

@@ -53,10 +53,14 @@ class ApiToken(Owned, UUIDv7AuditBase):
 
 
 class SignInFailure(UUIDv7AuditBase):
-    """One failed sign-in, counted per account and per address to rate-limit guessing across processes."""
+    """One counted attempt (a failed sign-in, an invite-token guess, a sign-up), per account or per address,
+    to rate-limit across processes; see `accounts.limits`. Rows older than every window are deleted."""
 
     __tablename__ = "sign_in_failure"
-    __table_args__ = (Index("ix_sign_in_failure_key_at", "limit_key", "failed_at"),)
+    __table_args__ = (
+        Index("ix_sign_in_failure_key_at", "limit_key", "failed_at"),
+        Index("ix_sign_in_failure_failed_at", "failed_at"),
+    )
 
     limit_key: Mapped[str] = mapped_column(String(128))
     failed_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))

@@ -30,7 +30,7 @@ async def create_participant(
     config = alchemy_config(settings)
     try:
         async with session_scope(config) as session:
-            return await AccountService(session, settings, Clock().now()).sign_up(data)
+            return await AccountService(session, settings, Clock().now()).create_participant(data)
     except HTTPException as error:
         raise click.ClickException(error.detail) from error
     finally:

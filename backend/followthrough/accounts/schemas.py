@@ -1,25 +1,45 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from followthrough.schemas import LocalTime, OutSchema, Schema, TimeZoneName, Weekday
+from followthrough.schemas import EMAIL_WIRE_PATTERN, LocalTime, OutSchema, Schema, TimeZoneName, Weekday
 
 Password = Annotated[str, msgspec.Meta(min_length=8, max_length=256)]
 Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254)]
+# What `require_email` accepts, stated in the document: one @, a dot in the domain, no inner whitespace.
+NewEmail = Annotated[str, msgspec.Meta(min_length=3, max_length=254, pattern=EMAIL_WIRE_PATTERN)]
 DisplayName = Annotated[str, msgspec.Meta(min_length=1, max_length=80, pattern=r"\S")]
 TokenName = Annotated[str, msgspec.Meta(min_length=1, max_length=80, pattern=r"\S")]
+InviteToken = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=200, description="The token from a partner invite link")
+]
+RegistrationMode = Literal["open", "invite-only", "closed"]
 
 
 class SignUp(Schema):
-    email: Email
+    email: NewEmail
     password: Password
     display_name: DisplayName
     time_zone: TimeZoneName
+    invite: InviteToken | None = None
+    """A pending partner invite's token; required when registration is invite-only. Signing up does not
+    use it: accepting the invite stays a separate step."""
+
+
+class SignUpAccepted(OutSchema):
+    """The same answer whether or not the email was free; then sign in with the same email and password."""
+
+    message: str
+
+
+class RegistrationOut(OutSchema):
+    mode: RegistrationMode
+    """`open`: anyone may sign up; `invite-only`: with a pending invite's token; `closed`: no one."""
 
 
 class SignIn(Schema):
@@ -60,6 +80,8 @@ class ProfileUpdate(Schema):
 class PasswordChange(Schema):
     current_password: Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
     new_password: Password
+    revoke_tokens: bool = True
+    """Also revoke every personal API token."""
 
 
 class AccountDeletion(Schema):
@@ -83,3 +105,10 @@ class ApiTokenOut(OutSchema):
 class ApiTokenCreated(ApiTokenOut):
     token: str
     """Shown once; only its hash is stored."""
+
+
+class PasswordChanged(OutSchema):
+    ended_sessions: int
+    """Other signed-in sessions that were ended; the session that made the change stays signed in."""
+    revoked_tokens: list[ApiTokenOut]
+    """The API tokens revoked (without their secrets); empty when `revokeTokens` was false."""

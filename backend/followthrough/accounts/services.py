@@ -1,21 +1,23 @@
-"""Sign-up, sign-in with rate limits, sessions, profile and personal API tokens."""
+"""Creating accounts, sign-in with rate limits, sessions, profile and personal API tokens.
+
+Public sign-up, which must not tell whether an email is registered, is in `registration`.
+"""
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime, time, timedelta
 from uuid import UUID
 
-from litestar.exceptions import HTTPException, NotAuthorizedException
-from litestar.status_codes import HTTP_429_TOO_MANY_REQUESTS
+from litestar.exceptions import NotAuthorizedException
 from msgspec import UNSET
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from followthrough.accounts import schemas
 from followthrough.accounts.auth import API_TOKEN_PREFIX, hash_token, new_token
-from followthrough.accounts.models import ApiToken, AuthSession, Participant, SignInFailure
+from followthrough.accounts.limits import TooManyAttempts, counts_since, limit_key, record_attempts
+from followthrough.accounts.models import ApiToken, AuthSession, Participant
 from followthrough.accounts.passwords import hash_password, verify_password
 from followthrough.actions.occurrences import OccurrenceService
 from followthrough.errors import Conflict, InvalidInput, NotFound
@@ -29,12 +31,14 @@ class AccountService:
         self.settings = settings
         self.now = now
 
-    async def sign_up(self, data: schemas.SignUp) -> Participant:
-        email = require_email(data.email)
+    async def create_participant(self, data: schemas.SignUp, password_hash: str | None = None) -> Participant:
+        """A new account (the operator's `users create`, and sign-up for a free email); 409 when the email
+        is taken. `password_hash`: the password already hashed by the caller."""
         participant = Participant(
-            email=email,
+            email=require_email(data.email),
             display_name=data.display_name.strip(),
-            password_hash=await hash_password(data.password, self.settings.password_hash_cost),
+            password_hash=password_hash
+            or await hash_password(data.password, self.settings.password_hash_cost),
             time_zone=require_time_zone(data.time_zone),
         )
         self.session.add(participant)
@@ -42,45 +46,37 @@ class AccountService:
             async with self.session.begin_nested():
                 await self.session.flush()
         except IntegrityError:
+            if participant in self.session:  # so that a caller who goes on does not insert it again
+                self.session.expunge(participant)
             raise Conflict("email", "an account with this email already exists") from None
         return participant
 
     async def sign_in(self, data: schemas.SignIn, address: str) -> Participant:
         email = data.email.strip().lower()
-        keys = [_limit_key("account", email), _limit_key("address", address)]
+        keys = [limit_key("account", email), limit_key("address", address)]
         await self._refuse_when_rate_limited(*keys)
         participant = await self.session.scalar(select(Participant).where(Participant.email == email))
-        password_hash = participant.password_hash if participant else None
-        if participant is None or not await verify_password(
-            data.password, password_hash, self.settings.password_hash_cost
-        ):
-            await self._record_failure(keys)
+        # Verified before deciding, so an unknown email costs the same argon2 work as a wrong password.
+        matches = await verify_password(
+            data.password,
+            participant.password_hash if participant else None,
+            self.settings.password_hash_cost,
+        )
+        if participant is None or not matches:
+            await record_attempts(self.session, keys, self.now, self.settings)
             raise NotAuthorizedException("email or password is wrong")
         return participant
-
-    async def _record_failure(self, keys: list[str]) -> None:
-        self.session.add_all(SignInFailure(limit_key=key, failed_at=self.now) for key in keys)
-        # The failure must be stored although the request ends in an error, which rolls back.
-        await self.session.commit()
 
     async def _refuse_when_rate_limited(self, account_key: str, address_key: str | None = None) -> None:
         since = self.now - timedelta(minutes=self.settings.sign_in_window_minutes)
         keys = [account_key] if address_key is None else [account_key, address_key]
-        rows = await self.session.execute(
-            select(SignInFailure.limit_key, func.count())
-            .where(SignInFailure.limit_key.in_(keys), SignInFailure.failed_at > since)
-            .group_by(SignInFailure.limit_key)
-        )
-        counts: dict[str, int] = {key: count for key, count in rows.tuples().all()}
+        counts = await counts_since(self.session, keys, since)
         if counts.get(account_key, 0) >= self.settings.sign_in_failures_per_account or (
             address_key is not None
             and counts.get(address_key, 0) >= self.settings.sign_in_failures_per_address
         ):
-            retry_after = str(self.settings.sign_in_window_minutes * 60)
-            raise HTTPException(
-                status_code=HTTP_429_TOO_MANY_REQUESTS,
-                detail="too many failed sign-ins; try again later",
-                headers={"Retry-After": retry_after},
+            raise TooManyAttempts(
+                "too many failed sign-ins; try again later", self.settings.sign_in_window_minutes * 60
             )
 
     async def start_session(
@@ -125,20 +121,32 @@ class AccountService:
             await OccurrenceService(self.session, self.now, horizon).reschedule(participant)
         return participant
 
-    async def change_password(self, participant: Participant, data: schemas.PasswordChange) -> None:
+    async def change_password(
+        self, participant: Participant, data: schemas.PasswordChange, keep_session_id: UUID | None
+    ) -> tuple[int, list[ApiToken]]:
+        """Sets the new password, ends every session but `keep_session_id` (the one making the change) and,
+        when asked, revokes every API token. Returns how many sessions ended and the tokens revoked."""
         await self.require_password(participant, data.current_password, "currentPassword")
         participant.password_hash = await hash_password(data.new_password, self.settings.password_hash_cost)
         # Other devices signed in with the old password are signed out.
-        await self.session.execute(delete(AuthSession).where(AuthSession.participant_id == participant.id))
+        ending = delete(AuthSession).where(AuthSession.participant_id == participant.id)
+        if keep_session_id is not None:
+            ending = ending.where(AuthSession.id != keep_session_id)
+        ended = await self.session.execute(ending)
+        revoked: list[ApiToken] = []
+        if data.revoke_tokens:
+            revoked = await self.list_tokens(participant)
+            await self.session.execute(delete(ApiToken).where(ApiToken.participant_id == participant.id))
+        return int(ended.rowcount or 0), revoked  # type: ignore[attr-defined]
 
     async def require_password(self, participant: Participant, password: str, field: str) -> None:
         """Confirms a password before a sensitive change; wrong guesses count against sign-in's limit, so a
         stolen session cannot be used to guess the password."""
-        key = _limit_key("account", participant.email)
+        key = limit_key("account", participant.email)
         await self._refuse_when_rate_limited(key)
         cost = self.settings.password_hash_cost
         if not await verify_password(password, participant.password_hash, cost):
-            await self._record_failure([key])
+            await record_attempts(self.session, [key], self.now, self.settings)
             raise InvalidInput(field, "is not your current password", status_code=403)
 
     async def delete_account(self, participant: Participant, data: schemas.AccountDeletion) -> None:
@@ -178,10 +186,6 @@ class AccountService:
         )
         if result.rowcount == 0:  # type: ignore[attr-defined]
             raise NotFound("API token")
-
-
-def _limit_key(kind: str, value: str) -> str:
-    return f"{kind}:{hashlib.sha256(value.encode()).hexdigest()}"
 
 
 def _optional_time(value: str | None) -> time | None:

@@ -374,6 +374,19 @@ def _channel_disabled(payload: Mapping[str, Any], links: _Links) -> Message:
     )
 
 
+def _sign_up_attempted(payload: Mapping[str, Any], links: _Links) -> Message:
+    when = local_time(payload["attemptedAt"], payload.get("timeZone"))
+    return _message(
+        "Someone tried to sign up with your email",
+        [
+            Line((f"{when}: someone tried to create a Followthrough account with your email address.",)),
+            Line(("Nothing changed: your account and password are as they were, and no account was made.",)),
+            Line(("If it was you, sign in instead. If not, you need do nothing.",)),
+        ],
+        links.page("/account"),
+    )
+
+
 def _channel_test(payload: Mapping[str, Any], links: _Links) -> Message:
     label = str(payload.get("channelLabel") or "This channel")
     return _message(
@@ -392,4 +405,5 @@ _RENDERERS: dict[Event, Callable[[Mapping[str, Any], _Links], Message]] = {
     Event.PARTNER_MISSED: _partner_missed,
     Event.CHANNEL_DISABLED: _channel_disabled,
     Event.CHANNEL_TEST: _channel_test,
+    Event.SIGN_UP_ATTEMPTED: _sign_up_attempted,
 }

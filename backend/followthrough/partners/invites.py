@@ -127,6 +127,12 @@ class InviteService:
             return None
         return invite
 
+    async def is_pending(self, token: str, address: str) -> bool:
+        """Whether the token opens an invite that can still be accepted, leaving it unused (sign-up on an
+        invite-only server asks this)."""
+        invite = await self._find(token, address)
+        return invite is not None and invite_status(invite, self.now) == "pending"
+
     async def preview(self, token: str, address: str) -> tuple[Invite, Participant]:
         """A pending invite and its inviter, leaving the invite unused."""
         invite = await self._find(token, address)

@@ -1,0 +1,99 @@
+"""Public sign-up, which tells the caller nothing about whether an email is registered.
+
+Sign-up answers the same 202 either way and does not sign in; the app then signs in with the same email
+and password. For a free email the account is created. For a registered one nothing is stored for the
+caller, and the owner is told on their channels (`sign-up.attempted`, at most once an hour) that someone
+tried. Both paths hash the password with argon2, so they cost the same time. A claimer can therefore learn
+that an address is free only by creating a real account with it, which the per-address limit throttles.
+
+The limit counts every attempt from a client address (`sign-up-address:` rows, see `limits`) before any
+hashing, so a flood never reaches argon2 and its 64 MiB a hash. The server's registration mode may refuse
+sign-up altogether (`closed`) or without a pending partner invite (`invite-only`); neither refusal depends
+on the email.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from followthrough.accounts import schemas
+from followthrough.accounts.limits import TooManyAttempts, counts_since, limit_key, record_attempts
+from followthrough.accounts.models import Participant
+from followthrough.accounts.passwords import hash_password
+from followthrough.accounts.services import AccountService
+from followthrough.enums import Event
+from followthrough.errors import Conflict, InvalidInput
+from followthrough.partners.invites import InviteService
+from followthrough.reminders.queue import enqueue
+from followthrough.schemas import require_email, require_time_zone
+from followthrough.settings import Settings
+
+ACCEPTED = "If this email is free, your account is ready: sign in."
+
+
+class RegistrationService:
+    def __init__(self, session: AsyncSession, settings: Settings, now: datetime) -> None:
+        self.session = session
+        self.settings = settings
+        self.now = now
+
+    async def sign_up(self, data: schemas.SignUp, address: str) -> schemas.SignUpAccepted:
+        if self.settings.registration == "closed":
+            raise InvalidInput("body", "sign-up is closed on this server", status_code=403)
+        email = require_email(data.email)
+        require_time_zone(data.time_zone)
+        await self._count_attempt(address)
+        if self.settings.registration == "invite-only" and not (
+            data.invite
+            and await InviteService(self.session, self.now, self.settings).is_pending(data.invite, address)
+        ):
+            raise InvalidInput(
+                "invite",
+                "sign-up on this server needs a partner invite that is still pending",
+                status_code=403,
+            )
+        password_hash = await hash_password(data.password, self.settings.password_hash_cost)
+        owner = await self.session.scalar(select(Participant).where(Participant.email == email))
+        if owner is None:
+            try:
+                await AccountService(self.session, self.settings, self.now).create_participant(
+                    data, password_hash
+                )
+                return schemas.SignUpAccepted(message=ACCEPTED)
+            except Conflict:  # signed up at the same moment by someone else
+                owner = await self.session.scalar(select(Participant).where(Participant.email == email))
+        if owner is not None:
+            await self._tell_owner(owner)
+        return schemas.SignUpAccepted(message=ACCEPTED)
+
+    async def _count_attempt(self, address: str) -> None:
+        """Refuses once the address has used its attempts; an attempt counts before anything is hashed.
+        Counted again after recording, so concurrent attempts cannot all slip under the limit."""
+        key = limit_key("sign-up-address", address)
+        since = self.now - timedelta(minutes=self.settings.sign_up_window_minutes)
+        limit = self.settings.sign_ups_per_address
+        if (await counts_since(self.session, [key], since)).get(key, 0) >= limit:
+            raise self._too_many()
+        await record_attempts(self.session, [key], self.now, self.settings)
+        if (await counts_since(self.session, [key], since)).get(key, 0) > limit:
+            raise self._too_many()
+
+    def _too_many(self) -> TooManyAttempts:
+        return TooManyAttempts(
+            "too many sign-ups from this address; try again later", self.settings.sign_up_window_minutes * 60
+        )
+
+    async def _tell_owner(self, owner: Participant) -> None:
+        """At most one notice an hour per channel, so repeated tries cannot flood the owner."""
+        await enqueue(
+            self.session,
+            recipient_id=owner.id,
+            event=Event.SIGN_UP_ATTEMPTED,
+            subject_key=f"sign-up:{owner.id}:{self.now:%Y%m%dT%H}",
+            payload={"attemptedAt": self.now.isoformat(), "timeZone": owner.time_zone},
+            due_at=self.now,
+            now=self.now,
+        )
