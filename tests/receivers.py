@@ -336,7 +336,8 @@ class PushReceiver:
 
     It answers 201 only when the VAPID JWT verifies against the key in the header, names this origin as
     `aud` and expires within 24 hours, and the body decrypts (RFC 8291); 401/400 otherwise, like real
-    services. `http.fail_next(1, 410)` makes it answer "subscription gone".
+    services. Like Apple's, it answers 403 `{"reason":"BadJwtToken"}` to a JWT whose `sub` is not a
+    `mailto:` or `https:` contact. `http.fail_next(1, 410)` makes it answer "subscription gone".
     """
 
     def __init__(self) -> None:
@@ -384,6 +385,9 @@ class PushReceiver:
         except (ValueError, KeyError, AssertionError) as error:
             self.refusals.append(f"vapid: {error}")
             return 401, b'{"reason": "bad VAPID authorization"}'
+        if not str(claims.get("sub", "")).startswith(("mailto:", "https:")):
+            self.refusals.append(f"vapid: sub {claims.get('sub')!r} is not mailto: or https:")
+            return 403, b'{"reason":"BadJwtToken"}'
         try:
             payload = self._decrypt(request)
         except Exception as error:
@@ -420,7 +424,6 @@ class PushReceiver:
         assert claims["aud"] == self.origin, f"aud {claims['aud']} is not this push service"
         now = time.time()
         assert now < claims["exp"] <= now + 24 * 3600, "exp must be in the next 24 hours"
-        assert str(claims.get("sub", "")).startswith(("mailto:", "https:", "http:")), "sub must be a contact"
         return claims, key
 
     def _decrypt(self, request: ReceivedRequest) -> dict[str, Any]:

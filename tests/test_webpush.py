@@ -6,7 +6,9 @@ import asyncio
 import base64
 import dataclasses
 import json
+import logging
 import stat
+import time
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +17,16 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from litestar import Litestar
+from litestar.testing import AsyncTestClient
 
+from followthrough import cli
+from followthrough.app import create_app
 from followthrough.enums import ChannelKind
 from followthrough.notifications import transport, webpush
 from followthrough.notifications.messages import Message
 from followthrough.notifications.models import Channel
 from followthrough.settings import Settings
-from tests.conftest import Caller, Callers
+from tests.conftest import VAPID_SUBJECT, Caller, Callers
 from tests.receivers import PushReceiver, push_receiver, receiver_app, receiver_settings
 
 __all__ = ["push_receiver", "receiver_app", "receiver_settings"]
@@ -66,11 +71,13 @@ async def test_the_pwa_gets_the_vapid_public_key_without_signing_in(callers: Cal
 
 
 def test_the_key_is_generated_once_into_the_data_folder_readable_by_its_owner_only(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path / "data")
+    settings = Settings(data_dir=tmp_path / "data", vapid_subject=VAPID_SUBJECT)
     key = webpush.vapid_public_key(settings)
     path = tmp_path / "data" / "vapid_private_key.pem"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    again = Settings(data_dir=tmp_path / "data")
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert [entry.name for entry in path.parent.iterdir()] == [path.name]  # no temporary file left
+    again = Settings(data_dir=tmp_path / "data", vapid_subject=VAPID_SUBJECT)
     webpush._keys.clear()  # a new process reads the same file
     assert webpush.vapid_public_key(again) == key
 
@@ -80,9 +87,115 @@ def test_a_configured_key_wins(tmp_path: Path) -> None:
     pem = private.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()
-    settings = Settings(data_dir=tmp_path, vapid_private_key=pem)
+    settings = Settings(data_dir=tmp_path, vapid_private_key=pem, vapid_subject=VAPID_SUBJECT)
     assert webpush.vapid_public_key(settings) == webpush.b64url(webpush.public_key_bytes(private))
     assert not (tmp_path / "vapid_private_key.pem").exists()
+
+
+# --------------------------------------------------------------------------------------------------
+# The contact push services see (the JWT's `sub`)
+
+
+@pytest.mark.parametrize(
+    ("vapid_subject", "public_url", "subject"),
+    [
+        ("mailto:operator@example.com", "http://127.0.0.1:8000", "mailto:operator@example.com"),
+        ("https://ft.example.org/contact", "http://127.0.0.1:8000", "https://ft.example.org/contact"),
+        ("", "https://ft.example.org", "https://ft.example.org"),
+        ("", "http://127.0.0.1:8000", ""),  # no contact push services accept: Web Push is off
+    ],
+)
+def test_the_subject_is_the_configured_contact_or_an_https_public_url(
+    vapid_subject: str, public_url: str, subject: str
+) -> None:
+    settings = Settings(vapid_subject=vapid_subject, public_url=public_url)
+    assert webpush.vapid_subject(settings) == subject
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["http://127.0.0.1:8000", "operator@example.com", "mailto:", "mailto:nobody", "https://", "tel:1"],
+)
+def test_settings_refuse_a_subject_push_services_refuse(value: str) -> None:
+    with pytest.raises(ValueError, match="FOLLOWTHROUGH_VAPID_SUBJECT must be a mailto: or https: address"):
+        Settings.from_env({"FOLLOWTHROUGH_VAPID_SUBJECT": value})
+
+
+async def test_without_a_subject_the_pwa_gets_no_key_and_is_told_why(
+    receiver_settings: Settings, clock: Any
+) -> None:
+    off = dataclasses.replace(receiver_settings, vapid_subject="", public_url="http://127.0.0.1:8000")
+    application = create_app(off, clock)
+    async with AsyncTestClient(application) as client:
+        response = await client.get("/api/v1/push/vapid-public-key")
+    assert response.status_code == 409, response.text
+    assert _fields(response) == ["vapidSubject"]
+    assert "FOLLOWTHROUGH_VAPID_SUBJECT" in response.json()["detail"]
+
+
+async def test_without_a_subject_nothing_is_sent_and_the_device_stays_subscribed(
+    push_receiver: PushReceiver, receiver_settings: Settings, tmp_path: Path
+) -> None:
+    channel = Channel(
+        kind=ChannelKind.WEBPUSH, label="t", url=json.dumps(push_receiver.subscription()), masked_url="m"
+    )
+    off = dataclasses.replace(receiver_settings, vapid_subject="", data_dir=tmp_path)
+    with pytest.raises(transport.TransportError) as failed:
+        await transport.send(channel, Message(title="T", body="B", url="u"), off)
+    assert not failed.value.permanent  # the operator's to fix: the device's subscription is fine
+    assert push_receiver.http.requests == []
+
+
+async def test_the_push_service_refuses_an_http_subject_as_apples_does(push_receiver: PushReceiver) -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    keys = push_receiver.subscription()["keys"]
+    body = webpush.encrypt(b'{"title": "T"}', keys["p256dh"], keys["auth"])
+
+    async def post(subject: str) -> httpx.Response:
+        headers = {
+            "Authorization": webpush.vapid_authorization(push_receiver.endpoint, key, subject, time.time()),
+            "Content-Encoding": "aes128gcm",
+            "TTL": "60",
+        }
+        async with httpx.AsyncClient() as client:
+            return await client.post(push_receiver.endpoint, content=body, headers=headers)
+
+    refused = await post("http://127.0.0.1:8000")
+    assert refused.status_code == 403
+    assert refused.json() == {"reason": "BadJwtToken"}
+    accepted = await post("mailto:operator@example.com")
+    assert accepted.status_code == 201
+    assert [push.claims["sub"] for push in push_receiver.accepted] == ["mailto:operator@example.com"]
+
+
+class _Kept(logging.Handler):
+    """Keeps records as they are logged (the app's own logging hands them to a queue, later)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def test_the_api_warns_at_start_when_web_push_is_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FOLLOWTHROUGH_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("FOLLOWTHROUGH_PUBLIC_URL", "http://127.0.0.1:8000")
+    monkeypatch.setenv("FOLLOWTHROUGH_VAPID_SUBJECT", "")
+    kept = _Kept()
+    logger = logging.getLogger(webpush.__name__)
+    logger.addHandler(kept)
+    try:
+        cli.app_from_env()  # what `followthrough serve` builds in each API process
+        assert kept.messages == [f"{webpush.NO_SUBJECT}."]
+        assert "FOLLOWTHROUGH_VAPID_SUBJECT is set to a mailto: or https: address" in kept.messages[0]
+        kept.messages.clear()
+        monkeypatch.setenv("FOLLOWTHROUGH_VAPID_SUBJECT", VAPID_SUBJECT)
+        cli.app_from_env()
+        assert kept.messages == []
+    finally:
+        logger.removeHandler(kept)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -170,7 +283,7 @@ async def test_send_test_arrives_signed_and_encrypted(owner: Caller, push_receiv
         "url": "http://127.0.0.1:8000/settings/notifications",
     }
     assert push.claims["aud"] == push_receiver.origin
-    assert push.claims["sub"] == "http://127.0.0.1:8000"
+    assert push.claims["sub"] == VAPID_SUBJECT
     public = (await owner.get("/api/v1/push/vapid-public-key")).json()["publicKey"]
     assert push.vapid_public_key == public
     assert push.request.headers["ttl"] == str(webpush.TTL_SECONDS)

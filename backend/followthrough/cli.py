@@ -29,8 +29,12 @@ def _settings() -> Settings:
 def app_from_env() -> Litestar:
     """The uvicorn factory: settings come from the environment of the serving process."""
     from followthrough.app import create_app
+    from followthrough.notifications import webpush
 
-    return create_app(_settings())
+    settings = _settings()
+    application = create_app(settings)
+    webpush.warn_when_off(settings)
+    return application
 
 
 def _run(work: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
@@ -86,7 +90,10 @@ def serve(host: str, port: int, run_migrations: bool, workers: int, with_worker:
         host=host,
         port=port,
         workers=workers,
+        # The client address (per-address limits, the access log) comes from X-Forwarded-For only when the
+        # connection comes from one of these.
         proxy_headers=True,
+        forwarded_allow_ips=settings.trusted_proxies,
         log_level=settings.log_level.lower(),
     )
 
@@ -95,11 +102,13 @@ def serve(host: str, port: int, run_migrations: bool, workers: int, with_worker:
 def worker() -> None:
     """Send reminders and notifications: detect what is due and deliver it, until SIGTERM. Run as many as
     needed on PostgreSQL; each delivery is claimed by one of them."""
+    from followthrough.notifications import webpush
     from followthrough.reminders.worker import run_until_signalled
 
     settings = _settings()
     configure_logging(settings)
     click.echo(f"Followthrough worker (database: {_safe_url(settings)})")
+    webpush.warn_when_off(settings)
     asyncio.run(run_until_signalled(settings))
 
 

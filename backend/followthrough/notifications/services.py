@@ -211,6 +211,7 @@ class ChannelService:
         return plugin
 
     async def _subscription(self, data: schemas.ChannelCreate) -> webpush.Subscription:
+        webpush.require_vapid_subject(self.settings)
         if data.url is not None:
             raise InvalidInput("url", "only for kind apprise; Web Push takes a subscription")
         if data.subscription is None:

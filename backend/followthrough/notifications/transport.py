@@ -294,7 +294,7 @@ async def _prepared_plugin(channel: Channel, message: Message, settings: Setting
             plugin: Any = webpush.NotifyFollowthroughPush.for_subscription(
                 subscription,
                 _vapid_key(settings),
-                webpush.vapid_subject(settings),
+                _vapid_subject(settings),
                 message.url,
                 extra=message.push,
             )
@@ -383,6 +383,14 @@ def _stored_subscription(channel: Channel) -> webpush.Subscription:
         return webpush.Subscription.from_json(channel.url)
     except (ValueError, KeyError, TypeError):
         raise TransportError("The stored Web Push subscription is unreadable", permanent=True) from None
+
+
+def _vapid_subject(settings: Settings) -> str:
+    """Without a contact push services accept, the send waits (retried) for the operator to set one."""
+    subject = webpush.vapid_subject(settings)
+    if not subject:
+        raise TransportError(webpush.NO_SUBJECT)
+    return subject
 
 
 def _vapid_key(settings: Settings) -> Any:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
-import os
+import logging
 import secrets
 import threading
 import time
@@ -31,8 +31,10 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from followthrough.settings import Settings
+from followthrough.errors import Conflict
+from followthrough.settings import VAPID_KEY_FILE, Settings, create_private_file
 
+logger = logging.getLogger(__name__)
 RECORD_SIZE = 4096
 # Apprise's plugin base is untyped; the plugin below follows its conventions, not mypy's view of them.
 _NotifyBase: Any = apprise_base.NotifyBase
@@ -109,7 +111,7 @@ def vapid_private_key(settings: Settings) -> ec.EllipticCurvePrivateKey:
             if source not in _keys:
                 _keys[source] = _load_pem(source.encode())
             return _keys[source]
-    path = settings.data_dir / "vapid_private_key.pem"
+    path = settings.data_dir / VAPID_KEY_FILE
     cache_key = str(path.resolve())
     with _keys_lock:
         if cache_key not in _keys:
@@ -126,17 +128,11 @@ def _load_pem(pem: bytes) -> ec.EllipticCurvePrivateKey:
 
 def _read_or_create(path: Any) -> ec.EllipticCurvePrivateKey:
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
         pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
-        try:
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # another process of this installation won the race; use its key
-        else:
-            with os.fdopen(descriptor, "wb") as handle:
-                handle.write(pem)
+        # When another process of this installation wrote it first, its key is the one read back.
+        create_private_file(path, pem)
     return _load_pem(path.read_bytes())
 
 
@@ -146,12 +142,39 @@ def public_key_bytes(key: ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey
 
 
 def vapid_public_key(settings: Settings) -> str:
-    """The application server key the PWA passes to `pushManager.subscribe` (base64url, uncompressed)."""
+    """The application server key the PWA passes to `pushManager.subscribe` (base64url, uncompressed);
+    refused (409) while Web Push is off, so no device subscribes to pushes that cannot be sent."""
+    require_vapid_subject(settings)
     return b64url(public_key_bytes(vapid_private_key(settings)))
 
 
+NO_SUBJECT = (
+    "Web Push is off until FOLLOWTHROUGH_VAPID_SUBJECT is set to a mailto: or https: address "
+    "(or FOLLOWTHROUGH_PUBLIC_URL is https): push services refuse any other contact"
+)
+
+
 def vapid_subject(settings: Settings) -> str:
-    return settings.vapid_subject or settings.public_url
+    """The contact each push is signed with (the JWT's `sub`): the configured one, else an https
+    `public_url`. Empty when there is none that push services accept (Apple's answers 403 BadJwtToken to
+    `http:`), and then nothing is sent."""
+    if settings.vapid_subject:
+        return settings.vapid_subject
+    return settings.public_url if settings.public_url.startswith("https://") else ""
+
+
+def require_vapid_subject(settings: Settings) -> str:
+    """For requests that only make sense when pushes can go out: 409 naming `vapidSubject` otherwise."""
+    subject = vapid_subject(settings)
+    if not subject:
+        raise Conflict("vapidSubject", NO_SUBJECT)
+    return subject
+
+
+def warn_when_off(settings: Settings) -> None:
+    """Said once at start (API and worker), so the operator learns it before anyone subscribes."""
+    if not vapid_subject(settings):
+        logger.warning("%s.", NO_SUBJECT)
 
 
 def vapid_authorization(endpoint: str, key: ec.EllipticCurvePrivateKey, subject: str, now: float) -> str:
@@ -307,6 +330,9 @@ class NotifyFollowthroughPush(_NotifyBase):  # type: ignore[misc]
     def send(self, body: str, title: str = "", notify_type: str = NotifyType.INFO, **kwargs: Any) -> bool:
         if self.vapid_key is None:
             self.logger.warning("Web Push needs the installation's VAPID key.")
+            return False
+        if not self.subject:
+            self.logger.warning(f"{NO_SUBJECT}; the operator must set it.")
             return False
         payload = self.payload(title, body)
         headers = {
