@@ -4,7 +4,7 @@ from followthrough.accounts.models import ApiToken, AuthSession, Participant, Si
 from followthrough.actions.models import KeyAction, KeyActionStatusChange, Occurrence
 from followthrough.actlinks.models import ActLink
 from followthrough.barriers.models import Barrier, BarrierStatusChange
-from followthrough.checkins.models import CheckIn, WeeklyReview
+from followthrough.checkins.models import CheckIn, UndoneCheckIn, WeeklyReview
 from followthrough.database import metadata
 from followthrough.notifications.models import Channel
 from followthrough.partners.models import Encouragement, Invite, Partnership
@@ -29,6 +29,7 @@ __all__ = [
     "Partnership",
     "Reflection",
     "SignInFailure",
+    "UndoneCheckIn",
     "WeeklyReview",
     "metadata",
 ]

@@ -24,7 +24,7 @@ from followthrough.actlinks.schemas import RESULTS, SNOOZES, ActChoice
 from followthrough.actlinks.tokens import token_hash, well_formed
 from followthrough.checkins.models import CheckIn
 from followthrough.checkins.schemas import CheckInCreate
-from followthrough.checkins.services import CheckInService, hold_write_lock, local_today
+from followthrough.checkins.services import CheckInService, forget_check_in, hold_write_lock, local_today
 from followthrough.enums import DeliveryStatus, Event
 from followthrough.errors import Conflict, InvalidInput
 from followthrough.partners.encouragement import ONE_TAP_MESSAGES, EncouragementService
@@ -320,8 +320,8 @@ class ActLinkService:
         if link.check_in_id is not None and link.occurrence_id is not None:
             check_in = await self.session.get(CheckIn, link.check_in_id)
             if check_in is not None:
-                await self.session.delete(check_in)
-                await self.session.flush()
+                # Undone here as in the app: the id is kept, so a stale retry cannot bring it back.
+                await forget_check_in(self.session, check_in, self.now)
             await restore_reminders(self.session, link.occurrence_id, self.now)
         if link.snoozed_until is not None and link.occurrence_id is not None:
             await DeliveryService(self.session, self.now, self.settings).drop_snoozes(

@@ -15,14 +15,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from followthrough.accounts.models import Participant
 from followthrough.checkins import schemas
 from followthrough.checkins.progress import ProgressService
+from followthrough.checkins.ranges import EARLIEST_DATE, LATEST_DATE
 from followthrough.checkins.reviews import WeeklyReviewService, review_out
 from followthrough.checkins.services import CheckInService, check_in_out
-from followthrough.errors import InvalidInput
+from followthrough.errors import ErrorBody, InvalidInput
 from followthrough.readcache import remembered_read
 from followthrough.schemas import LimitParam, OffsetParam, Page
 from followthrough.settings import Settings
 
 DATE = {"format": "date"}
+DATE_BOUNDS = f" ({EARLIEST_DATE} to {LATEST_DATE})"
+UNDONE = {
+    410: ResponseSpec(
+        data_container=ErrorBody,
+        description="The check-in with this id was undone; it is never stored again (final: do not retry)",
+        generate_examples=False,
+    )
+}
 T = TypeVar("T")
 
 
@@ -60,7 +69,8 @@ class CheckInController(Controller):
         operation_id="recordCheckIn",
         status_code=HTTP_201_CREATED,
         responses={
-            200: ResponseSpec(schemas.CheckInOut, description="A replay: the check-in already stored")
+            200: ResponseSpec(schemas.CheckInOut, description="A replay: the check-in already stored"),
+            **UNDONE,
         },
     )
     async def record_check_in(
@@ -71,7 +81,8 @@ class CheckInController(Controller):
         The id is made by the client: the same request again answers 200 with the stored check-in and stores
         nothing new; the same id with a different body is a 409 on `id`. A time that is not an occurrence of
         the action, or an occurrence due on a later local day, is a 422 on `occurrenceAt`; an occurrence that
-        already has another check-in is a 409 on `occurrenceAt`."""
+        already has another check-in is a 409 on `occurrenceAt`. The id of a check-in that was undone is a 410
+        on `id`, for good: a late retry never brings back what was undone."""
         [(check_in, occurrence, created)] = await check_ins.record_many(participant, [data])
         return Response(
             check_in_out(check_in, occurrence), status_code=HTTP_201_CREATED if created else HTTP_200_OK
@@ -87,10 +98,19 @@ class CheckInController(Controller):
         ] = None,
         since: Annotated[
             str | None,
-            QueryParameter(name="from", description="First local date, inclusive", schema_extra=DATE),
+            QueryParameter(
+                name="from",
+                description="First local date, inclusive (1970-01-01 to 2200-12-31)",
+                schema_extra=DATE,
+            ),
         ] = None,
         until: Annotated[
-            str | None, QueryParameter(name="to", description="Last local date, inclusive", schema_extra=DATE)
+            str | None,
+            QueryParameter(
+                name="to",
+                description="Last local date, inclusive (1970-01-01 to 2200-12-31)",
+                schema_extra=DATE,
+            ),
         ] = None,
         limit: LimitParam = 50,
         offset: OffsetParam = 0,
@@ -129,7 +149,7 @@ class CheckInController(Controller):
         self, check_in_id: UUID, participant: Participant, check_ins: CheckInService
     ) -> None:
         """Undo a check-in within a day of making it; after that it is a 409 on `checkedInAt` (edit it
-        instead)."""
+        instead). Undoing it again answers 204 and changes nothing; its id can never be recorded again."""
         await check_ins.undo(participant, check_in_id)
 
 
@@ -145,7 +165,8 @@ class WeeklyReviewController(Controller):
         responses={
             200: ResponseSpec(
                 schemas.WeeklyReviewWithCheckIns, description="A replay: the review already stored"
-            )
+            ),
+            **UNDONE,
         },
     )
     async def submit_weekly_review(
@@ -155,7 +176,8 @@ class WeeklyReviewController(Controller):
         5) and check-ins on the week's open occurrences, stored together or not at all.
 
         One review per local week (another is a 409 on `weekStart`). The id is made by the client: the same
-        request again answers 200 with what was stored. Errors in a check-in name `checkIns[i].field`."""
+        request again answers 200 with what was stored. Errors in a check-in name `checkIns[i].field`; a
+        check-in id that was undone is a 410 on `checkIns[i].id`."""
         review, recorded, created = await reviews.submit(participant, data)
         body = schemas.WeeklyReviewWithCheckIns(
             review=review_out(review),

@@ -44,3 +44,16 @@ class WeeklyReview(Owned, UUIDv7AuditBase):
     next_step: Mapped[str | None] = mapped_column(String(2000), default=None)
     confidence: Mapped[int] = mapped_column(SmallInteger)
     submitted_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+
+
+class UndoneCheckIn(Owned, UUIDv7AuditBase):
+    """The id of a check-in the participant undid, kept so that it is never stored again.
+
+    A request can arrive long after it was made (an offline outbox retrying one whose answer was lost); its
+    id names what the participant undid, so it is refused as gone instead of reviving the check-in.
+    """
+
+    __tablename__ = "undone_check_in"
+
+    key_action_id: Mapped[UUID] = mapped_column(ForeignKey("key_action.id", ondelete="CASCADE"), index=True)
+    undone_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))

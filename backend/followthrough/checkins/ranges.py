@@ -5,6 +5,9 @@ how far back `all` reaches. Pure date arithmetic, no queries; progress.py counts
 - `1y` is the last 12 calendar months, this one included.
 - `all` starts at the first day of history: in months while that spans at most 24 months, beyond that
   in calendar years (at most 120 of them).
+
+It also bounds the local dates a request may name (`checked_date`, `checked_span`): the years schedules may
+use, so that no date arithmetic on them can leave Python's calendar (OverflowError) and no range is costly.
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from followthrough.actions.schedule import FIRST_YEAR, LAST_YEAR, week_start_of
 from followthrough.checkins import schemas
-from followthrough.checkins.services import monday_of
+from followthrough.errors import InvalidInput
 
 RECENT_WEEKS = 12
 """How many local weeks, this one included, `weeks` and measure histories show."""
@@ -23,11 +27,36 @@ MAX_BUCKETS = 120
 ALL_IN_MONTHS_UP_TO = 24
 Range = schemas.ProgressRange
 Unit = schemas.BucketUnit
+EARLIEST_DATE = date(FIRST_YEAR, 1, 1)
+LATEST_DATE = date(LAST_YEAR, 12, 31)
+"""The local dates a request may name: the years a schedule may use (1970 to 2200)."""
+
+
+def checked_date(value: date | None, field: str) -> date | None:
+    """`value` unless it is outside EARLIEST_DATE..LATEST_DATE, which is a 422 naming `field`."""
+    if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise InvalidInput(field, f"must be between {EARLIEST_DATE} and {LATEST_DATE}")
+    return value
+
+
+def checked_span(
+    since: date | None, until: date | None, max_days: int | None, fields: tuple[str, str] = ("from", "to")
+) -> None:
+    """Both dates within bounds, `until` not before `since`, and (with `max_days`) at most that many days
+    from the first to the last, inclusive; each refusal is a 422 naming the field at fault."""
+    checked_date(since, fields[0])
+    checked_date(until, fields[1])
+    if since is None or until is None:
+        return
+    if until < since:
+        raise InvalidInput(fields[1], f"must not be before {fields[0]}")
+    if max_days is not None and (until - since).days >= max_days:
+        raise InvalidInput(fields[1], f"the range may span at most {max_days} days")
 
 
 def recent_week_starts(today: date) -> list[date]:
     """The Mondays of the last RECENT_WEEKS local weeks, oldest first."""
-    first = monday_of(today) - timedelta(weeks=RECENT_WEEKS - 1)
+    first = week_start_of(today) - timedelta(weeks=RECENT_WEEKS - 1)
     return [first + timedelta(weeks=index) for index in range(RECENT_WEEKS)]
 
 
@@ -50,7 +79,7 @@ def bucket_starts(progress_range: Range, today: date, first: date) -> tuple[Unit
     """The unit and the first local date of every bucket, oldest first; `first` matters only for `all`."""
     if progress_range in (Range.FOUR_WEEKS, Range.THREE_MONTHS):
         count = 4 if progress_range is Range.FOUR_WEEKS else 13
-        return Unit.WEEK, [monday_of(today) - timedelta(weeks=back) for back in range(count - 1, -1, -1)]
+        return Unit.WEEK, [week_start_of(today) - timedelta(weeks=back) for back in range(count - 1, -1, -1)]
     months = 12
     if progress_range is Range.ALL:
         months = (today.year - first.year) * 12 + today.month - first.month + 1

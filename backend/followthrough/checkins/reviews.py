@@ -14,6 +14,7 @@ from followthrough.accounts.models import Participant
 from followthrough.actions.models import KeyAction, Occurrence
 from followthrough.checkins import schemas
 from followthrough.checkins.models import CheckIn, WeeklyReview
+from followthrough.checkins.ranges import checked_date
 from followthrough.checkins.services import (
     CheckInService,
     Recorded,
@@ -21,6 +22,8 @@ from followthrough.checkins.services import (
     local_today,
     monday_of,
     same_check_in,
+    undone_among,
+    undone_check_in,
 )
 from followthrough.enums import ActionStatus
 from followthrough.errors import Conflict, InvalidInput
@@ -52,7 +55,7 @@ class WeeklyReviewService:
         """Store the review and its check-ins together, or recognise a replay; one review per local week."""
         await hold_write_lock(self.session)
         current = monday_of(local_today(participant, self.now))
-        week = current if data.week_start is None else data.week_start
+        week = checked_date(data.week_start, "weekStart") or current
         if week.weekday() != 0:
             raise InvalidInput("weekStart", "must be a Monday, the first day of a week")
         if week > current:
@@ -108,6 +111,10 @@ class WeeklyReviewService:
     ) -> list[Recorded]:
         """The stored review and check-ins when `data` is the same request again; a 409 otherwise."""
         stored = await self.check_ins.by_id([item.id for item in data.check_ins])
+        undone = await undone_among(self.session, [item.id for item in data.check_ins])
+        for index, item in enumerate(data.check_ins):
+            if item.id in undone and item.id not in stored:
+                raise undone_check_in(f"checkIns[{index}].id", item.id)
         of_review = {check_in.id for check_in, _ in await self.check_ins_of(participant, review.id)}
         same = (
             review.participant_id == participant.id

@@ -2,7 +2,9 @@
 
 A check-in reports on one materialised occurrence, named by (key action, due instant). Its id is made by the
 client: the same request sent twice stores one row and answers the same result, while the same id with another
-body is a conflict. A weekly review stores its reflections and the week's check-ins in one transaction.
+body is a conflict, and the id of a check-in that was undone is gone for good (410), so that a stale retry
+cannot bring back what the participant took back. A weekly review stores its reflections and the week's
+check-ins in one transaction.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from functools import partial
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from litestar.status_codes import HTTP_410_GONE
 from msgspec import UNSET
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -22,7 +25,8 @@ from followthrough.accounts.models import Participant
 from followthrough.actions.models import KeyAction, Occurrence
 from followthrough.actions.occurrences import OccurrenceService
 from followthrough.checkins import schemas
-from followthrough.checkins.models import CheckIn
+from followthrough.checkins.models import CheckIn, UndoneCheckIn
+from followthrough.checkins.ranges import checked_span
 from followthrough.errors import Conflict, InvalidInput, NotFound
 from followthrough.reminders.cancel import cancel_reminders
 from followthrough.settings import Settings
@@ -73,6 +77,35 @@ async def hold_write_lock(session: AsyncSession) -> None:
         await connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def undone_check_in(field: str, check_in_id: UUID) -> InvalidInput:
+    """The answer to a check-in id that was undone: final, so that an outbox drops it rather than retry."""
+    return InvalidInput(
+        field, f"check-in {check_in_id} was undone; it is not stored again", status_code=HTTP_410_GONE
+    )
+
+
+async def undone_among(session: AsyncSession, ids: Sequence[UUID]) -> set[UUID]:
+    """Which of these check-in ids were undone, whoever owned them (a client id is unique across everyone)."""
+    return set(await session.scalars(select(UndoneCheckIn.id).where(UndoneCheckIn.id.in_(ids))))
+
+
+async def forget_check_in(session: AsyncSession, check_in: CheckIn, now: datetime) -> None:
+    """Delete a check-in and keep its id as undone, in the same transaction: a request that no longer finds
+    the check-in finds the id among the undone ones."""
+    session.add(
+        UndoneCheckIn(
+            id=check_in.id,
+            participant_id=check_in.participant_id,
+            key_action_id=check_in.key_action_id,
+            undone_at=now,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    await session.delete(check_in)
+    await session.flush()
+
+
 def same_check_in(check_in: CheckIn, occurrence: Occurrence, data: schemas.CheckInCreate) -> bool:
     return (
         check_in.key_action_id == data.key_action_id
@@ -120,6 +153,9 @@ class CheckInService:
                 async with self.session.begin_nested():
                     self.session.add_all(new)
                     await self.session.flush()
+                    # An undo that committed after the plan read the undone ids is seen now that these rows
+                    # are written: it deleted the row this insert would otherwise have collided with.
+                    await self._refuse_undone(new, items, week)
             except IntegrityError:
                 # Another request stored one of them meanwhile: plan again against what it stored.
                 continue
@@ -130,6 +166,14 @@ class CheckInService:
             _field(week, 0, "id"), "was being stored by another request at the same time; send it again"
         )
 
+    async def _refuse_undone(
+        self, new: Sequence[CheckIn], items: Sequence[schemas.CheckInCreate], week: date | None
+    ) -> None:
+        undone = await undone_among(self.session, [check_in.id for check_in in new])
+        for index, item in enumerate(items):
+            if item.id in undone:
+                raise undone_check_in(_field(week, index, "id"), item.id)
+
     async def _plan(
         self,
         participant: Participant,
@@ -138,6 +182,7 @@ class CheckInService:
         week: date | None,
     ) -> list[Recorded]:
         stored = await self.by_id([item.id for item in items])
+        undone = await undone_among(self.session, [item.id for item in items])
         action_ids = {item.key_action_id for item in items}
         actions = {
             action.id: action
@@ -175,6 +220,8 @@ class CheckInService:
             if item.id in seen_ids:
                 raise InvalidInput(field("id"), "appears twice in this request")
             seen_ids.add(item.id)
+            if item.id in undone and item.id not in stored:
+                raise undone_check_in(field("id"), item.id)
             if item.id in stored:
                 check_in, occurrence = stored[item.id]
                 if check_in.participant_id != participant.id or not same_check_in(check_in, occurrence, item):
@@ -252,8 +299,7 @@ class CheckInService:
         offset: int = 0,
     ) -> tuple[list[tuple[CheckIn, Occurrence]], int]:
         """Newest occurrence first, optionally of one key action and between two local dates (inclusive)."""
-        if since is not None and until is not None and since > until:
-            raise InvalidInput("to", "must not be before from")
+        checked_span(since, until, None)
         conditions = [CheckIn.participant_id == participant.id]
         if key_action_id is not None:
             conditions.append(CheckIn.key_action_id == key_action_id)
@@ -295,14 +341,25 @@ class CheckInService:
         return check_in, occurrence
 
     async def undo(self, participant: Participant, check_in_id: UUID) -> None:
-        """Remove a check-in made within the last day; older ones stay and may only be edited."""
-        check_in, _ = await self.get(participant, check_in_id)
-        if self.now - check_in.checked_in_at > UNDO_WINDOW:
+        """Remove a check-in made within the last day; older ones stay and may only be edited. Its id is kept
+        as undone: undoing it again changes nothing, and recording it again is a 410."""
+        await hold_write_lock(self.session)
+        # Locked, so that a second undo at the same moment waits for this one, then finds the id undone.
+        found = await self.session.scalar(
+            select(CheckIn)
+            .where(CheckIn.id == check_in_id, CheckIn.participant_id == participant.id)
+            .with_for_update()
+        )
+        if found is None:
+            undone = await self.session.get(UndoneCheckIn, check_in_id)
+            if undone is not None and undone.participant_id == participant.id:
+                return  # a replay of the undo
+            raise NotFound("check-in")
+        if self.now - found.checked_in_at > UNDO_WINDOW:
             raise Conflict(
                 "checkedInAt", "undo is possible within a day of checking in; edit the check-in instead"
             )
-        await self.session.delete(check_in)
-        await self.session.flush()
+        await forget_check_in(self.session, found, self.now)
 
 
 def _field(week: date | None, index: int, name: str) -> str:
