@@ -133,6 +133,26 @@ async def test_without_a_subject_the_pwa_gets_no_key_and_is_told_why(
     assert "FOLLOWTHROUGH_VAPID_SUBJECT" in response.json()["detail"]
 
 
+async def test_without_a_subject_no_device_can_subscribe(
+    receiver_settings: Settings, push_receiver: PushReceiver, clock: Any
+) -> None:
+    off = dataclasses.replace(receiver_settings, vapid_subject="", public_url="http://127.0.0.1:8000")
+    account = {"email": "nosubject@example.com", "password": "a long password"}
+    async with AsyncTestClient(create_app(off, clock)) as client:
+        signed_up = await client.post(
+            "/api/v1/auth/sign-up", json={**account, "displayName": "N", "timeZone": "Europe/London"}
+        )
+        assert signed_up.status_code == 202, signed_up.text
+        signed_in = await client.post("/api/v1/auth/sign-in", json=account)
+        csrf = {"X-CSRF-Token": signed_in.json()["csrfToken"]}
+        response = await client.post(
+            CHANNELS, json={"kind": "webpush", "subscription": push_receiver.subscription()}, headers=csrf
+        )
+        assert response.status_code == 409, response.text
+        assert _fields(response) == ["vapidSubject"]
+        assert (await client.get(CHANNELS)).json()["items"] == []
+
+
 async def test_without_a_subject_nothing_is_sent_and_the_device_stays_subscribed(
     push_receiver: PushReceiver, receiver_settings: Settings, tmp_path: Path
 ) -> None:
@@ -143,6 +163,7 @@ async def test_without_a_subject_nothing_is_sent_and_the_device_stays_subscribed
     with pytest.raises(transport.TransportError) as failed:
         await transport.send(channel, Message(title="T", body="B", url="u"), off)
     assert not failed.value.permanent  # the operator's to fix: the device's subscription is fine
+    assert "FOLLOWTHROUGH_VAPID_SUBJECT" in str(failed.value)
     assert push_receiver.http.requests == []
 
 
