@@ -126,6 +126,17 @@ describe("the outbox shared with the service worker", () => {
     expect(await pending(db)).toEqual([]);
   });
 
+  test("a check-in the person undid (410 on its id) is dropped quietly, and the rest still goes", async () => {
+    await enqueue(db, checkIn("undone"));
+    await enqueue(db, checkIn("b"));
+    const result = await replay(db, async (e) =>
+      e.id === "undone" ? answer(410, { status: 410, detail: "id: this check-in was undone" }) : answer(201),
+    );
+    expect(result).toEqual({ sent: 1, rejected: [], stopped: false });
+    expect(await pending(db)).toEqual([]);
+    expect(await rejections(db)).toEqual([]);
+  });
+
   test("an answer the server refuses (an expired link) is kept for the person, not retried", async () => {
     await enqueue(db, act("a"));
     const result = await replay(db, async () => answer(410, { status: 410, detail: "This link has expired." }));

@@ -38,7 +38,11 @@ function startPushService() {
     request.on("data", (chunk) => chunks.push(chunk));
     request.on("end", () => {
       try {
-        assert.match(request.headers.authorization ?? "", /^vapid t=[\w-]+\.[\w-]+\.[\w-]+, k=[\w-]+$/);
+        const vapid = (request.headers.authorization ?? "").match(/^vapid t=([\w-]+)\.([\w-]+)\.[\w-]+, k=[\w-]+$/);
+        assert.ok(vapid, `a VAPID authorization header: ${request.headers.authorization}`);
+        // As Apple's push service does (BadJwtToken): the contact must be a mailto: or https: address.
+        const { sub } = JSON.parse(Buffer.from(vapid[2], "base64url").toString("utf8"));
+        assert.match(sub ?? "", /^(mailto:|https:)/, `the VAPID subject ${sub}`);
         assert.equal(request.headers["content-encoding"], "aes128gcm");
         received.push(JSON.parse(decrypt(Buffer.concat(chunks), keys, auth)));
         response.writeHead(201).end();

@@ -14,6 +14,7 @@ import "./forms.mjs";
 import "./history.mjs";
 import "./act.mjs";
 import "./push.mjs";
+import "./accounts.mjs";
 
 describe("accessibility", () => {
   // Last, so that every screen above has been shot (and checked) by now.

@@ -39,7 +39,7 @@ function freePort() {
   });
 }
 
-export async function startBackend() {
+export async function startBackend(extraEnv = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), "ft-e2e-"));
   const port = await freePort();
   const child = spawn(join(ROOT, ".venv/bin/followthrough"), ["serve", "--host", "127.0.0.1", "--port", String(port)], {
@@ -50,13 +50,20 @@ export async function startBackend() {
       FOLLOWTHROUGH_DATA_DIR: dataDir,
       FOLLOWTHROUGH_PUBLIC_URL: `http://127.0.0.1:${port}`,
       FOLLOWTHROUGH_CHANNEL_ALLOWED_HOSTS: "127.0.0.1",
+      // Every scenario signs up from 127.0.0.1; the per-address limit is for strangers, not for this suite.
+      FOLLOWTHROUGH_SIGN_UPS_PER_ADDRESS: "1000",
+      // Web Push stays off with an http: public URL and no contact address (push services refuse those).
+      FOLLOWTHROUGH_VAPID_SUBJECT: "mailto:e2e@example.com",
+      ...extraEnv,
     },
     stdio: ["ignore", "ignore", "pipe"],
   });
   let log = "";
   child.stderr.on("data", (d) => (log += d));
   const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
+  // Up to three minutes: on a busy machine, importing, migrating a fresh database and starting the worker
+  // have taken over a minute.
+  for (const deadline = Date.now() + 180_000; Date.now() < deadline; ) {
     if (child.exitCode !== null) throw new Error(`followthrough serve exited:\n${log}`);
     try {
       if ((await fetch(`${base}/health/live`)).ok) return { base, child, dataDir, log: () => log };
@@ -65,6 +72,8 @@ export async function startBackend() {
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+  child.kill("SIGTERM");
+  rmSync(dataDir, { recursive: true, force: true });
   throw new Error(`followthrough serve did not start:\n${log}`);
 }
 
@@ -140,13 +149,14 @@ export async function checkAxe(page, screen, scheme) {
   for (const v of incomplete) axeIncomplete.push({ screen, scheme, ...v });
 }
 
-/** Screenshots of the current screen in light and dark, each checked with axe-core. */
-export async function shoot(page, name) {
+/** Screenshots of the current screen in light and dark, each checked with axe-core. `fullPage: false` shoots
+ * only the 390x844 viewport, for a part of a long screen scrolled into view. */
+export async function shoot(page, name, { fullPage = true } = {}) {
   // A screen is shot once it has loaded what it shows, not while it says "Loading …".
   await page.waitForFunction(() => !/\bLoading\b[^\n]*…/.test(document.body.innerText), null, { timeout: 15000 });
   for (const scheme of ["light", "dark"]) {
     await page.emulateMedia({ colorScheme: scheme });
-    await page.screenshot({ path: join(SHOTS, `${name}-${scheme}.png`), fullPage: true });
+    await page.screenshot({ path: join(SHOTS, `${name}-${scheme}.png`), fullPage });
     await checkAxe(page, name, scheme);
   }
   await page.emulateMedia({ colorScheme: "light" });
@@ -216,14 +226,24 @@ export async function apiSend(context, method, path, body) {
 /** A new participant, signed up through the API, in a page that opens signed in (as after a real sign-up). */
 export async function signedInPage(email, { name = "Ada", colorScheme = "light", timeZone = "UTC", ...options } = {}) {
   const opened = await newPage(colorScheme, options);
-  const response = await opened.context.request.post(`${backend.base}/api/v1/auth/sign-up`, {
-    headers: { "content-type": "application/json" },
-    data: JSON.stringify({ email, password: PASSWORD, displayName: name, timeZone }),
-  });
-  assert.equal(response.status(), 201, await response.text());
+  await apiSignUp(opened.context, { email, password: PASSWORD, displayName: name, timeZone });
   // The app asks for its session only when this browser says it holds one (see pwa/src/store/state.ts).
   await opened.context.addInitScript(() => localStorage.setItem("ft-signed-in", "1"));
   return opened;
+}
+
+/** Signs up as the app does: sign-up answers 202 whoever the email belongs to and signs no one in, so a sign-in
+ * with the same email and password follows; it sets the context's session cookie. */
+export async function apiSignUp(context, body, base = backend.base) {
+  const json = { "content-type": "application/json" };
+  const signUp = await context.request.post(`${base}/api/v1/auth/sign-up`, { headers: json, data: JSON.stringify(body) });
+  assert.equal(signUp.status(), 202, await signUp.text());
+  const signIn = await context.request.post(`${base}/api/v1/auth/sign-in`, {
+    headers: json,
+    data: JSON.stringify({ email: body.email, password: body.password }),
+  });
+  assert.equal(signIn.status(), 200, await signIn.text());
+  return signIn.json();
 }
 
 /** test-artifacts/screenshots/index.html: every screen, light beside dark, to look at in one place. */

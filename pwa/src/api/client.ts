@@ -42,13 +42,15 @@ export class ApiError extends Error {
     readonly status: number,
     readonly detail: string,
     readonly errors: FieldError[] = [],
+    /** Seconds to wait before trying again, when the server said (Retry-After on a 429 or 503). */
+    readonly retryAfter: number | null = null,
   ) {
     // Each problem once, in plain words: not the server's joined `detail`, which repeats the field errors.
     super(errors.length ? errors.map((e) => plainMessage(e.message)).join(" ") : plainMessage(detail));
     this.name = "ApiError";
   }
 
-  static from(status: number, body: unknown): ApiError {
+  static from(status: number, body: unknown, headers?: Headers): ApiError {
     const b = (body ?? {}) as Partial<Schemas["ErrorBody"]>;
     const detail =
       typeof b.detail === "string" && b.detail
@@ -57,7 +59,7 @@ export class ApiError extends Error {
           ? `The server could not answer (HTTP ${status}); try again in a moment`
           : `The server refused this (HTTP ${status})`;
     const errors = Array.isArray(b.errors) ? b.errors : [];
-    return new ApiError(status, detail, errors);
+    return new ApiError(status, detail, errors, retryAfterSeconds(headers?.get("Retry-After") ?? null));
   }
 
   /** The message for one form field (camelCase, as on the wire), in plain words, if the server named it. */
@@ -70,6 +72,15 @@ export class ApiError extends Error {
   others(shown: readonly string[]): string[] {
     return this.errors.filter((e) => !shown.includes(e.field)).map((e) => plainMessage(e.message));
   }
+}
+
+/** A Retry-After header as seconds from `now`: it holds either a number of seconds or an HTTP date. */
+export function retryAfterSeconds(header: string | null, now: number = Date.now()): number | null {
+  if (!header) return null;
+  const text = header.trim();
+  if (/^\d+$/.test(text)) return Number(text);
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - now) / 1000));
 }
 
 /** The network could not be reached (offline, DNS, server down): the request never got an answer. */
@@ -113,7 +124,7 @@ export async function unwrap<T>(call: Promise<Answer<T>>): Promise<T> {
     if (error instanceof ApiError) throw error;
     throw new OfflineError(error);
   }
-  if (!answer.response.ok) throw ApiError.from(answer.response.status, answer.error);
+  if (!answer.response.ok) throw ApiError.from(answer.response.status, answer.error, answer.response.headers);
   return answer.data as T;
 }
 

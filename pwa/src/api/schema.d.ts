@@ -160,6 +160,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/registration": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GetRegistration */
+        get: operations["getRegistration"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/session": {
         parameters: {
             query?: never;
@@ -1163,6 +1180,13 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
         };
+        /** BarrierPage */
+        BarrierPage: {
+            items: components["schemas"]["BarrierOut"][];
+            limit: number;
+            offset: number;
+            total: number;
+        };
         /**
          * BarrierStatus
          * @default holding
@@ -1233,6 +1257,13 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
         };
+        /** ChannelPage */
+        ChannelPage: {
+            items: components["schemas"]["ChannelOut"][];
+            limit: number;
+            offset: number;
+            total: number;
+        };
         /** ChannelTestOut */
         ChannelTestOut: {
             channel: components["schemas"]["ChannelOut"];
@@ -1283,6 +1314,13 @@ export interface components {
             updatedAt: string;
             weeklyReviewId: string | null;
         };
+        /** CheckInPage */
+        CheckInPage: {
+            items: components["schemas"]["CheckInOut"][];
+            limit: number;
+            offset: number;
+            total: number;
+        };
         /**
          * CheckInResult
          * @enum {string}
@@ -1331,6 +1369,13 @@ export interface components {
             status: components["schemas"]["DeliveryStatus"];
             tap: components["schemas"]["DeliveryTap"] | null;
         };
+        /** DeliveryPage */
+        DeliveryPage: {
+            items: components["schemas"]["DeliveryOut"][];
+            limit: number;
+            offset: number;
+            total: number;
+        };
         /**
          * DeliveryStatus
          * @enum {string}
@@ -1361,6 +1406,13 @@ export interface components {
             /** Format: date-time */
             sentAt: string;
         };
+        /** EncouragementPage */
+        EncouragementPage: {
+            items: components["schemas"]["EncouragementOut"][];
+            limit: number;
+            offset: number;
+            total: number;
+        };
         /** EncouragementUpdate */
         EncouragementUpdate: {
             hidden: boolean;
@@ -1373,10 +1425,11 @@ export interface components {
         };
         /**
          * Event
-         * @description What notifies: the product brief's events, plus the owner being told a channel was disabled.
+         * @description What notifies: the product brief's events, plus the owner being told a channel was disabled or that
+         *         someone tried to sign up with their email.
          * @enum {string}
          */
-        Event: "reminder.due" | "review.weekly" | "partner.digest" | "partner.missed" | "encouragement.received" | "invite.accepted" | "channel.disabled" | "channel.test";
+        Event: "reminder.due" | "review.weekly" | "partner.digest" | "partner.missed" | "encouragement.received" | "invite.accepted" | "channel.disabled" | "channel.test" | "sign-up.attempted";
         /** FieldError */
         FieldError: {
             field: string;
@@ -1471,6 +1524,13 @@ export interface components {
             updatedAt: string;
             visibility: components["schemas"]["Visibility"];
         };
+        /** KeyActionPage */
+        KeyActionPage: {
+            items: components["schemas"]["KeyActionOut"][];
+            limit: number;
+            offset: number;
+            total: number;
+        };
         /** KeyActionProgress */
         KeyActionProgress: {
             bucketUnit: components["schemas"]["BucketUnit"];
@@ -1550,7 +1610,8 @@ export interface components {
         OnceSchedule: {
             /**
              * Format: local-date-time
-             * @description A local wall time in the participant's zone, without an offset
+             * @description A local wall time in the participant's zone, without an offset, with seconds, in the years 1970 to 2200
+             * @example 2026-03-02T08:30:00
              */
             dueAt: string;
             /** @constant */
@@ -1573,62 +1634,6 @@ export interface components {
             /** Format: date */
             localDate: string;
             measureUnit: string | null;
-        };
-        /** Page[KeyActionOut] */
-        "Page_followthrough.actions.schemas.KeyActionOut_": {
-            items: components["schemas"]["KeyActionOut"][];
-            limit: number;
-            offset: number;
-            total: number;
-        };
-        /** Page[BarrierOut] */
-        "Page_followthrough.barriers.schemas.BarrierOut_": {
-            items: components["schemas"]["BarrierOut"][];
-            limit: number;
-            offset: number;
-            total: number;
-        };
-        /** Page[CheckInOut] */
-        "Page_followthrough.checkins.schemas.CheckInOut_": {
-            items: components["schemas"]["CheckInOut"][];
-            limit: number;
-            offset: number;
-            total: number;
-        };
-        /** Page[WeeklyReviewOut] */
-        "Page_followthrough.checkins.schemas.WeeklyReviewOut_": {
-            items: components["schemas"]["WeeklyReviewOut"][];
-            limit: number;
-            offset: number;
-            total: number;
-        };
-        /** Page[ChannelOut] */
-        "Page_followthrough.notifications.schemas.ChannelOut_": {
-            items: components["schemas"]["ChannelOut"][];
-            limit: number;
-            offset: number;
-            total: number;
-        };
-        /** Page[EncouragementOut] */
-        "Page_followthrough.partners.schemas.EncouragementOut_": {
-            items: components["schemas"]["EncouragementOut"][];
-            limit: number;
-            offset: number;
-            total: number;
-        };
-        /** Page[ReflectionOut] */
-        "Page_followthrough.reflections.schemas.ReflectionOut_": {
-            items: components["schemas"]["ReflectionOut"][];
-            limit: number;
-            offset: number;
-            total: number;
-        };
-        /** Page[DeliveryOut] */
-        "Page_followthrough.reminders.schemas.DeliveryOut_": {
-            items: components["schemas"]["DeliveryOut"][];
-            limit: number;
-            offset: number;
-            total: number;
         };
         /** ParticipantOut */
         ParticipantOut: {
@@ -1679,6 +1684,13 @@ export interface components {
         PasswordChange: {
             currentPassword: string;
             newPassword: string;
+            /** @default true */
+            revokeTokens: boolean;
+        };
+        /** PasswordChanged */
+        PasswordChanged: {
+            endedSessions: number;
+            revokedTokens: components["schemas"]["ApiTokenOut"][];
         };
         /** PersonOut */
         PersonOut: {
@@ -1708,7 +1720,11 @@ export interface components {
             reviewTime?: string;
             /** @description 0 = Monday … 6 = Sunday */
             reviewWeekday?: number;
-            /** @description An IANA time zone */
+            /**
+             * Format: iana-time-zone
+             * @description An IANA time zone name, spelled as the tz database does, such as Europe/Paris
+             * @example Europe/Paris
+             */
             timeZone?: string;
         };
         /** ProgressBucket */
@@ -1770,11 +1786,15 @@ export interface components {
         RecurringSchedule: {
             /** @constant */
             kind: "recurring";
-            /** @description An RFC 5545 RRULE such as FREQ=WEEKLY;BYDAY=MO; at most hourly */
+            /**
+             * Format: rrule
+             * @description An RFC 5545 RRULE such as FREQ=WEEKLY;BYDAY=MO; at most hourly, with a first occurrence within ten years of the start
+             */
             rrule: string;
             /**
              * Format: local-date-time
-             * @description A local wall time in the participant's zone, without an offset
+             * @description A local wall time in the participant's zone, without an offset, with seconds, in the years 1970 to 2200
+             * @example 2026-03-02T08:30:00
              */
             startsAt: string;
         };
@@ -1826,6 +1846,18 @@ export interface components {
             reflectedOn: string;
             /** Format: date-time */
             updatedAt: string;
+        };
+        /** ReflectionPage */
+        ReflectionPage: {
+            items: components["schemas"]["ReflectionOut"][];
+            limit: number;
+            offset: number;
+            total: number;
+        };
+        /** RegistrationOut */
+        RegistrationOut: {
+            /** @enum {string} */
+            mode: "open" | "invite-only" | "closed";
         };
         /** SessionOut */
         SessionOut: {
@@ -1900,9 +1932,19 @@ export interface components {
         SignUp: {
             displayName: string;
             email: string;
+            /** @description The token from a partner invite link */
+            invite?: string | null;
             password: string;
-            /** @description An IANA time zone */
+            /**
+             * Format: iana-time-zone
+             * @description An IANA time zone name, spelled as the tz database does, such as Europe/Paris
+             * @example Europe/Paris
+             */
             timeZone: string;
+        };
+        /** SignUpAccepted */
+        SignUpAccepted: {
+            message: string;
         };
         /**
          * SnoozeChoice
@@ -2002,6 +2044,13 @@ export interface components {
             submittedAt: string;
             /** Format: date */
             weekStart: string;
+        };
+        /** WeeklyReviewPage */
+        WeeklyReviewPage: {
+            items: components["schemas"]["WeeklyReviewOut"][];
+            limit: number;
+            offset: number;
+            total: number;
         };
         /** WeeklyReviewWithCheckIns */
         WeeklyReviewWithCheckIns: {
@@ -2354,12 +2403,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Request fulfilled, nothing follows */
-            204: {
+            /** @description Request fulfilled, document follows */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["PasswordChanged"];
+                };
             };
             /** @description The request could not be read: malformed JSON, a wrong type, or an unknown field */
             400: {
@@ -2869,6 +2920,44 @@ export interface operations {
             };
         };
     };
+    getRegistration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistrationOut"];
+                };
+            };
+            /** @description The request could not be read: malformed JSON, a wrong type, or an unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request breaks a rule; `errors` names each field and the rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     getSession: {
         parameters: {
             query?: never;
@@ -3099,17 +3188,26 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Document created, URL follows */
-            201: {
+            /** @description The same answer whether or not the email was free: sign in next */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SessionOut"];
+                    "application/json": components["schemas"]["SignUpAccepted"];
                 };
             };
             /** @description The request could not be read: malformed JSON, a wrong type, or an unknown field */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Sign-up is closed on this server (`body`), or invite-only and `invite` is not a pending invite's token */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3153,6 +3251,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many sign-ups from this address; Retry-After says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     listBarriers: {
@@ -3177,7 +3284,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_followthrough.barriers.schemas.BarrierOut_"];
+                    "application/json": components["schemas"]["BarrierPage"];
                 };
             };
             /** @description The request could not be read: malformed JSON, a wrong type, or an unknown field */
@@ -3595,7 +3702,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_followthrough.notifications.schemas.ChannelOut_"];
+                    "application/json": components["schemas"]["ChannelPage"];
                 };
             };
             /** @description The request could not be read: malformed JSON, a wrong type, or an unknown field */
@@ -4024,9 +4131,9 @@ export interface operations {
         parameters: {
             query?: {
                 keyActionId?: string | null;
-                /** @description First local date, inclusive */
+                /** @description First local date, inclusive (1970-01-01 to 2200-12-31) */
                 from?: string | null;
-                /** @description Last local date, inclusive */
+                /** @description Last local date, inclusive (1970-01-01 to 2200-12-31) */
                 to?: string | null;
                 /** @description Page size */
                 limit?: number;
@@ -4045,7 +4152,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_followthrough.checkins.schemas.CheckInOut_"];
+                    "application/json": components["schemas"]["CheckInPage"];
                 };
             };
             /** @description The request could not be read: malformed JSON, a wrong type, or an unknown field */
@@ -4146,6 +4253,15 @@ export interface operations {
             };
             /** @description Conflicts with stored data (a duplicate, or a replay with a different body) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The check-in with this id was undone; it is never stored again (final: do not retry) */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4416,7 +4532,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_followthrough.reminders.schemas.DeliveryOut_"];
+                    "application/json": components["schemas"]["DeliveryPage"];
                 };
             };
             /** @description The request could not be read: malformed JSON, a wrong type, or an unknown field */
@@ -4614,7 +4730,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_followthrough.partners.schemas.EncouragementOut_"];
+                    "application/json": components["schemas"]["EncouragementPage"];
                 };
             };
             /** @description The request could not be read: malformed JSON, a wrong type, or an unknown field */
@@ -5158,7 +5274,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_followthrough.actions.schemas.KeyActionOut_"];
+                    "application/json": components["schemas"]["KeyActionPage"];
                 };
             };
             /** @description The request could not be read: malformed JSON, a wrong type, or an unknown field */
@@ -5559,9 +5675,9 @@ export interface operations {
     listKeyActionOccurrences: {
         parameters: {
             query?: {
-                /** @description First local date (inclusive); Monday of this week */
+                /** @description First local date (inclusive), 1970 to 2200; Monday of this week */
                 from?: string | null;
-                /** @description Last local date (inclusive), at most 366 days after from; Sunday */
+                /** @description Last local date (inclusive), 1970 to 2200, at most 365 days after from; Sunday */
                 to?: string | null;
             };
             header?: never;
@@ -6190,6 +6306,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Web Push is off: FOLLOWTHROUGH_VAPID_SUBJECT is not a mailto: or https: address */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description The request breaks a rule; `errors` names each field and the rule */
             422: {
                 headers: {
@@ -6221,7 +6346,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_followthrough.reflections.schemas.ReflectionOut_"];
+                    "application/json": components["schemas"]["ReflectionPage"];
                 };
             };
             /** @description The request could not be read: malformed JSON, a wrong type, or an unknown field */
@@ -6571,9 +6696,9 @@ export interface operations {
     };
     snoozeReminderLink: {
         parameters: {
-            query?: {
+            query: {
                 /** @description 15m, 1h, or tonight (20:00 local, else 08:00 the next morning) */
-                for?: components["schemas"]["SnoozeChoice"] | null;
+                for: components["schemas"]["SnoozeChoice"];
             };
             header?: never;
             path: {
@@ -6624,9 +6749,9 @@ export interface operations {
     };
     snoozeReminder: {
         parameters: {
-            query?: {
+            query: {
                 /** @description 15m, 1h, or tonight (20:00 local, else 08:00 the next morning) */
-                for?: components["schemas"]["SnoozeChoice"] | null;
+                for: components["schemas"]["SnoozeChoice"];
             };
             header?: never;
             path: {
@@ -6997,7 +7122,7 @@ export interface operations {
     getToday: {
         parameters: {
             query?: {
-                /** @description A local date; today unless given */
+                /** @description A local date, 1970 to at most the horizon ahead; today unless given */
                 date?: string | null;
             };
             header?: never;
@@ -7064,7 +7189,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_followthrough.checkins.schemas.WeeklyReviewOut_"];
+                    "application/json": components["schemas"]["WeeklyReviewPage"];
                 };
             };
             /** @description The request could not be read: malformed JSON, a wrong type, or an unknown field */
@@ -7165,6 +7290,15 @@ export interface operations {
             };
             /** @description Conflicts with stored data (a duplicate, or a replay with a different body) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The check-in with this id was undone; it is never stored again (final: do not retry) */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };

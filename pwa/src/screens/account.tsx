@@ -1,7 +1,9 @@
-// Account: name, time zone, weekly-review day and time, links to notifications and partners, export, API tokens, sign out, delete.
+// Account: name, time zone, weekly-review day and time, links to notifications and partners, export, password,
+// API tokens, sign out, delete.
 import { useState } from "preact/hooks";
 import { api, type Schemas, unwrap } from "../api/client";
-import { useResource } from "../store/resource";
+import { passwordChanged } from "../sign-up";
+import { type Resource, useResource } from "../store/resource";
 import { clearAll } from "../store/db";
 import { outbox, setSession, signOut } from "../store/state";
 import { timeField, useEditForm } from "../form";
@@ -10,8 +12,74 @@ import { zoneOptions, ZoneSelect } from "../zones";
 
 const DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
 
-function Tokens() {
-  const tokens = useResource("tokens", () => unwrap(api.GET("/api/v1/account/tokens")));
+type TokenList = Resource<Schemas["ApiTokenOut"][]>;
+
+/** Changing the password signs out the other devices and, unless the person unticks it, revokes every API token:
+ * whoever learned the old password may have made one. */
+function PasswordForm({ tokens }: { tokens: TokenList }) {
+  const [revokeTokens, setRevokeTokens] = useState(true);
+  const [error, setError] = useState<unknown>(null);
+  const [outcome, setOutcome] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const held = tokens.data?.length ?? 0;
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    const form = event.currentTarget as HTMLFormElement;
+    const v = formValues(form);
+    // Without tokens on screen there is no choice to make: any made meanwhile go too, the safe default.
+    const revoke = held === 0 || revokeTokens;
+    setBusy(true);
+    try {
+      const answer = await unwrap(
+        api.POST("/api/v1/account/password", {
+          body: { currentPassword: v.currentPassword, newPassword: v.newPassword, revokeTokens: revoke },
+        }),
+      );
+      form.reset();
+      setError(null);
+      setOutcome(passwordChanged(answer, revoke ? 0 : held));
+      tokens.reload();
+    } catch (e) {
+      setError(e);
+      setOutcome(null);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form class="card stack" onSubmit={submit} data-form="account-password">
+      <h2>Password</h2>
+      <p class="sub">Changing it signs you out on your other devices.</p>
+      <Field label="Current password" name="currentPassword" error={error}>
+        <input name="currentPassword" type="password" required maxLength={256} autoComplete="current-password" />
+      </Field>
+      <Field label="New password" name="newPassword" error={error} hint="At least 8 characters.">
+        <input name="newPassword" type="password" required maxLength={256} autoComplete="new-password" />
+      </Field>
+      {held > 0 && (
+        <label class="choice toggle">
+          <input
+            type="checkbox"
+            name="revokeTokens"
+            checked={revokeTokens}
+            onChange={(e) => setRevokeTokens((e.currentTarget as HTMLInputElement).checked)}
+          />
+          <span>
+            Also revoke my API tokens ({held})
+            <span class="hint block">Scripts and apps using them stop working until you give them a new token.</span>
+          </span>
+        </label>
+      )}
+      <ErrorNote error={error} fields={["currentPassword", "newPassword"]} />
+      {outcome && <p role="status">{outcome}</p>}
+      <button type="submit" class="primary" disabled={busy}>
+        Change password
+      </button>
+    </form>
+  );
+}
+
+function Tokens({ tokens }: { tokens: TokenList }) {
   const [made, setMade] = useState<Schemas["ApiTokenCreated"] | null>(null);
   const [error, setError] = useState<unknown>(null);
   const create = async (event: Event) => {
@@ -132,6 +200,7 @@ function ProfileForm({ account, saved: onSaved }: { account: AccountData; saved:
 
 export default function Account() {
   const account = useResource("account", () => unwrap(api.GET("/api/v1/account")));
+  const tokens = useResource("tokens", () => unwrap(api.GET("/api/v1/account/tokens")));
   const [deleteError, setDeleteError] = useState<unknown>(null);
   const a = account.data;
   if (!a) return account.loading ? <Loading what="your account" /> : <ErrorNote error={account.error} />;
@@ -176,7 +245,8 @@ export default function Account() {
           </a>
         </p>
       </div>
-      <Tokens />
+      <PasswordForm tokens={tokens} />
+      <Tokens tokens={tokens} />
       <p>
         <button
           type="button"

@@ -1,19 +1,47 @@
-// Sign up (time zone from the browser, confirmed by the person) and sign in.
+// Sign up (time zone from the browser, confirmed by the person) and sign in. Creating an account is offered
+// only when the server's registration is open, or invite-only and the person came with an invite link.
 import { useLocation } from "preact-iso";
 import { useEffect, useState } from "preact/hooks";
 import { api, unwrap } from "../api/client";
 import { afterSignIn, pendingInvite, previewInvite } from "../invite";
+import { AccountMayExist, canSignUp, type RegistrationMode, signIn, signUpAndSignIn, signUpUnavailable } from "../sign-up";
 import { setSession } from "../store/state";
 import { ErrorNote, Field, formValues } from "../ui";
 import { browserTimeZone, zoneOptions, ZoneSelect } from "../zones";
 
+/** The server's registration mode, or null until it has said (or when it cannot be reached). */
+function useRegistration(): RegistrationMode | null {
+  const [mode, setMode] = useState<RegistrationMode | null>(null);
+  useEffect(() => {
+    let live = true;
+    unwrap(api.GET("/api/v1/auth/registration")).then(
+      (answer) => live && setMode(answer.mode),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
+  return mode;
+}
 
 export default function Auth() {
-  const [mode, setMode] = useState<"sign-in" | "sign-up">("sign-up");
+  const invite = pendingInvite();
+  const registration = useRegistration();
+  const open = canSignUp(registration, Boolean(invite));
+  const [chosen, setChosen] = useState<"sign-in" | "sign-up" | null>(null);
+  const mode = open ? (chosen ?? "sign-up") : "sign-in";
+  // Kept across the two forms, so "sign in instead" starts with the email already typed.
+  const [email, setEmail] = useState("");
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const { route } = useLocation();
   const zone = browserTimeZone();
+
+  const choose = (next: "sign-in" | "sign-up") => {
+    setChosen(next);
+    setError(null);
+  };
 
   const submit = async (event: Event) => {
     event.preventDefault();
@@ -24,15 +52,11 @@ export default function Auth() {
       if (mode === "sign-up") {
         const timeZone = v.zoneOk === "yes" ? zone : v.timeZone;
         setSession(
-          await unwrap(
-            api.POST("/api/v1/auth/sign-up", {
-              body: { email: v.email, password: v.password, displayName: v.displayName, timeZone },
-            }),
-          ),
+          await signUpAndSignIn(api, { email: v.email, password: v.password, displayName: v.displayName, timeZone, invite }),
         );
         route(afterSignIn("/reflect"));
       } else {
-        setSession(await unwrap(api.POST("/api/v1/auth/sign-in", { body: { email: v.email, password: v.password } })));
+        setSession(await signIn(api, v.email, v.password));
         route(afterSignIn("/today"));
       }
     } catch (e) {
@@ -42,19 +66,26 @@ export default function Auth() {
     }
   };
 
+  const unavailable = signUpUnavailable(registration, Boolean(invite));
   return (
     <section class="auth">
       <h1>Followthrough</h1>
       <p class="sub">Name what holds you back. Hold the key. Follow through.</p>
-      <InviteBanner />
-      <div class="row" role="group" aria-label="Account">
-        <button type="button" aria-pressed={mode === "sign-up"} onClick={() => setMode("sign-up")}>
-          Create an account
-        </button>
-        <button type="button" aria-pressed={mode === "sign-in"} onClick={() => setMode("sign-in")}>
-          Sign in
-        </button>
-      </div>
+      <InviteBanner canCreate={open} />
+      {open ? (
+        <div class="row" role="group" aria-label="Account">
+          <button type="button" aria-pressed={mode === "sign-up"} onClick={() => choose("sign-up")}>
+            Create an account
+          </button>
+          <button type="button" aria-pressed={mode === "sign-in"} onClick={() => choose("sign-in")}>
+            Sign in
+          </button>
+        </div>
+      ) : (
+        <p class="banner" role="status">
+          {unavailable}
+        </p>
+      )}
       <form onSubmit={submit} class="card" key={mode} data-form={mode}>
         <h2>{mode === "sign-up" ? "Create an account" : "Sign in"}</h2>
         {mode === "sign-up" && (
@@ -63,7 +94,15 @@ export default function Auth() {
           </Field>
         )}
         <Field label="Email" name="email" error={error}>
-          <input name="email" type="email" required maxLength={254} autoComplete="email" />
+          <input
+            name="email"
+            type="email"
+            required
+            maxLength={254}
+            autoComplete="email"
+            value={email}
+            onInput={(e) => setEmail((e.currentTarget as HTMLInputElement).value)}
+          />
         </Field>
         <Field label="Password" name="password" error={error} hint={mode === "sign-up" ? "At least 8 characters." : undefined}>
           <input
@@ -75,7 +114,16 @@ export default function Auth() {
           />
         </Field>
         {mode === "sign-up" && <ZoneConfirm zone={zone} error={error} />}
-        <ErrorNote error={error} fields={["displayName", "email", "password", "timeZone"]} />
+        {error instanceof AccountMayExist ? (
+          <div class="banner" role="status" data-testid="account-may-exist">
+            <p>{error.message}</p>
+            <button type="button" class="link" onClick={() => choose("sign-in")}>
+              Sign in with this email
+            </button>
+          </div>
+        ) : (
+          <ErrorNote error={error} fields={["displayName", "email", "password", "timeZone"]} />
+        )}
         <button type="submit" class="primary" disabled={busy}>
           {mode === "sign-up" ? "Create account" : "Sign in"}
         </button>
@@ -85,7 +133,7 @@ export default function Auth() {
 }
 
 /** An invite waits for this person: name who sent it once the server says, else say it without a name. */
-function InviteBanner() {
+function InviteBanner({ canCreate }: { canCreate: boolean }) {
   const token = pendingInvite();
   const [inviter, setInviter] = useState<string | null>(null);
   useEffect(() => {
@@ -110,7 +158,7 @@ function InviteBanner() {
       ) : (
         "You have been invited to be someone’s accountability partner."
       )}{" "}
-      Create an account or sign in to accept.
+      {canCreate ? "Create an account or sign in to accept." : "Sign in to accept."}
     </p>
   );
 }

@@ -20,6 +20,7 @@ export const EVENTS: [EventName, string][] = [
   ["partner.digest", "Partner digest"],
   ["partner.missed", "Partner missed a check-in"],
   ["channel.disabled", "A channel was turned off"],
+  ["sign-up.attempted", "Someone tried to sign up with my email"],
 ];
 /** Events a channel cannot choose, but the delivery log shows. */
 const LOGGED_ONLY: [EventName, string][] = [["channel.test", "Test message"]];

@@ -41,6 +41,13 @@ async function messageOf(response: Response): Promise<string> {
   }
 }
 
+/** Writes that create a check-in by its client-made id; a 410 means that id was undone. */
+const CREATES_BY_ID = new Set(["/api/v1/check-ins", "/api/v1/weekly-reviews"]);
+
+function undoneOnPurpose(entry: OutboxEntry, response: Response): boolean {
+  return response.status === 410 && entry.method === "POST" && CREATES_BY_ID.has(entry.path);
+}
+
 /** Which entries a replayer may send; the others wait, in order, for one that may. */
 export type Selection = (entry: OutboxEntry) => boolean;
 
@@ -78,6 +85,11 @@ async function drain(db: Db, send: Sender, only: Selection): Promise<ReplayResul
     }
     if (response.ok) {
       result.sent += 1;
+      // Read to the end though unused: an unread body keeps the request open (and the page never idle).
+      await response.arrayBuffer().catch(() => undefined);
+    } else if (undoneOnPurpose(entry, response)) {
+      // The person undid this check-in after it was queued: the server keeps the id as undone, so this
+      // stale retry is finished, and nothing needs saying.
     } else if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
       // The server will never take this one: tell the person instead of retrying or dropping it silently.
       const rejected: Rejected = { entry, status: response.status, message: await messageOf(response) };
