@@ -155,7 +155,9 @@ async def seed(settings: Settings, writes: int) -> Seeded:
             )
             session.add(action)
             await session.flush()
-            await OccurrenceService(session, now, horizon).materialise([action], zone, now + horizon)
+            # From the action's start, so every past hour is stored (creating it now would backfill fewer).
+            since = start.replace(microsecond=0, tzinfo=zone).astimezone(UTC)
+            await OccurrenceService(session, since, horizon).materialise([action], zone, now + horizon)
             # Past occurrences only: a check-in's day must have come.
             due = list(
                 await session.scalars(

@@ -19,14 +19,23 @@ from followthrough.schemas import LimitParam, OffsetParam, Page
 from followthrough.settings import Settings
 
 FromParam = Annotated[
-    date | None, QueryParameter(name="from", description="First local date (inclusive); Monday of this week")
+    date | None,
+    QueryParameter(
+        name="from", description="First local date (inclusive), 1970 to 2200; Monday of this week"
+    ),
 ]
 ToParam = Annotated[
     date | None,
-    QueryParameter(name="to", description="Last local date (inclusive), at most 366 days after from; Sunday"),
+    QueryParameter(
+        name="to",
+        description="Last local date (inclusive), 1970 to 2200, at most 365 days after from; Sunday",
+    ),
 ]
 DateParam = Annotated[
-    date | None, QueryParameter(name="date", description="A local date; today unless given")
+    date | None,
+    QueryParameter(
+        name="date", description="A local date, 1970 to at most the horizon ahead; today unless given"
+    ),
 ]
 
 

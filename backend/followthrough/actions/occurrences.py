@@ -8,38 +8,61 @@ rewritten: a change of time zone or schedule moves only the future.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import cast
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import uuid_utils
-from sqlalchemy import Table, delete, exists, inspect, or_, select, update
+from sqlalchemy import Table, bindparam, delete, exists, inspect, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from followthrough.accounts.models import Participant
+from followthrough.actions import schedule as schedules
 from followthrough.actions.models import KeyAction, Occurrence
-from followthrough.actions.schedule import Schedule, occurrences_between
+from followthrough.actions.schedule import Schedule, latest_occurrences_before, occurrences_between
 from followthrough.checkins.models import CheckIn
 from followthrough.dialect import insert_ignoring_conflicts
 from followthrough.enums import ActionStatus
+from followthrough.errors import InvalidInput
 
 # How far back a new action with a past start is filled in: enough for a year of history, bounded for
 # hostile starts such as an hourly rule beginning decades ago.
 BACKFILL_LIMIT = timedelta(days=400)
-# Keeps each INSERT under SQLite's bound-parameter limit.
-INSERT_BATCH = 500
+# ... and at most this many past occurrences (a year of a daily action), fewer when the future part of the
+# pass leaves less room under PASS_OCCURRENCES.
+BACKFILL_OCCURRENCES = 400
+# The most future occurrences one pass stores for an action: ten days of an hourly rule, the whole horizon
+# of anything due at most six times a day. Where storage stopped is recorded in `occurrences_until`, and the
+# next pass (the next request, or the worker, which wants eight days ahead for reminders) carries on there.
+FUTURE_OCCURRENCES = 240
+# The most one pass stores for an action, past and future together: what it costs is a number of rows, and
+# this many keep a request well inside its time whatever the rule (docs/performance.md, issue 11).
+PASS_OCCURRENCES = 480
+# The most occurrences a listing returns, stored and projected together (a year of a daily action).
+MAX_LISTED = 400
 # A stale action is extended this far past what was asked for. "Now" moves on with every request; without
 # the slack every request would find every action a few seconds short and write to it.
 REFRESH_SLACK = timedelta(days=7)
 
 
 OCCURRENCE_TABLE = cast("Table", Occurrence.__table__)
+_COLUMNS = ("id", "participant_id", "key_action_id", "due_at", "local_date", "week_start", "time_zone")
+_STAMPS = ("created_at", "updated_at")
+# One statement sent with many parameter sets: compiling a multi-row VALUES list costs far more than the
+# insert itself. The parameters are renamed because SQLAlchemy keeps column names for its own.
+_INSERT_VALUES = [
+    {name: bindparam(f"v_{name}", type_=OCCURRENCE_TABLE.c[name].type) for name in _COLUMNS + _STAMPS}
+]
 
 
 def schedule_of(action: KeyAction) -> Schedule:
     return Schedule(kind=action.schedule_kind.value, starts_at=action.starts_at, rrule=action.rrule)
+
+
+def start_of_local_day(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), zone).astimezone(UTC)
 
 
 class OccurrenceService:
@@ -72,32 +95,67 @@ class OccurrenceService:
         await self.materialise(stale, ZoneInfo(participant.time_zone), until + REFRESH_SLACK)
 
     async def materialise(self, actions: Sequence[KeyAction], zone: ZoneInfo, until: datetime) -> None:
+        """Store each action's occurrences from where it was materialised to (or from the backfill floor)
+        towards `until`: at most FUTURE_OCCURRENCES from now on, and PASS_OCCURRENCES in all. An action cut
+        short is marked as materialised to just after its last stored occurrence, so the next pass goes on
+        from there without a gap."""
         rows: list[dict[str, object]] = []
-        extended: list[KeyAction] = []
+        reached: dict[KeyAction, datetime] = {}
         for action in actions:
             floor = self.now - BACKFILL_LIMIT
             start = max(action.occurrences_until or floor, floor)
-            for occurrence in occurrences_between(schedule_of(action), zone, start, until):
+            schedule = schedule_of(action)
+            future = occurrences_between(schedule, zone, max(start, self.now), until, FUTURE_OCCURRENCES)
+            past = []
+            if start < self.now:
+                room = min(BACKFILL_OCCURRENCES, PASS_OCCURRENCES - len(future))
+                past = latest_occurrences_before(schedule, zone, start, self.now, room)
+            for occurrence in past + future:
                 rows.append(
                     {
-                        "id": _new_id(),
-                        "participant_id": action.participant_id,
-                        "key_action_id": action.id,
-                        "due_at": occurrence.due_at,
-                        "local_date": occurrence.local_date,
-                        "week_start": occurrence.week_start,
-                        "time_zone": zone.key,
-                        "created_at": self.now,
-                        "updated_at": self.now,
+                        "v_id": _new_id(),
+                        "v_participant_id": action.participant_id,
+                        "v_key_action_id": action.id,
+                        "v_due_at": occurrence.due_at,
+                        "v_local_date": occurrence.local_date,
+                        "v_week_start": occurrence.week_start,
+                        "v_time_zone": zone.key,
+                        "v_created_at": self.now,
+                        "v_updated_at": self.now,
                     }
                 )
+            stopped = until
+            if len(future) == FUTURE_OCCURRENCES:
+                stopped = future[-1].due_at + timedelta(microseconds=1)
             # Never backwards: rows already stored past `until` stay, and a later pass starts after them.
-            if action.occurrences_until is None or action.occurrences_until < until:
-                extended.append(action)
-        for offset in range(0, len(rows), INSERT_BATCH):
-            batch = rows[offset : offset + INSERT_BATCH]
-            await self.session.execute(insert_ignoring_conflicts(self.session, OCCURRENCE_TABLE, batch))
-        await self._mark_materialised(extended, until)
+            if action.occurrences_until is None or action.occurrences_until < stopped:
+                reached[action] = stopped
+        if rows:
+            statement = insert_ignoring_conflicts(self.session, OCCURRENCE_TABLE, _INSERT_VALUES)
+            await self.session.execute(statement, rows)
+        for stopped in set(reached.values()):
+            await self._mark_materialised(
+                [action for action in reached if reached[action] == stopped], stopped
+            )
+
+    def projected(
+        self, action: KeyAction, zone: ZoneInfo, since: date, until: date
+    ) -> list[schedules.Occurrence]:
+        """The occurrences between two local dates (inclusive) that are not stored yet: those due from
+        where the action is materialised to. More than MAX_LISTED is a 422 on `to`."""
+        stored_until = action.occurrences_until
+        if stored_until is None:
+            return []
+        # A day of slack on either side covers midnights that do not exist in the zone.
+        start = max(stored_until, start_of_local_day(since, zone) - timedelta(days=1))
+        end = start_of_local_day(until + timedelta(days=2), zone)
+        if start >= end:
+            return []
+        window = occurrences_between(schedule_of(action), zone, start, end, MAX_LISTED + 1)
+        found = [item for item in window if since <= item.local_date <= until]
+        if len(found) > MAX_LISTED or (len(window) > MAX_LISTED and window[-1].local_date <= until):
+            raise too_many_listed()
+        return found
 
     async def _mark_materialised(self, actions: Sequence[KeyAction], until: datetime) -> None:
         """Record how far the actions are materialised. This is bookkeeping, not an edit by the participant:
@@ -140,6 +198,10 @@ class OccurrenceService:
         """After a change of zone or schedule: the future follows the new rules, the past stays."""
         await self.drop_future(participant.id, action_ids)
         await self.ensure_for_participant(participant)
+
+
+def too_many_listed() -> InvalidInput:
+    return InvalidInput("to", f"the range holds more than {MAX_LISTED} occurrences; ask for a shorter one")
 
 
 def _new_id() -> UUID:

@@ -39,6 +39,8 @@ _NOT_RFC_5545 = {"BYEASTER", "BYWEEKDAY"}
 _LOCAL_UNTIL = re.compile(r"\d{8}T\d{6}")
 _OTHER_PROPERTY = re.compile(r"\b(RRULE|DTSTART|RDATE|EXDATE|EXRULE)\b|[A-Z-]+:")
 _NEVER_PRODUCES = "never produces an occurrence within ten years of its start"
+# How far back latest_occurrences_before looks first; each further look reaches back twice as far.
+_FIRST_LOOK_BACK = timedelta(days=7)
 # Wall times are widened by this before filtering on UTC: no zone moves its clock by a day or more.
 _MARGIN = timedelta(days=1)
 
@@ -134,18 +136,40 @@ def validate_schedule(schedule: Schedule) -> None:
 
 
 def occurrences_between(
-    schedule: Schedule, zone: ZoneInfo, window_start: datetime, window_end: datetime
+    schedule: Schedule, zone: ZoneInfo, window_start: datetime, window_end: datetime, limit: int | None = None
 ) -> list[Occurrence]:
-    """Occurrences with window_start <= due_at < window_end, in order. Assumes a validated schedule."""
+    """Occurrences with window_start <= due_at < window_end, in order; with `limit`, only the first `limit`
+    of them, expanding no further than they need. Assumes a validated schedule."""
     _require_aware(window_start, window_end)
     wall_start, wall_end = _wall(window_start, zone) - _MARGIN, _wall(window_end, zone) + _MARGIN
     by_instant: dict[datetime, Occurrence] = {}
+    enough_at: datetime | None = None
     for wall_time in _schedule_wall_times(schedule, wall_start, wall_end):
+        # Wall order and UTC order differ only around a clock change, so a day more of wall time settles
+        # which occurrences are the first `limit`.
+        if enough_at is not None and wall_time > enough_at + _MARGIN:
+            break
         occurrence = _occurrence(wall_time, zone)
         if window_start <= occurrence.due_at < window_end:
             # Two wall times can be one instant: 02:00 and 03:00 on a spring-forward day.
             by_instant.setdefault(occurrence.due_at, occurrence)
-    return [by_instant[instant] for instant in sorted(by_instant)]
+            if enough_at is None and limit is not None and len(by_instant) >= limit:
+                enough_at = wall_time
+    return [by_instant[instant] for instant in sorted(by_instant)][:limit]
+
+
+def latest_occurrences_before(
+    schedule: Schedule, zone: ZoneInfo, floor: datetime, end: datetime, limit: int
+) -> list[Occurrence]:
+    """The last `limit` occurrences with floor <= due_at < end, in order. Windows reaching back from `end`
+    grow until they hold enough, so a dense rule is expanded over days, not over everything since `floor`."""
+    found: list[Occurrence] = []
+    window_end, span = end, _FIRST_LOOK_BACK
+    while window_end > floor and len(found) < limit:
+        window_start = max(floor, window_end - span)
+        found = occurrences_between(schedule, zone, window_start, window_end) + found
+        window_end, span = window_start, span * 2
+    return found[-limit:] if limit > 0 else []
 
 
 def next_occurrence_after(schedule: Schedule, zone: ZoneInfo, instant: datetime) -> Occurrence | None:

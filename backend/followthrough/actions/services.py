@@ -8,7 +8,7 @@ with a check-in are never rewritten.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -17,19 +17,21 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from followthrough.accounts.models import Participant
+from followthrough.actions import occurrences as materialised
 from followthrough.actions import schemas
 from followthrough.actions.models import KeyAction, KeyActionStatusChange, Occurrence
-from followthrough.actions.occurrences import OccurrenceService, schedule_of
+from followthrough.actions.occurrences import OccurrenceService, schedule_of, start_of_local_day
 from followthrough.actions.schedule import (
     Schedule,
     ScheduleError,
     next_occurrence_after,
-    occurrences_between,
     validate_schedule,
+    week_start_of,
 )
 from followthrough.barriers.models import Barrier
 from followthrough.barriers.services import require_key_holder
 from followthrough.checkins.models import CheckIn
+from followthrough.checkins.ranges import EARLIEST_DATE, LATEST_DATE, checked_date, checked_span
 from followthrough.checkins.services import check_in_out
 from followthrough.enums import ActionStatus, KeyHolder, ScheduleKind, Visibility
 from followthrough.errors import Conflict, InvalidInput
@@ -116,10 +118,6 @@ def _reminders(offsets: Sequence[int]) -> list[int]:
     if len(set(offsets)) != len(offsets):
         raise InvalidInput("reminderOffsets", "lists the same offset twice")
     return sorted(offsets)
-
-
-def _start_of(day: date, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(0), zone).astimezone(UTC)
 
 
 class KeyActionService:
@@ -314,11 +312,18 @@ class KeyActionService:
         self, participant: Participant, key_action_id: UUID, since: date | None, until: date | None
     ) -> list[schemas.OccurrenceOut]:
         """Occurrences between two local dates (inclusive), with their check-ins: the stored ones, then
-        the ones the schedule will produce beyond what is stored yet."""
+        the ones the schedule will produce beyond what is stored yet; more than MAX_LISTED is a 422."""
         since, until = self._range(participant, since, until)
         action = await self.get(participant, key_action_id)
+        projected: list[schemas.OccurrenceOut] = []
         if action.status is ActionStatus.ACTIVE:
             await self.occurrences.ensure_for_participant(participant)
+            projected = [
+                schemas.OccurrenceOut(
+                    key_action_id=action.id, due_at=item.due_at, local_date=item.local_date, check_in=None
+                )
+                for item in self.occurrences.projected(action, ZoneInfo(participant.time_zone), since, until)
+            ]
         rows = await self.session.execute(
             select(Occurrence, CheckIn)
             .outerjoin(CheckIn, CheckIn.occurrence_id == Occurrence.id)
@@ -329,54 +334,35 @@ class KeyActionService:
                 Occurrence.local_date <= until,
             )
             .order_by(Occurrence.due_at)
+            .limit(
+                materialised.MAX_LISTED + 1
+            )  # one more tells that there are too many, without reading them all
         )
         found = [
             schemas.OccurrenceOut(
-                key_action_id=occurrence.key_action_id,
-                due_at=occurrence.due_at,
-                local_date=occurrence.local_date,
-                check_in=None if check_in is None else check_in_out(check_in, occurrence),
+                key_action_id=action.id,
+                due_at=row.due_at,
+                local_date=row.local_date,
+                check_in=None if check_in is None else check_in_out(check_in, row),
             )
-            for occurrence, check_in in rows.tuples()
+            for row, check_in in rows.tuples()
         ]
-        stored_until = action.occurrences_until
-        if action.status is not ActionStatus.ACTIVE or stored_until is None:
-            return found
-        zone = ZoneInfo(participant.time_zone)
-        # A day of slack on either side covers midnights that do not exist in the zone.
-        start = max(stored_until, _start_of(since, zone) - timedelta(days=1))
-        end = _start_of(until + timedelta(days=2), zone)
-        if start >= end:
-            return found
         stored = {item.due_at for item in found}
-        for occurrence in occurrences_between(schedule_of(action), zone, start, end):
-            # Stored rows cover [.., stored_until); one due exactly then is not stored yet.
-            if occurrence.due_at < stored_until or occurrence.due_at in stored:
-                continue
-            if since <= occurrence.local_date <= until:
-                found.append(
-                    schemas.OccurrenceOut(
-                        key_action_id=action.id,
-                        due_at=occurrence.due_at,
-                        local_date=occurrence.local_date,
-                        check_in=None,
-                    )
-                )
+        found += [item for item in projected if item.due_at not in stored]
+        if len(found) > materialised.MAX_LISTED:
+            raise materialised.too_many_listed()
         return found
 
     def _range(self, participant: Participant, since: date | None, until: date | None) -> tuple[date, date]:
+        """The dates asked for, or a week: this local week, or the week from or to the one date given."""
+        checked_span(since, until, MAX_RANGE_DAYS)
         if since is None and until is None:
-            today = self.local_today(participant)
-            since = today - timedelta(days=today.weekday())
+            since = week_start_of(self.local_today(participant))
         if since is None:
             assert until is not None
-            since = until - timedelta(days=6)
+            since = max(until - timedelta(days=6), EARLIEST_DATE)
         if until is None:
-            until = since + timedelta(days=6)
-        if until < since:
-            raise InvalidInput("to", "must not be before from")
-        if (until - since).days >= MAX_RANGE_DAYS:
-            raise InvalidInput("to", f"the range may span at most {MAX_RANGE_DAYS} days")
+            until = min(since + timedelta(days=6), LATEST_DATE)
         return since, until
 
     async def agenda(
@@ -387,11 +373,11 @@ class KeyActionService:
         reminder was snoozed, if it was.
         Two queries whatever the history: the staleness check and the agenda itself."""
         today = self.local_today(participant)
-        day = day or today
+        day = checked_date(day, "date") or today
         horizon = self.settings.occurrence_horizon_days
         if day > today + timedelta(days=horizon):
             raise InvalidInput("date", f"may be at most {horizon} days ahead")
-        end_of_day = _start_of(day + timedelta(days=2), ZoneInfo(participant.time_zone))
+        end_of_day = start_of_local_day(day + timedelta(days=2), ZoneInfo(participant.time_zone))
         await self.occurrences.ensure_for_participant(participant, max(self.occurrences.until, end_of_day))
         query = (
             select(Occurrence, KeyAction, CheckIn, snoozed_until())
