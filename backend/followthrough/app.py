@@ -48,6 +48,7 @@ from followthrough.partners.controllers import (
 )
 from followthrough.readcache import ReadCache, listening
 from followthrough.reflections.controllers import ReflectionController
+from followthrough.registration.controllers import RegistrationController
 from followthrough.reminders.controllers import DeliveryController, SnoozeController
 from followthrough.reminders.worker import embedded_worker
 from followthrough.settings import Settings
@@ -58,6 +59,7 @@ DOCS_ASSETS = "/schema/assets"
 
 api_controllers: list[type] = [
     AuthController,
+    RegistrationController,
     AccountController,
     BarrierController,
     ExportController,

@@ -158,6 +158,11 @@ class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
         return result, auth_session.expires_at
 
 
+def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The caller's address as uvicorn resolved it (X-Forwarded-For only from trusted proxies)."""
+    return connection.client.host if connection.client else "unknown"
+
+
 def _presented_token(
     connection: ASGIConnection[Any, Any, Any, Any],
 ) -> tuple[Literal["session", "api_token"], str]:

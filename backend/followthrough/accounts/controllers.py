@@ -7,16 +7,13 @@ from uuid import UUID
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.datastructures import Cookie
 from litestar.di import Provide
-from litestar.openapi.datastructures import ResponseSpec
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from followthrough.accounts import schemas
-from followthrough.accounts.auth import SESSION_COOKIE, Credential, csrf_token_for, hash_token
+from followthrough.accounts.auth import SESSION_COOKIE, Credential, client_address, csrf_token_for, hash_token
 from followthrough.accounts.models import ApiToken, Participant
-from followthrough.accounts.registration import RegistrationService
 from followthrough.accounts.services import AccountService
-from followthrough.errors import ErrorBody
 from followthrough.reminders.quiet import follow_quiet_hours
 from followthrough.schemas import format_local_time
 from followthrough.settings import Settings
@@ -24,25 +21,6 @@ from followthrough.settings import Settings
 
 def provide_account_service(db_session: AsyncSession, settings: Settings, now: datetime) -> AccountService:
     return AccountService(db_session, settings, now)
-
-
-def provide_registration(db_session: AsyncSession, settings: Settings, now: datetime) -> RegistrationService:
-    return RegistrationService(db_session, settings, now)
-
-
-SIGN_UP_REFUSALS = {
-    403: ResponseSpec(
-        ErrorBody,
-        description="Sign-up is closed on this server (`body`), or invite-only and `invite` is not a pending "
-        "invite's token",
-        generate_examples=False,
-    ),
-    429: ResponseSpec(
-        ErrorBody,
-        description="Too many sign-ups from this address; Retry-After says when to try again",
-        generate_examples=False,
-    ),
-}
 
 
 def participant_out(participant: Participant) -> schemas.ParticipantOut:
@@ -83,16 +61,11 @@ def _session_cookie(settings: Settings, value: str, max_age: int) -> Cookie:
     )
 
 
-def _client_address(request: Request[Any, Any, Any]) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 class AuthController(Controller):
     path = "/auth"
     tags = ["auth"]
     dependencies = {
         "accounts": Provide(provide_account_service, sync_to_thread=False),
-        "registration": Provide(provide_registration, sync_to_thread=False),
     }
 
     async def _signed_in(
@@ -107,27 +80,6 @@ class AuthController(Controller):
         cookie = _session_cookie(settings, token, settings.session_days * 86400)
         return Response(body, status_code=status, cookies=[cookie])
 
-    @get("/registration", operation_id="getRegistration", exclude_from_auth=True)
-    async def get_registration(self, settings: Settings) -> schemas.RegistrationOut:
-        """Whether this server lets anyone sign up, only holders of a partner invite, or no one."""
-        return schemas.RegistrationOut(mode=settings.registration)
-
-    @post(
-        "/sign-up",
-        operation_id="signUp",
-        exclude_from_auth=True,
-        status_code=HTTP_202_ACCEPTED,
-        response_description="The same answer whether or not the email was free: sign in next",
-        responses=SIGN_UP_REFUSALS,
-    )
-    async def sign_up(
-        self, data: schemas.SignUp, registration: RegistrationService, request: Request[Any, Any, Any]
-    ) -> schemas.SignUpAccepted:
-        """Create an account for a free email. The answer is the same whether or not the email is registered
-        (its owner is told on their channels instead) and does not sign in: sign in next with the same email
-        and password."""
-        return await registration.sign_up(data, _client_address(request))
-
     @post(
         "/sign-in",
         operation_id="signIn",
@@ -139,7 +91,7 @@ class AuthController(Controller):
         self, data: schemas.SignIn, accounts: AccountService, request: Request[Any, Any, Any]
     ) -> Response[schemas.SessionOut]:
         """Sign in with email and password; sets the session cookie and returns the CSRF token."""
-        participant = await accounts.sign_in(data, _client_address(request))
+        participant = await accounts.sign_in(data, client_address(request))
         return await self._signed_in(accounts, participant, request, HTTP_200_OK)
 
     @post("/sign-out", operation_id="signOut", status_code=HTTP_204_NO_CONTENT)
