@@ -17,7 +17,7 @@ from followthrough.accounts.models import ApiToken, Participant
 from followthrough.actions.models import KeyAction, KeyActionStatusChange, Occurrence
 from followthrough.actlinks import ActLink, ActPurpose
 from followthrough.barriers.models import Barrier, BarrierStatusChange
-from followthrough.checkins.models import CheckIn, WeeklyReview
+from followthrough.checkins.models import CheckIn, UndoneCheckIn, WeeklyReview
 from followthrough.clock import FrozenClock
 from followthrough.database import metadata
 from followthrough.enums import (
@@ -209,9 +209,14 @@ async def _seed(
             answered_at=now,
             check_in_id=check_in.id,
         )
-        db.add(act_link)
+        # A check-in the person undid: only its id is kept, so a stale retry cannot bring it back.
+        undone = UndoneCheckIn(
+            participant_id=owner_id, key_action_id=action.id, undone_at=now - timedelta(hours=1)
+        )
+        db.add_all([act_link, undone])
         await db.flush()
         for table, row in [
+            ("undone_check_in", undone),
             ("act_link", act_link),
             ("channel", channel),
             ("delivery", delivery),
@@ -310,7 +315,15 @@ async def test_the_json_export_holds_all_my_data_and_none_of_a_strangers(
     assert token["prefix"].startswith("ft_")
     assert body["sessionsCount"] == 1
     other = body["otherTables"]
-    assert set(other) == {"channel", "delivery", "partner_invite", "partnership", "encouragement", "act_link"}
+    assert set(other) == {
+        "channel",
+        "delivery",
+        "partner_invite",
+        "partnership",
+        "encouragement",
+        "act_link",
+        "undone_check_in",
+    }
     for name, rows in other.items():
         assert [row["id"] for row in rows] == mine.ids[name]
     assert other["channel"][0]["maskedUrl"] == "json://127.0.0.1/..."
