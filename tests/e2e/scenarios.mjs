@@ -252,6 +252,7 @@ describe("the PWA against the real backend", () => {
           headers: { "content-type": "application/json", "x-csrf-token": session.csrfToken },
           body: JSON.stringify({ message: `Extra note ${i}`, keyActionId: view.keyActions[0].id }),
         });
+        await r.arrayBuffer(); // drained, as in createDailyAction
         out.push(r.status);
       }
       return out;

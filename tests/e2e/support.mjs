@@ -204,6 +204,9 @@ export async function createDailyAction(page, title, visibility = "private") {
           schedule: { kind: "recurring", rrule: "FREQ=DAILY", startsAt: `${today}T00:05:00` },
         }),
       });
+      // Read to the end: API answers are no-store, so nothing else drains an unread body, and an undrained
+      // request keeps the page from ever being network-idle.
+      await r.arrayBuffer();
       return r.status;
     },
     { title, today, visibility },
