@@ -15,8 +15,9 @@ Monday, on a fresh SQLite database and, unless `--db sqlite`, a scratch PostgreS
     .venv/bin/python bench/costly_rules.py --repeat 3 --freeze-gc
 
 With `--freeze-gc` the objects alive once the app has started are moved out of the collector's sight
-(gc.freeze()), as `followthrough serve` does at start-up: a full collection then walks only what requests allocate,
-instead of about 200,000 objects (some 130 ms on a slow machine, landing on whichever request triggers it).
+(gc.freeze()), as `followthrough serve` does at start-up: a full collection then walks only what requests
+allocate, instead of about 200,000 objects (some 130 ms on a slow machine, landing on whichever request
+triggers it).
 """
 
 from __future__ import annotations
