@@ -9,26 +9,17 @@ so alternating between them buys nothing, and it holds across API processes.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime, timedelta
 
-from litestar.exceptions import HTTPException
-from litestar.status_codes import HTTP_429_TOO_MANY_REQUESTS
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from followthrough.accounts.models import SignInFailure
+from followthrough.accounts.limits import TooManyAttempts, counts_since, limit_key, record_attempts
 from followthrough.settings import Settings
 
 
-class TooManyGuesses(HTTPException):
-    status_code = HTTP_429_TOO_MANY_REQUESTS
-
+class TooManyGuesses(TooManyAttempts):
     def __init__(self, retry_after_seconds: int) -> None:
-        super().__init__(
-            detail="too many invite links that match no invite; try again later",
-            headers={"Retry-After": str(retry_after_seconds)},
-        )
+        super().__init__("too many invite links that match no invite; try again later", retry_after_seconds)
 
 
 class GuessLimit:
@@ -36,19 +27,15 @@ class GuessLimit:
         self.session = session
         self.now = now
         self.settings = settings
-        self.key = "invite-address:" + hashlib.sha256(address.encode()).hexdigest()
+        self.key = limit_key("invite-address", address)
 
     async def refuse_when_exceeded(self) -> None:
         since = self.now - timedelta(minutes=self.settings.sign_in_window_minutes)
-        guesses = await self.session.scalar(
-            select(func.count())
-            .select_from(SignInFailure)
-            .where(SignInFailure.limit_key == self.key, SignInFailure.failed_at > since)
-        )
-        if (guesses or 0) >= self.settings.sign_in_failures_per_address:
+        guesses = (await counts_since(self.session, [self.key], since)).get(self.key, 0)
+        if guesses >= self.settings.sign_in_failures_per_address:
             raise TooManyGuesses(self.settings.sign_in_window_minutes * 60)
 
     async def record(self) -> None:
-        """Counts one guess. Committed at once: the request ends in an error, which rolls back."""
-        self.session.add(SignInFailure(limit_key=self.key, failed_at=self.now))
-        await self.session.commit()
+        """Counts one guess (and forgets expired attempts). Committed at once: the request ends in an error,
+        which rolls back."""
+        await record_attempts(self.session, [self.key], self.now, self.settings)
