@@ -8,6 +8,7 @@ from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.datastructures import Cookie
 from litestar.di import Provide
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
+from msgspec import UNSET
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from followthrough.accounts import schemas
@@ -134,7 +135,11 @@ class AccountController(Controller):
         future occurrences to it and leaves history as it was. Reminders already queued follow the quiet
         hours as they now are."""
         updated = await accounts.update_profile(participant, data)
-        await follow_quiet_hours(accounts.session, updated, accounts.now)
+        # Only quiet hours and the zone they are read in decide where a queued reminder waits.
+        if any(
+            value is not UNSET for value in (data.quiet_hours_start, data.quiet_hours_end, data.time_zone)
+        ):
+            await follow_quiet_hours(accounts.session, updated, accounts.now)
         return participant_out(updated)
 
     @post(
