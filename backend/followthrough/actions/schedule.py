@@ -78,6 +78,7 @@ class _Rule:
     freq: int
     interval: int
     week_start: int
+    spelled_out: str  # the rule text `expanded` was parsed from, every part written out
 
 
 class _HorizonPassed(Exception):
@@ -192,6 +193,15 @@ def next_occurrence_after(schedule: Schedule, zone: ZoneInfo, instant: datetime)
 def is_occurrence(schedule: Schedule, zone: ZoneInfo, due_at: datetime) -> bool:
     """True when `due_at` (aware) is exactly one of the schedule's occurrences."""
     return bool(occurrences_between(schedule, zone, due_at, due_at + timedelta(microseconds=1)))
+
+
+def portable_rule(schedule: Schedule) -> tuple[datetime, str]:
+    """A validated recurring schedule in a form other RFC 5545 software reads alike (the calendar feed):
+    its first wall time, to be the DTSTART, and its rule with every part written out that would otherwise
+    come from the start or from defaults, and a COUNT as the local UNTIL it amounts to. Restarted at its
+    first occurrence the rule keeps its phase: that occurrence is in one of its periods (_restart_before)."""
+    rule = _parse(schedule.rrule or "", schedule.starts_at)
+    return _first_wall_times(rule, 1)[0], rule.spelled_out
 
 
 def week_start_of(day: date) -> date:
@@ -345,9 +355,12 @@ def _rule_parts(body: str) -> dict[str, str]:
 
 
 def _rule(parts: dict[str, str], start: datetime) -> _Rule:
-    expanded = _parse_with_dateutil(_spelled_out(parts, start), start)
+    text = _spelled_out(parts, start)
+    expanded = _parse_with_dateutil(text, start)
     week_start = _WEEKDAYS.index(parts.get("WKST", "MO"))
-    return _Rule(expanded, start, _FREQUENCIES[parts["FREQ"]], int(parts.get("INTERVAL", 1)), week_start)
+    return _Rule(
+        expanded, start, _FREQUENCIES[parts["FREQ"]], int(parts.get("INTERVAL", 1)), week_start, text
+    )
 
 
 def _spelled_out(parts: dict[str, str], start: datetime) -> str:
