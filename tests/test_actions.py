@@ -14,6 +14,7 @@ from followthrough.checkins.models import CheckIn
 from followthrough.clock import FrozenClock
 from followthrough.enums import CheckInResult
 from tests.conftest import Caller, Callers, Database
+from tests.support.answers import said
 
 KEY_ACTIONS = "/api/v1/key-actions"
 # The default clock is Monday 2026-03-02 09:00 UTC, which is 09:00 in London until 29 March.
@@ -436,7 +437,7 @@ async def test_a_stranger_gets_404_for_my_key_action_as_for_a_missing_one(
     theirs = await stranger.get(f"{KEY_ACTIONS}/{action['id']}")
     missing = await stranger.get(f"{KEY_ACTIONS}/{uuid4()}")
     assert theirs.status_code == missing.status_code == 404
-    assert theirs.json() == missing.json()
+    assert said(theirs) == said(missing)
     assert (await owner.get(f"{KEY_ACTIONS}/not-a-uuid")).status_code in {400, 404}
 
 

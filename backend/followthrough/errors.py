@@ -1,4 +1,4 @@
-"""One error shape for every 4xx and 5xx: `{status, detail, errors: [{field, message}]}`.
+"""One error shape for every 4xx and 5xx: `{status, detail, errors: [{field, message}], requestId}`.
 
 Clients (the PWA, scripts) read `errors[].field` to show the message next to the input that caused it.
 """
@@ -29,6 +29,8 @@ from litestar.status_codes import (
     HTTP_500_INTERNAL_SERVER_ERROR,
 )
 
+from followthrough.requestid import request_id_of
+
 logger = logging.getLogger(__name__)
 # msgspec names the offending key only inside its message for unknown fields.
 _UNKNOWN_FIELD = re.compile(r"unknown field `([^`]+)`")
@@ -49,6 +51,9 @@ class ErrorBody(msgspec.Struct):
     status: int
     detail: str
     errors: list[FieldError]
+    request_id: str = msgspec.field(name="requestId")
+    """This request's id, as in its `X-Request-ID` answer header and the server's log lines about it: quote it
+    when reporting a problem."""
 
 
 class InvalidInput(HTTPException):
@@ -95,8 +100,10 @@ class NotFound(HTTPException):
         super().__init__(detail=f"{what} not found")
 
 
-def _body(status: int, detail: str, errors: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"status": status, "detail": detail, "errors": errors}
+def _body(
+    request: Request[Any, Any, Any], status: int, detail: str, errors: list[dict[str, Any]]
+) -> dict[str, Any]:
+    return {"status": status, "detail": detail, "errors": errors, "requestId": request_id_of(request.scope)}
 
 
 def _wire_names(request: Request[Any, Any, Any]) -> dict[str, str]:
@@ -136,7 +143,7 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
     if isinstance(exc, ValidationException) and errors:
         detail = "; ".join(f"{error['field']}: {error['message']}" for error in errors)
     return Response(
-        content=_body(exc.status_code, detail, errors),
+        content=_body(request, exc.status_code, detail, errors),
         status_code=exc.status_code,
         media_type=MediaType.JSON,
         headers=exc.headers,
@@ -154,9 +161,16 @@ def repository_exception_handler(request: Request[Any, Any, Any], exc: Repositor
 
 
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    logger.exception(
+        "unhandled error on %s %s",
+        request.method,
+        request.url.path,
+        exc_info=exc,
+        # Raised from a middleware, it is handled after the request's id stopped being current.
+        extra={"request_id": request_id_of(request.scope)},
+    )
     return Response(
-        content=_body(HTTP_500_INTERNAL_SERVER_ERROR, "internal server error", []),
+        content=_body(request, HTTP_500_INTERNAL_SERVER_ERROR, "internal server error", []),
         status_code=HTTP_500_INTERNAL_SERVER_ERROR,
         media_type=MediaType.JSON,
     )

@@ -23,6 +23,7 @@ from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from litestar import Litestar
 from sqlalchemy import func, select
 
+from followthrough import metrics
 from followthrough.clock import Clock
 from followthrough.database import alchemy_config, session_scope
 from followthrough.enums import DeliveryStatus
@@ -41,8 +42,13 @@ RECORD_INTERVAL_SECONDS = 0.25
 BATCHES_IN_FLIGHT = 200
 
 
+def worker_host() -> str:
+    """The first part of a worker's name: how `followthrough worker --check` finds this host's worker."""
+    return socket.gethostname()[:30]
+
+
 def worker_name() -> str:
-    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    return f"{worker_host()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 class Worker:
@@ -135,7 +141,7 @@ class Worker:
                 jobs,
                 self.settings,
                 stopping=self._must_not_send,
-                finished=self._finished.append,
+                finished=self._finished_one,
                 gate=self._gate,
                 slots=self._slots,
             )
@@ -146,6 +152,11 @@ class Worker:
                 await holding
         await self._record()
         logger.debug("worker %s: batch of %d done", self.name, len(ids))
+
+    def _finished_one(self, job: Job) -> None:
+        self._finished.append(job)
+        if job.skip is None:  # attempted: the lateness is measured at the send, not when it is recorded
+            metrics.observe_send(job.delivery.due_at, self.clock.now(), failed=job.error is not None)
 
     def _must_not_send(self) -> bool:
         """Stopping, or fenced: a worker whose heartbeat could not be written lately may already have
@@ -233,6 +244,7 @@ class Worker:
             await heartbeat.beat(session, self.name, now)
         self._beating = True
         self.heart.last_beat = now
+        metrics.worker_heartbeat.set(now.timestamp())
 
     async def _beat_while_running(self) -> None:
         while True:
@@ -374,7 +386,14 @@ async def run_until_signalled(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, worker.stop)
-    await worker.run()
+    serving = metrics.serve_worker_metrics(settings)
+    try:
+        await worker.run()
+    finally:
+        if serving is not None:
+            server, _ = serving
+            server.shutdown()
+            server.server_close()
 
 
 @asynccontextmanager
