@@ -2,12 +2,46 @@
 // only when the server's registration is open, or invite-only and the person came with an invite link.
 import { useLocation } from "preact-iso";
 import { useEffect, useState } from "preact/hooks";
-import { api, unwrap } from "../api/client";
+import { api, type Schemas, unwrap } from "../api/client";
 import { afterSignIn, pendingInvite, previewInvite } from "../invite";
 import { AccountMayExist, canSignUp, type RegistrationMode, signIn, signUpAndSignIn, signUpUnavailable } from "../sign-up";
 import { setSession } from "../store/state";
 import { ErrorNote, Field, formValues } from "../ui";
+import { signInProblem } from "./sign-in-methods";
 import { browserTimeZone, zoneOptions, ZoneSelect } from "../zones";
+
+/** The sign-in methods the server offers; when a trusted proxy stands in front, signs in through it at once. */
+function useSignInMethods(route: (path: string) => void): Schemas["SignInMethods"] | null {
+  const [methods, setMethods] = useState<Schemas["SignInMethods"] | null>(null);
+  useEffect(() => {
+    let live = true;
+    // Back from the provider, signed in: this browser was signed out, so the app has not asked yet.
+    if (new URLSearchParams(location.search).get("signedIn") === "1") {
+      unwrap(api.GET("/api/v1/auth/session")).then((session) => {
+        if (!live) return;
+        setSession(session);
+        route(afterSignIn("/today"));
+      }, () => undefined);
+    }
+    unwrap(api.GET("/api/v1/auth/methods")).then(async (answer) => {
+      if (!live) return;
+      setMethods(answer);
+      if (!answer.trustedHeader) return;
+      try {
+        const session = await unwrap(api.POST("/api/v1/auth/trusted-header", { body: { timeZone: browserTimeZone() } }));
+        if (!live) return;
+        setSession(session);
+        route(afterSignIn("/today"));
+      } catch {
+        // No one signed in at the proxy, or no account here: the forms below stay.
+      }
+    }, () => undefined);
+    return () => {
+      live = false;
+    };
+  }, []);
+  return methods;
+}
 
 /** The server's registration mode, or null until it has said (or when it cannot be reached). */
 function useRegistration(): RegistrationMode | null {
@@ -37,6 +71,8 @@ export default function Auth() {
   const [busy, setBusy] = useState(false);
   const { route } = useLocation();
   const zone = browserTimeZone();
+  const methods = useSignInMethods(route);
+  const providerProblem = signInProblem(location.search);
 
   const choose = (next: "sign-in" | "sign-up") => {
     setChosen(next);
@@ -72,6 +108,19 @@ export default function Auth() {
       <h1>Followthrough</h1>
       <p class="sub">Name what holds you back. Hold the key. Follow through.</p>
       <InviteBanner canCreate={open} />
+      {providerProblem && (
+        <p class="banner problem" role="alert">
+          {providerProblem}
+        </p>
+      )}
+      {methods?.oidc && (
+        <p class="row">
+          {/* target: a full navigation to the server, not a route inside the app. */}
+          <a class="button primary" target="_top" href={`/api/v1/auth/oidc/start?${new URLSearchParams({ timeZone: zone })}`}>
+            Sign in with {methods.oidc.name}
+          </a>
+        </p>
+      )}
       {open ? (
         <div class="row" role="group" aria-label="Account">
           <button type="button" aria-pressed={mode === "sign-up"} onClick={() => choose("sign-up")}>
