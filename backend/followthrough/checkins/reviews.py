@@ -27,6 +27,7 @@ from followthrough.checkins.services import (
 )
 from followthrough.enums import ActionStatus
 from followthrough.errors import Conflict, InvalidInput
+from followthrough.notifications import webhook_events
 from followthrough.ownership import get_owned, page_of
 from followthrough.settings import Settings
 
@@ -99,11 +100,11 @@ class WeeklyReviewService:
                     await self.session.flush()
             except IntegrityError:
                 continue
-            return (
-                review,
-                await self.check_ins.record_many(participant, data.check_ins, review.id, week),
-                True,
+            recorded = await self.check_ins.record_many(participant, data.check_ins, review.id, week)
+            await webhook_events.review_submitted(
+                self.session, participant, review, [check_in.id for check_in, _, _ in recorded]
             )
+            return review, recorded, True
         raise Conflict("id", "was being stored by another request at the same time; send it again")
 
     async def _replayed(

@@ -28,6 +28,7 @@ from followthrough.checkins import schemas
 from followthrough.checkins.models import CheckIn, UndoneCheckIn
 from followthrough.checkins.ranges import checked_span
 from followthrough.errors import Conflict, InvalidInput, NotFound
+from followthrough.notifications import webhook_events
 from followthrough.reminders.cancel import cancel_reminders
 from followthrough.settings import Settings
 
@@ -161,6 +162,8 @@ class CheckInService:
                 continue
             # Answered: nothing more is sent about these occurrences (reminders, snoozes, nudges).
             await cancel_reminders(self.session, {check_in.occurrence_id for check_in in new}, self.now)
+            stored = [(check_in, occurrence) for check_in, occurrence, created in planned if created]
+            await webhook_events.check_ins_recorded(self.session, participant, stored, self.now)
             return planned
         raise Conflict(
             _field(week, 0, "id"), "was being stored by another request at the same time; send it again"

@@ -41,13 +41,15 @@ class PushSubscription(Schema):
 class ChannelCreate(Schema):
     kind: ChannelKind = ChannelKind.APPRISE
     url: ChannelUrl | None = None
-    """Required for kind `apprise`."""
+    """Required for kinds `apprise` (an Apprise URL) and `webhook` (an https:// URL; docs/webhooks.md)."""
     subscription: PushSubscription | None = None
     """Required for kind `webpush`."""
     label: ChannelLabel | None = None
     """Defaults to the service's name (for Web Push, "This device")."""
     events: Events | None = None
-    """Defaults to every event."""
+    """Defaults to every event that has words (Apprise, Web Push), or to the webhook-only events
+    `checkin.recorded`, `occurrence.missed` and `review.submitted` (webhook). Those three are refused for
+    other kinds."""
     enabled: bool = True
 
 
@@ -57,7 +59,7 @@ class ChannelUpdate(Schema):
     enabled: bool | UnsetType = UNSET
     """Switching a channel back on clears its failure count and the reason it was switched off."""
     url: ChannelUrl | UnsetType = UNSET
-    """Apprise channels only."""
+    """Apprise and webhook channels (a webhook keeps its signing secret)."""
 
 
 class ChannelHealth(OutSchema):
@@ -82,6 +84,9 @@ class ChannelOut(OutSchema):
     health: ChannelHealth
     created_at: datetime
     updated_at: datetime
+    signing_secret: str | None = None
+    """A webhook's signing secret (`whsec_...`): only in the answer that creates the channel or rotates
+    its secret, and never again. Null otherwise."""
 
 
 class ChannelTestOut(OutSchema):

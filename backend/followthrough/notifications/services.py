@@ -16,28 +16,33 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from followthrough.accounts.models import Participant
 from followthrough.enums import ChannelKind, DeliveryStatus, Event
 from followthrough.errors import Conflict, InvalidInput, NotFound
-from followthrough.notifications import safety, schemas, transport, webpush
+from followthrough.notifications import safety, schemas, transport, webhooks, webpush
 from followthrough.notifications.health import record_send_outcome
 from followthrough.notifications.messages import channel_test_message
 from followthrough.notifications.models import Channel
+from followthrough.notifications.webhook_events import WEBHOOK_ONLY_EVENTS, channel_test_envelope
 from followthrough.reminders.models import Delivery
 from followthrough.settings import Settings
 
 logger = logging.getLogger(__name__)
 MAX_CHANNELS = 20
 # "Send test" is recorded as a delivery of its own event, which no channel subscribes to.
-DEFAULT_EVENTS = tuple(event.value for event in Event if event is not Event.CHANNEL_TEST)
+SUBSCRIBABLE = tuple(event.value for event in Event if event is not Event.CHANNEL_TEST)
+DEFAULT_EVENTS = tuple(value for value in SUBSCRIBABLE if Event(value) not in WEBHOOK_ONLY_EVENTS)
+"""What an Apprise or Web Push channel receives unless told otherwise (everything that has words)."""
+WEBHOOK_DEFAULT_EVENTS = tuple(value for value in SUBSCRIBABLE if Event(value) in WEBHOOK_ONLY_EVENTS)
 WEB_PUSH_SERVICE = "Web Push"
 
 
-def channel_out(channel: Channel) -> schemas.ChannelOut:
+def channel_out(channel: Channel, signing_secret: str | None = None) -> schemas.ChannelOut:
+    """`signing_secret` only in the answer that made it (a webhook's creation or rotation)."""
     return schemas.ChannelOut(
         id=channel.id,
         kind=channel.kind,
         label=channel.label,
         service=str(channel.extra.get("service") or channel.kind.value),
         destination=channel.masked_url,
-        events=[Event(value) for value in channel.events if value in DEFAULT_EVENTS],
+        events=[Event(value) for value in channel.events if value in SUBSCRIBABLE],
         enabled=channel.enabled,
         health=schemas.ChannelHealth(
             last_success_at=channel.last_success_at,
@@ -48,13 +53,22 @@ def channel_out(channel: Channel) -> schemas.ChannelOut:
         ),
         created_at=channel.created_at,
         updated_at=channel.updated_at,
+        signing_secret=signing_secret,
     )
 
 
-def _events(values: Sequence[Event] | None) -> list[str]:
-    chosen = {Event(value).value for value in values} if values is not None else set(DEFAULT_EVENTS)
+def _events(values: Sequence[Event] | None, kind: ChannelKind) -> list[str]:
+    """The events a channel of this kind takes. The webhook-only events have no words for a person to
+    read, so other kinds are refused them rather than sent JSON."""
+    webhook = kind is ChannelKind.WEBHOOK
+    if values is None:
+        return list(WEBHOOK_DEFAULT_EVENTS if webhook else DEFAULT_EVENTS)
+    chosen = {Event(value).value for value in values}
     chosen.discard(Event.CHANNEL_TEST.value)
-    return [event for event in DEFAULT_EVENTS if event in chosen]
+    refused = sorted(value for value in chosen if Event(value) in WEBHOOK_ONLY_EVENTS) if not webhook else []
+    if refused:
+        raise InvalidInput("events", f"{', '.join(refused)} only for kind webhook")
+    return [event for event in SUBSCRIBABLE if event in chosen]
 
 
 class ChannelService:
@@ -87,13 +101,21 @@ class ChannelService:
 
     # --- writing
 
-    async def create(self, participant: Participant, data: schemas.ChannelCreate) -> Channel:
+    async def create(
+        self, participant: Participant, data: schemas.ChannelCreate
+    ) -> tuple[Channel, str | None]:
+        """The channel, and for a webhook its signing secret (shown this once)."""
         existing = await self._all(participant)
-        if data.kind is ChannelKind.WEBPUSH:
+        secret: str | None = None
+        if data.kind is ChannelKind.WEBHOOK:
+            secret, url, masked = await self._new_webhook(data, existing)
+            service = webhooks.SERVICE
+            label = data.label or service
+        elif data.kind is ChannelKind.WEBPUSH:
             subscription = await self._subscription(data)
             same = await self._resubscribe(subscription, existing)
             if same is not None:
-                return same
+                return same, None
             url, masked, service = subscription.to_json(), subscription.host, WEB_PUSH_SERVICE
             label = data.label or "This device"
         else:
@@ -114,7 +136,7 @@ class ChannelService:
             label=label.strip()[:80],
             url=url,
             masked_url=masked,
-            events=_events(data.events),
+            events=_events(data.events, data.kind),
             enabled=data.enabled,
             consecutive_failures=0,
             extra={"service": service},
@@ -122,13 +144,28 @@ class ChannelService:
         self.session.add(channel)
         await self.session.flush()
         logger.info("Participant %s added %s", participant.id, transport.describe(channel))
-        return channel
+        return channel, secret
+
+    async def rotate_secret(self, participant: Participant, channel_id: UUID) -> tuple[Channel, str]:
+        """A new signing secret for a webhook channel, in force at once; the old one stops verifying."""
+        channel = await self.get(participant, channel_id)
+        if channel.kind is not ChannelKind.WEBHOOK:
+            raise InvalidInput("kind", "only webhook channels have a signing secret")
+        target = _webhook_target(channel)
+        secret = webhooks.new_secret()
+        channel.url = webhooks.WebhookTarget(target.url, secret).to_json()
+        channel.updated_at = self.now
+        await self.session.flush()
+        logger.info("Participant %s rotated the secret of %s", participant.id, transport.describe(channel))
+        return channel, secret
 
     async def update(
         self, participant: Participant, channel_id: UUID, data: schemas.ChannelUpdate
     ) -> Channel:
         channel = await self.get(participant, channel_id)
-        if data.url is not UNSET:
+        if data.url is not UNSET and channel.kind is ChannelKind.WEBHOOK:
+            await self._change_webhook_url(participant, channel, data.url)
+        elif data.url is not UNSET:
             if channel.kind is not ChannelKind.APPRISE:
                 raise InvalidInput("url", "a Web Push channel's destination comes from its device")
             plugin = await self._apprise_destination(data.url)
@@ -143,7 +180,7 @@ class ChannelService:
         if data.label is not UNSET:
             channel.label = data.label.strip()
         if data.events is not UNSET:
-            channel.events = _events(data.events)
+            channel.events = _events(data.events, channel.kind)
         if data.enabled is not UNSET:
             if data.enabled and not channel.enabled:
                 self._clear_failures(channel)
@@ -162,7 +199,12 @@ class ChannelService:
         channel = await self.get(participant, channel_id)
         error: transport.TransportError | None = None
         try:
-            await transport.send(channel, channel_test_message(channel.label, self.settings), self.settings)
+            if channel.kind is ChannelKind.WEBHOOK:
+                envelope = channel_test_envelope(channel, f"msg_{uuid4().hex}", self.now)
+                await webhooks.send(channel.url, envelope, self.settings)
+            else:
+                message = channel_test_message(channel.label, self.settings)
+                await transport.send(channel, message, self.settings)
         except transport.TransportError as failed:
             error = failed
             logger.info("Test send to %s failed: %s", transport.describe(channel), failed.message)
@@ -191,6 +233,38 @@ class ChannelService:
         )
 
     # --- validation
+
+    async def _new_webhook(
+        self, data: schemas.ChannelCreate, existing: Sequence[Channel]
+    ) -> tuple[str, str, str]:
+        """A new webhook's signing secret, what the encrypted column stores, and its masked URL."""
+        if data.subscription is not None:
+            raise InvalidInput("subscription", "only for kind webpush")
+        if data.url is None:
+            raise InvalidInput("url", "required for kind webhook")
+        target = webhooks.WebhookTarget(await self._webhook_url(data.url), webhooks.new_secret())
+        if any(c.kind is ChannelKind.WEBHOOK and _stored_webhook_url(c) == target.url for c in existing):
+            raise Conflict("url", "this destination is already one of your channels")
+        return target.secret, target.to_json(), webhooks.masked(target.url)
+
+    async def _webhook_url(self, url: str) -> str:
+        try:
+            return await webhooks.check_url(url, self.settings)
+        except webhooks.InvalidWebhookUrl as error:
+            raise InvalidInput("url", str(error)) from None
+
+    async def _change_webhook_url(self, participant: Participant, channel: Channel, url: str) -> None:
+        """A new address keeps the signing secret: the receiver's automation need not change."""
+        checked = await self._webhook_url(url)
+        target = _webhook_target(channel)
+        if checked == target.url:
+            return
+        others = [c for c in await self._all(participant) if c.id != channel.id]
+        if any(c.kind is ChannelKind.WEBHOOK and _stored_webhook_url(c) == checked for c in others):
+            raise Conflict("url", "this destination is already one of your channels")
+        channel.url = webhooks.WebhookTarget(checked, target.secret).to_json()
+        channel.masked_url = webhooks.masked(checked)
+        self._clear_failures(channel)
 
     @staticmethod
     def _clear_failures(channel: Channel) -> None:
@@ -250,5 +324,22 @@ class ChannelService:
 def _endpoint(channel: Channel) -> str | None:
     try:
         return webpush.Subscription.from_json(channel.url).endpoint
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _webhook_target(channel: Channel) -> webhooks.WebhookTarget:
+    try:
+        return webhooks.WebhookTarget.from_json(channel.url)
+    except (ValueError, KeyError, TypeError):
+        # Only a database edited by hand gets here; a new secret and URL (delete and add) mend it.
+        raise Conflict(
+            "url", "this webhook's stored settings are unreadable; delete it and add it again"
+        ) from None
+
+
+def _stored_webhook_url(channel: Channel) -> str | None:
+    try:
+        return webhooks.WebhookTarget.from_json(channel.url).url
     except (ValueError, KeyError, TypeError):
         return None

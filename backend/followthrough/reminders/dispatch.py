@@ -24,11 +24,14 @@ from followthrough.accounts.models import Participant
 from followthrough.actions.models import KeyAction, Occurrence
 from followthrough.actlinks import issue_links
 from followthrough.checkins.models import CheckIn, WeeklyReview
-from followthrough.enums import ActionStatus, DeliveryStatus, Event
+from followthrough.enums import ActionStatus, ChannelKind, DeliveryStatus, Event
 from followthrough.notifications.health import record_send_outcome
 from followthrough.notifications.messages import Message, render
 from followthrough.notifications.models import Channel
 from followthrough.notifications.transport import TransportError, send
+from followthrough.notifications.webhook_events import WEBHOOK_ONLY_EVENTS, envelope_for
+from followthrough.notifications.webhooks import Envelope
+from followthrough.notifications.webhooks import send as send_webhook
 from followthrough.reminders.models import Delivery
 from followthrough.reminders.queue import Enqueuer
 from followthrough.reminders.quiet import hold_time, quiet_hours_of
@@ -157,6 +160,8 @@ def _skip_reason(
     delivery = job.delivery
     if not job.channel.enabled:
         return "the channel is disabled"
+    if job.channel.kind is not ChannelKind.WEBHOOK and delivery.event in WEBHOOK_ONLY_EVENTS:
+        return "only webhooks receive this event"
     if delivery.attempts > settings.delivery_max_attempts:
         return "out of attempts"
     if delivery.occurrence_id is not None and delivery.event == Event.REMINDER_DUE:
@@ -220,19 +225,25 @@ async def send_all(
     await asyncio.gather(*(gated(job) for job in jobs if job.skip is None))
 
 
-def _written(job: Job, settings: Settings) -> Message | None:
-    """The job's message, written before its moment; None (with the error on the job) if it cannot be."""
+def _written(job: Job, settings: Settings) -> Message | Envelope | None:
+    """The job's message (a webhook's JSON), written before its moment; None (with the error on the job) if
+    it cannot be."""
     try:
+        if job.channel.kind is ChannelKind.WEBHOOK:
+            return envelope_for(job.delivery)
         return render(job.delivery.event, {**(job.delivery.payload or {}), **job.rendering}, settings)
     except Exception as error:  # a payload the wording cannot use will not improve with retries
         job.error = TransportError(f"the message could not be written ({type(error).__name__})", True)
         return None
 
 
-async def _send_one(job: Job, message: Message, settings: Settings) -> None:
+async def _send_one(job: Job, message: Message | Envelope, settings: Settings) -> None:
     try:
         async with asyncio.timeout(settings.send_timeout_seconds + SEND_GUARD_SECONDS):
-            await send(job.channel, message, settings)
+            if isinstance(message, Envelope):
+                await send_webhook(job.channel.url, message, settings)
+            else:
+                await send(job.channel, message, settings)
     except TransportError as error:
         job.error = error
     except TimeoutError:

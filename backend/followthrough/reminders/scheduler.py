@@ -353,9 +353,10 @@ async def _open_occurrences(session: AsyncSession, participant_id: UUID, week: d
 
 def steps() -> tuple[Step, ...]:
     # The partner features keep their steps (digest, missed check-in) with them; the worker runs them too.
+    from followthrough.notifications import webhook_events
     from followthrough.partners.detection import digest_step, missed_step
 
-    return (reminder_step, nudge_step, review_step, digest_step, missed_step)
+    return (reminder_step, nudge_step, review_step, digest_step, missed_step, webhook_events.missed_step)
 
 
 async def detect(session: AsyncSession, now: datetime, settings: Settings) -> int:

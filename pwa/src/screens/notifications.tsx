@@ -8,23 +8,10 @@ import { choiceWords } from "../words";
 import { QuietHours } from "./quiet-hours";
 import { useResource } from "../store/resource";
 import { ErrorNote, Field, formatDateTime, formValues, Loading, orNull, Stale, Toggle } from "../ui";
+import { EVENT_LABEL, EVENTS, EventChoices, type EventName, eventsFor } from "./channel-events";
+import { AddWebhook, WebhookSecret } from "./webhook-channel";
 
 type Channel = Schemas["ChannelOut"];
-type EventName = Schemas["Event"];
-
-export const EVENTS: [EventName, string][] = [
-  ["reminder.due", "Reminders"],
-  ["review.weekly", "Weekly review"],
-  ["encouragement.received", "Encouragement"],
-  ["invite.accepted", "Invite accepted"],
-  ["partner.digest", "Partner digest"],
-  ["partner.missed", "Partner missed a check-in"],
-  ["channel.disabled", "A channel was turned off"],
-  ["sign-up.attempted", "Someone tried to sign up with my email"],
-];
-/** Events a channel cannot choose, but the delivery log shows. */
-const LOGGED_ONLY: [EventName, string][] = [["channel.test", "Test message"]];
-const EVENT_LABEL = new Map([...EVENTS, ...LOGGED_ONLY]);
 
 const EXAMPLES: [string, string][] = [
   ["ntfy", "ntfys://ntfy.sh/my-secret-topic"],
@@ -35,30 +22,6 @@ const EXAMPLES: [string, string][] = [
   ["Matrix", "matrixs://user:password@matrix.org/#room"],
   ["JSON webhook", "jsons://example.com/hooks/followthrough"],
 ];
-
-/** The events a channel receives, as checkboxes bound to `chosen` (kept in the catalogue's order). */
-function EventChoices({ chosen, onChange }: { chosen: EventName[]; onChange: (events: EventName[]) => void }) {
-  return (
-    <fieldset>
-      <legend>Send me</legend>
-      {EVENTS.map(([value, label]) => (
-        <label class="choice block" key={value}>
-          <input
-            type="checkbox"
-            value={value}
-            checked={chosen.includes(value)}
-            onChange={(e) =>
-              onChange(
-                EVENTS.map(([x]) => x).filter((x) => (x === value ? (e.currentTarget as HTMLInputElement).checked : chosen.includes(x))),
-              )
-            }
-          />
-          {label}
-        </label>
-      ))}
-    </fieldset>
-  );
-}
 
 function Health({ c }: { c: Channel }) {
   const h = c.health;
@@ -154,7 +117,7 @@ function ChannelCard({ c, reload }: { c: Channel; reload: () => void }) {
             setSaved((await patch({ events })) ? "Saved." : null);
           }}
         >
-          <EventChoices chosen={events} onChange={(next) => (setEvents(next), setSaved(null))} />
+          <EventChoices chosen={events} onChange={(next) => (setEvents(next), setSaved(null))} options={eventsFor(c.kind)} />
           <button type="submit">Save events</button>
           {saved && <span role="status"> {saved}</span>}
         </form>
@@ -168,6 +131,7 @@ function ChannelCard({ c, reload }: { c: Channel; reload: () => void }) {
           Remove
         </button>
       </p>
+      {c.kind === "webhook" && <WebhookSecret c={c} changed={reload} />}
       {test && (
         <p class={test.sent ? "banner" : "banner problem"} role="status" data-testid="test-outcome">
           {test.sent ? "Test sent. Check that it arrived." : `Test failed: ${test.error ?? "unknown error"}`}
@@ -311,6 +275,7 @@ export default function Notifications() {
         ))}
       </ul>
       <AddChannel added={channels.reload} />
+      <AddWebhook added={channels.reload} />
       <QuietHours />
       <Deliveries version={logVersion} />
     </section>

@@ -1,0 +1,199 @@
+"""The events only webhooks receive, and each delivery's webhook body.
+
+Queued through `reminders.queue.Enqueuer` when the thing happens, so fan-out to the person's subscribed
+channels, idempotency and quiet hours are decided as for every other event:
+
+- `checkin.recorded`: when a check-in is first stored (alone, in a batch or in a weekly review). A replay
+  of the same check-in id queues nothing (same subject key). Editing or undoing one sends nothing.
+- `review.submitted`: when a weekly review is first stored.
+- `occurrence.missed`: a detection step, like `partner.missed`: an occurrence of an active key action
+  whose grace period (`partner_missed_grace_minutes`) ended within the delivery grace window with no
+  check-in. Private key actions count too: these go to the person's own automations.
+
+Each payload is written when the event is queued, so a retry sends the same data. The fields are
+documented in docs/webhooks.md; `WEBHOOK_PAYLOAD_KEYS` below drops what is internal to the text messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from followthrough.accounts.models import Participant
+from followthrough.actions.models import KeyAction, Occurrence
+from followthrough.checkins.models import CheckIn, WeeklyReview
+from followthrough.enums import ActionStatus, ChannelKind, Event
+from followthrough.notifications.models import Channel
+from followthrough.notifications.webhooks import Envelope, utc_text
+from followthrough.reminders.models import Delivery
+from followthrough.reminders.queue import Enqueuer
+from followthrough.settings import Settings
+
+WEBHOOK_ONLY_EVENTS = frozenset({Event.CHECKIN_RECORDED, Event.OCCURRENCE_MISSED, Event.REVIEW_SUBMITTED})
+# Keys of the text messages' payloads that are placeholders for links, not data.
+INTERNAL_KEYS = frozenset({"oneTapLinks", "actTokens"})
+
+
+def envelope_for(delivery: Delivery) -> Envelope:
+    """The webhook for a queued delivery: its id is the delivery's, so every attempt carries the same one;
+    its timestamp is when the event happened (before quiet hours held it)."""
+    payload = {key: value for key, value in (delivery.payload or {}).items() if key not in INTERNAL_KEYS}
+    return Envelope(
+        message_id=f"msg_{delivery.id.hex}",
+        type=Event(delivery.event).value,
+        timestamp=delivery.planned_at or delivery.due_at,
+        data=payload,
+    )
+
+
+def channel_test_envelope(channel: Channel, message_id: str, now: datetime) -> Envelope:
+    return Envelope(
+        message_id=message_id,
+        type=Event.CHANNEL_TEST.value,
+        timestamp=now,
+        data={"channelId": str(channel.id), "channelLabel": channel.label},
+    )
+
+
+def _local(instant: datetime, time_zone: str) -> str:
+    return instant.astimezone(ZoneInfo(time_zone)).replace(microsecond=0).isoformat()
+
+
+def _occurrence_fields(occurrence: Occurrence, action: KeyAction, time_zone: str) -> dict[str, Any]:
+    return {
+        "keyActionId": str(action.id),
+        "keyActionTitle": action.title,
+        "occurrenceId": str(occurrence.id),
+        "occurrenceAt": utc_text(occurrence.due_at),
+        "occurrenceLocal": _local(occurrence.due_at, time_zone),
+        "timeZone": time_zone,
+    }
+
+
+async def _has_webhooks(session: AsyncSession, participant_id: UUID) -> bool:
+    """Cheap check first: most people have no webhook channel, and they pay one query per write."""
+    found = await session.scalar(
+        select(Channel.id)
+        .where(
+            Channel.participant_id == participant_id,
+            Channel.kind == ChannelKind.WEBHOOK,
+            Channel.enabled.is_(True),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+async def check_ins_recorded(
+    session: AsyncSession,
+    participant: Participant,
+    recorded: Sequence[tuple[CheckIn, Occurrence]],
+    now: datetime,
+) -> int:
+    """Queue `checkin.recorded` for check-ins just stored; returns the deliveries made."""
+    if not recorded or not await _has_webhooks(session, participant.id):
+        return 0
+    action_ids = {check_in.key_action_id for check_in, _ in recorded}
+    actions = {
+        action.id: action
+        for action in await session.scalars(select(KeyAction).where(KeyAction.id.in_(action_ids)))
+    }
+    enqueuer = Enqueuer(session, now)
+    made = 0
+    for check_in, occurrence in recorded:
+        action = actions[check_in.key_action_id]
+        measure = None
+        if check_in.measure_value is not None:
+            measure = {"value": check_in.measure_value, "unit": action.measure_unit}
+        made += await enqueuer.add(
+            recipient_id=participant.id,
+            event=Event.CHECKIN_RECORDED,
+            subject_key=f"checkin:{check_in.id}",
+            occurrence_id=occurrence.id,
+            payload={
+                "checkInId": str(check_in.id),
+                **_occurrence_fields(occurrence, action, participant.time_zone),
+                "result": check_in.result.value,
+                "note": check_in.note,
+                "measure": measure,
+                "checkedInAt": utc_text(check_in.checked_in_at),
+                "weeklyReviewId": None
+                if check_in.weekly_review_id is None
+                else str(check_in.weekly_review_id),
+            },
+            due_at=now,
+        )
+    return made
+
+
+async def review_submitted(
+    session: AsyncSession, participant: Participant, review: WeeklyReview, check_in_ids: Sequence[UUID]
+) -> int:
+    """Queue `review.submitted` for a review just stored; returns the deliveries made."""
+    if not await _has_webhooks(session, participant.id):
+        return 0
+    return await Enqueuer(session, review.submitted_at).add(
+        recipient_id=participant.id,
+        event=Event.REVIEW_SUBMITTED,
+        subject_key=f"review:{review.id}",
+        payload={
+            "weeklyReviewId": str(review.id),
+            "weekStart": review.week_start.isoformat(),
+            "moved": review.moved,
+            "inTheWay": review.in_the_way,
+            "nextStep": review.next_step,
+            "confidence": review.confidence,
+            "checkInIds": [str(check_in_id) for check_in_id in check_in_ids],
+            "submittedAt": utc_text(review.submitted_at),
+            "timeZone": participant.time_zone,
+        },
+        due_at=review.submitted_at,
+    )
+
+
+async def missed_step(session: AsyncSession, now: datetime, settings: Settings) -> int:
+    """Queue `occurrence.missed` for occurrences whose grace period ended within the window without a
+    check-in, for people with a webhook channel; returns the deliveries made."""
+    grace = timedelta(minutes=settings.partner_missed_grace_minutes)
+    window = timedelta(minutes=settings.delivery_grace_minutes)
+    with_webhook = exists().where(
+        and_(
+            Channel.participant_id == Occurrence.participant_id,
+            Channel.kind == ChannelKind.WEBHOOK,
+            Channel.enabled.is_(True),
+        )
+    )
+    rows = await session.execute(
+        select(Occurrence, KeyAction, Participant.time_zone)
+        .join(KeyAction, KeyAction.id == Occurrence.key_action_id)
+        .join(Participant, Participant.id == Occurrence.participant_id)
+        .where(
+            with_webhook,
+            ~exists().where(CheckIn.occurrence_id == Occurrence.id),
+            Occurrence.due_at <= now - grace,
+            Occurrence.due_at > now - grace - window,
+            KeyAction.status == ActionStatus.ACTIVE,
+        )
+        .order_by(Occurrence.due_at, Occurrence.id)
+    )
+    enqueuer = Enqueuer(session, now)
+    made = 0
+    for occurrence, action, time_zone in rows.tuples():
+        made += await enqueuer.add(
+            recipient_id=occurrence.participant_id,
+            event=Event.OCCURRENCE_MISSED,
+            subject_key=f"missed:{occurrence.id}:self",
+            occurrence_id=occurrence.id,
+            payload={
+                **_occurrence_fields(occurrence, action, time_zone),
+                "graceMinutes": settings.partner_missed_grace_minutes,
+            },
+            due_at=occurrence.due_at + grace,
+        )
+    return made
