@@ -6,9 +6,10 @@
 # With PostgreSQL, set FOLLOWTHROUGH_DATABASE_URL (see compose.yaml).
 
 ARG PYTHON_IMAGE=python:3.11-slim
-ARG NODE_IMAGE=node:22-slim
+# Node 26 (Lithium) is the Active LTS: supported until 2029-04-30 (tests/test_image.py keeps the dates).
+ARG NODE_IMAGE=node:26-slim
 
-# --- PWA: built only once pwa/ is a real package (today it holds a placeholder) ----------------------
+# --- PWA: only its built dist/ reaches the runtime image, never node_modules ---------------------------
 FROM ${NODE_IMAGE} AS pwa
 WORKDIR /src/pwa
 COPY pwa/ ./
@@ -28,6 +29,15 @@ WORKDIR /app
 # Dependencies first, in their own layer, so code changes do not reinstall them.
 COPY pyproject.toml uv.lock README.md ./
 RUN uv sync --frozen --no-dev --no-install-project
+# The API docs serve three files of swagger-ui-py's static folder (app.py's SwaggerRenderPlugin); the rest,
+# Swagger Editor, the ES bundles and the source maps, is 24 of its 25 MB. Keep the three, fail if one is
+# missing. (The project's own `uv sync` below does not reinstall an installed dependency.)
+ARG SWAGGER_UI_SERVED="swagger-ui-bundle.js swagger-ui.css swagger-ui-standalone-preset.js"
+RUN cd /app/.venv/lib/python3*/site-packages/swagger_ui/static \
+    && for name in *; do \
+         case " ${SWAGGER_UI_SERVED} " in *" ${name} "*) ;; *) rm -rf -- "${name}" ;; esac; \
+       done \
+    && for name in ${SWAGGER_UI_SERVED}; do test -f "${name}"; done
 # Then the project itself. It stays an editable install on purpose: the package finds the migrations
 # next to backend/ (/app/migrations), as in a checkout.
 COPY backend/ backend/
@@ -57,8 +67,9 @@ ENV PATH=/app/.venv/bin:$PATH \
 VOLUME /data
 USER followthrough
 EXPOSE 8000
-# No curl in the slim image: ask Python. urlopen raises (exit 1) on errors and non-2xx answers.
+# No curl in the slim image: ask Python. urlopen raises (exit 1) on errors and non-2xx answers. Ready means the
+# process answers and reaches its database. A worker container checks its heartbeat instead (compose.yaml).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health/live', timeout=4)"]
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health/ready', timeout=4)"]
 ENTRYPOINT ["followthrough"]
 CMD ["serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -63,11 +63,15 @@ def alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
     config = SQLAlchemyAsyncConfig(
         session_scope_key=f"_sqlalchemy_db_session_{suffix}",
         engine_app_state_key=f"db_engine_{suffix}",
+        # The plugin disposes the engine at shutdown only when this key matches the state key above;
+        # otherwise the pool's connections outlive the app (ResourceWarning: aiosqlite connection deleted).
+        engine_dependency_key=f"db_engine_{suffix}",
         session_maker_app_state_key=f"session_maker_class_{suffix}",
         connection_string=settings.resolved_database_url,
         engine_config=engine_config,
         session_config=AsyncSessionConfig(expire_on_commit=False),
-        before_send_handler="autocommit",
+        # A redirect commits too: the OpenID callback signs in (a session row) and then redirects to the app.
+        before_send_handler="autocommit_include_redirects",
         create_all=False,
         alembic_config=AlembicAsyncConfig(
             script_location=str(MIGRATIONS_PATH),

@@ -6,7 +6,8 @@ from uuid import UUID
 
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.datastructures import Cookie
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from msgspec import UNSET
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +21,11 @@ from followthrough.schemas import format_local_time
 from followthrough.settings import Settings
 
 
-def provide_account_service(db_session: AsyncSession, settings: Settings, now: datetime) -> AccountService:
+def provide_account_service(
+    db_session: NamedDependency[AsyncSession],
+    settings: NamedDependency[Settings],
+    now: NamedDependency[datetime],
+) -> AccountService:
     return AccountService(db_session, settings, now)
 
 
@@ -89,7 +94,10 @@ class AuthController(Controller):
         opt={"rate_limited": True},
     )
     async def sign_in(
-        self, data: schemas.SignIn, accounts: AccountService, request: Request[Any, Any, Any]
+        self,
+        data: JSONBody[schemas.SignIn],
+        accounts: NamedDependency[AccountService],
+        request: Request[Any, Any, Any],
     ) -> Response[schemas.SessionOut]:
         """Sign in with email and password; sets the session cookie and returns the CSRF token."""
         participant = await accounts.sign_in(data, client_address(request))
@@ -97,7 +105,7 @@ class AuthController(Controller):
 
     @post("/sign-out", operation_id="signOut", status_code=HTTP_204_NO_CONTENT)
     async def sign_out(
-        self, accounts: AccountService, request: Request[Participant, Credential, Any]
+        self, accounts: NamedDependency[AccountService], request: Request[Participant, Credential, Any]
     ) -> Response[None]:
         """End this session (a no-op for API tokens, which are revoked instead)."""
         if request.auth.kind == "session":
@@ -108,7 +116,7 @@ class AuthController(Controller):
 
     @get("/session", operation_id="getSession")
     async def get_session(
-        self, request: Request[Participant, Credential, Any], settings: Settings
+        self, request: Request[Participant, Credential, Any], settings: NamedDependency[Settings]
     ) -> schemas.SessionOut:
         """Who is signed in, with a fresh copy of the CSRF token for cookie sessions."""
         csrf = None
@@ -123,13 +131,16 @@ class AccountController(Controller):
     dependencies = {"accounts": Provide(provide_account_service, sync_to_thread=False)}
 
     @get("", operation_id="getAccount")
-    async def get_account(self, participant: Participant) -> schemas.ParticipantOut:
+    async def get_account(self, participant: NamedDependency[Participant]) -> schemas.ParticipantOut:
         """The signed-in participant's profile."""
         return participant_out(participant)
 
     @patch("", operation_id="updateAccount")
     async def update_account(
-        self, data: schemas.ProfileUpdate, participant: Participant, accounts: AccountService
+        self,
+        data: JSONBody[schemas.ProfileUpdate],
+        participant: NamedDependency[Participant],
+        accounts: NamedDependency[AccountService],
     ) -> schemas.ParticipantOut:
         """Change name, time zone, weekly-review day and time, or quiet hours. A new time zone moves
         future occurrences to it and leaves history as it was. Reminders already queued follow the quiet
@@ -150,9 +161,9 @@ class AccountController(Controller):
     )
     async def change_password(
         self,
-        data: schemas.PasswordChange,
-        participant: Participant,
-        accounts: AccountService,
+        data: JSONBody[schemas.PasswordChange],
+        participant: NamedDependency[Participant],
+        accounts: NamedDependency[AccountService],
         request: Request[Participant, Credential, Any],
     ) -> schemas.PasswordChanged:
         """Change the password. Signs out every other session (the one making the change stays signed in)
@@ -167,7 +178,10 @@ class AccountController(Controller):
         "/delete", operation_id="deleteAccount", status_code=HTTP_204_NO_CONTENT, opt={"rate_limited": True}
     )
     async def delete_account(
-        self, data: schemas.AccountDeletion, participant: Participant, accounts: AccountService
+        self,
+        data: JSONBody[schemas.AccountDeletion],
+        participant: NamedDependency[Participant],
+        accounts: NamedDependency[AccountService],
     ) -> Response[None]:
         """Delete the account and everything it owns, after confirming the password."""
         await accounts.delete_account(participant, data)
@@ -177,14 +191,17 @@ class AccountController(Controller):
 
     @get("/tokens", operation_id="listApiTokens")
     async def list_tokens(
-        self, participant: Participant, accounts: AccountService
+        self, participant: NamedDependency[Participant], accounts: NamedDependency[AccountService]
     ) -> list[schemas.ApiTokenOut]:
         """Personal API tokens, without their secrets."""
         return [token_out(api_token) for api_token in await accounts.list_tokens(participant)]
 
     @post("/tokens", operation_id="createApiToken", status_code=HTTP_201_CREATED)
     async def create_token(
-        self, data: schemas.ApiTokenCreate, participant: Participant, accounts: AccountService
+        self,
+        data: JSONBody[schemas.ApiTokenCreate],
+        participant: NamedDependency[Participant],
+        accounts: NamedDependency[AccountService],
     ) -> schemas.ApiTokenCreated:
         """Create a token for scripts. Its secret is in this response only."""
         token, api_token = await accounts.create_token(participant, data)
@@ -194,6 +211,11 @@ class AccountController(Controller):
         )
 
     @delete("/tokens/{token_id:uuid}", operation_id="revokeApiToken", status_code=HTTP_204_NO_CONTENT)
-    async def revoke_token(self, token_id: UUID, participant: Participant, accounts: AccountService) -> None:
+    async def revoke_token(
+        self,
+        token_id: FromPath[UUID],
+        participant: NamedDependency[Participant],
+        accounts: NamedDependency[AccountService],
+    ) -> None:
         """Revoke a token; it stops working at once."""
         await accounts.revoke_token(participant, token_id)

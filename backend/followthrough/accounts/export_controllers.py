@@ -3,14 +3,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from litestar import Controller, MediaType, Response, get
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from followthrough.accounts.export import AccountExport, ExportService
 from followthrough.accounts.models import Participant
 
 
-def provide_export_service(db_session: AsyncSession, now: datetime) -> ExportService:
+def provide_export_service(
+    db_session: NamedDependency[AsyncSession], now: NamedDependency[datetime]
+) -> ExportService:
     return ExportService(db_session, now)
 
 
@@ -25,7 +27,9 @@ class ExportController(Controller):
     dependencies = {"exports": Provide(provide_export_service, sync_to_thread=False)}
 
     @get("/export", operation_id="exportAccountJson")
-    async def export_json(self, participant: Participant, exports: ExportService) -> Response[AccountExport]:
+    async def export_json(
+        self, participant: NamedDependency[Participant], exports: NamedDependency[ExportService]
+    ) -> Response[AccountExport]:
         """Everything stored about the signed-in participant as one JSON document, as a download: profile,
         reflections, barriers and key actions with their status histories, check-ins, weekly reviews and API
         tokens (never their secrets)."""
@@ -34,7 +38,9 @@ class ExportController(Controller):
         return Response(document, media_type=MediaType.JSON, headers=headers)
 
     @get("/export.zip", operation_id="exportAccountCsv", media_type="application/zip")
-    async def export_csv(self, participant: Participant, exports: ExportService) -> Response[bytes]:
+    async def export_csv(
+        self, participant: NamedDependency[Participant], exports: NamedDependency[ExportService]
+    ) -> Response[bytes]:
         """The same data as a zip of CSV files, one per table (UTF-8, a header row, RFC 4180 quoting). Text
         that a spreadsheet would run as a formula starts with a single quote."""
         archive = await exports.as_zip(participant)

@@ -5,8 +5,8 @@ from typing import Annotated
 from uuid import UUID
 
 from litestar import Controller, delete, get, patch, post
-from litestar.di import Provide
-from litestar.params import QueryParameter
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,7 +40,9 @@ DateParam = Annotated[
 
 
 def provide_key_action_service(
-    db_session: AsyncSession, now: datetime, settings: Settings
+    db_session: NamedDependency[AsyncSession],
+    now: NamedDependency[datetime],
+    settings: NamedDependency[Settings],
 ) -> KeyActionService:
     return KeyActionService(db_session, now, settings)
 
@@ -52,7 +54,10 @@ class KeyActionController(Controller):
 
     @post("", operation_id="createKeyAction", status_code=HTTP_201_CREATED)
     async def create_key_action(
-        self, data: schemas.KeyActionCreate, participant: Participant, actions: KeyActionService
+        self,
+        data: JSONBody[schemas.KeyActionCreate],
+        participant: NamedDependency[Participant],
+        actions: NamedDependency[KeyActionService],
     ) -> schemas.KeyActionOut:
         """Commit to a key action: what, when (once, or an RRULE read in the participant's zone), who holds
         its key, and how its outcome is measured. Its occurrences are scheduled at once."""
@@ -62,11 +67,11 @@ class KeyActionController(Controller):
     @get("", operation_id="listKeyActions")
     async def list_key_actions(
         self,
-        participant: Participant,
-        actions: KeyActionService,
-        status: ActionStatus | None = None,
+        participant: NamedDependency[Participant],
+        actions: NamedDependency[KeyActionService],
+        status: FromQuery[ActionStatus | None] = None,
         barrier_id: Annotated[UUID | None, QueryParameter(name="barrierId")] = None,
-        visibility: Visibility | None = None,
+        visibility: FromQuery[Visibility | None] = None,
         limit: LimitParam = 50,
         offset: OffsetParam = 0,
     ) -> Page[schemas.KeyActionOut]:
@@ -89,7 +94,10 @@ class KeyActionController(Controller):
 
     @get("/{key_action_id:uuid}", operation_id="getKeyAction")
     async def get_key_action(
-        self, key_action_id: UUID, participant: Participant, actions: KeyActionService
+        self,
+        key_action_id: FromPath[UUID],
+        participant: NamedDependency[Participant],
+        actions: NamedDependency[KeyActionService],
     ) -> schemas.KeyActionOut:
         """One key action."""
         action = await actions.get(participant, key_action_id)
@@ -98,10 +106,10 @@ class KeyActionController(Controller):
     @patch("/{key_action_id:uuid}", operation_id="updateKeyAction")
     async def update_key_action(
         self,
-        key_action_id: UUID,
-        data: schemas.KeyActionUpdate,
-        participant: Participant,
-        actions: KeyActionService,
+        key_action_id: FromPath[UUID],
+        data: JSONBody[schemas.KeyActionUpdate],
+        participant: NamedDependency[Participant],
+        actions: NamedDependency[KeyActionService],
     ) -> schemas.KeyActionOut:
         """Change any field but the status. A new schedule moves the future occurrences that have no
         check-in; the past and checked-in ones stay as they were."""
@@ -110,7 +118,10 @@ class KeyActionController(Controller):
 
     @delete("/{key_action_id:uuid}", operation_id="deleteKeyAction", status_code=HTTP_204_NO_CONTENT)
     async def delete_key_action(
-        self, key_action_id: UUID, participant: Participant, actions: KeyActionService
+        self,
+        key_action_id: FromPath[UUID],
+        participant: NamedDependency[Participant],
+        actions: NamedDependency[KeyActionService],
     ) -> None:
         """Delete a key action with its occurrences, check-ins and history."""
         await actions.delete(participant, key_action_id)
@@ -118,10 +129,10 @@ class KeyActionController(Controller):
     @post("/{key_action_id:uuid}/status", operation_id="changeKeyActionStatus", status_code=HTTP_200_OK)
     async def change_status(
         self,
-        key_action_id: UUID,
-        data: schemas.StatusChange,
-        participant: Participant,
-        actions: KeyActionService,
+        key_action_id: FromPath[UUID],
+        data: JSONBody[schemas.StatusChange],
+        participant: NamedDependency[Participant],
+        actions: NamedDependency[KeyActionService],
     ) -> schemas.KeyActionOut:
         """Pause, finish, drop or resume, saying why (renegotiating a commitment is part of the method).
         Leaving `active` removes the future occurrences nobody checked in on; resuming schedules from now."""
@@ -130,7 +141,10 @@ class KeyActionController(Controller):
 
     @get("/{key_action_id:uuid}/history", operation_id="getKeyActionHistory")
     async def get_history(
-        self, key_action_id: UUID, participant: Participant, actions: KeyActionService
+        self,
+        key_action_id: FromPath[UUID],
+        participant: NamedDependency[Participant],
+        actions: NamedDependency[KeyActionService],
     ) -> list[schemas.KeyActionStatusChangeOut]:
         """Every status the key action has had, oldest first, starting with its creation."""
         return [status_change_out(change) for change in await actions.history(participant, key_action_id)]
@@ -138,9 +152,9 @@ class KeyActionController(Controller):
     @get("/{key_action_id:uuid}/occurrences", operation_id="listKeyActionOccurrences")
     async def list_occurrences(
         self,
-        key_action_id: UUID,
-        participant: Participant,
-        actions: KeyActionService,
+        key_action_id: FromPath[UUID],
+        participant: NamedDependency[Participant],
+        actions: NamedDependency[KeyActionService],
         since: FromParam = None,
         until: ToParam = None,
     ) -> list[schemas.OccurrenceOut]:
@@ -156,7 +170,10 @@ class TodayController(Controller):
 
     @get("", operation_id="getToday", middleware=[remembered_read])
     async def get_today(
-        self, participant: Participant, actions: KeyActionService, day: DateParam = None
+        self,
+        participant: NamedDependency[Participant],
+        actions: NamedDependency[KeyActionService],
+        day: DateParam = None,
     ) -> schemas.Agenda:
         """Everything due on the participant's local today (or the given local date), earliest first,
         each with its check-in if there is one."""

@@ -5,9 +5,9 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Request, get, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import Parameter
+from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,7 +32,11 @@ ANSWERED = {409: _error("Already answered with another result through this link:
 TOO_MANY = {429: _error("Encourage links: too many encouragements to this person today")}
 
 
-def provide_act_links(db_session: AsyncSession, now: datetime, settings: Settings) -> ActLinkService:
+def provide_act_links(
+    db_session: NamedDependency[AsyncSession],
+    now: NamedDependency[datetime],
+    settings: NamedDependency[Settings],
+) -> ActLinkService:
     return ActLinkService(db_session, now, settings)
 
 
@@ -57,7 +61,9 @@ class ActLinkController(Controller):
     dependencies = {"act_links": Provide(provide_act_links, sync_to_thread=False)}
 
     @get("/{token:str}", operation_id="getActLink", exclude_from_auth=True, responses={**NOT_VALID, **GONE})
-    async def get_act_link(self, token: ActToken, act_links: ActLinkService) -> schemas.ActLinkOut:
+    async def get_act_link(
+        self, token: ActToken, act_links: NamedDependency[ActLinkService]
+    ) -> schemas.ActLinkOut:
         """What the link is about (the key action and when it is due, in the person's zone; or whom a
         partner encourages), the choices it offers, and the answer already given (here or in the app).
         Changes nothing: mail scanners and chat previews open links. An expired link that was not answered
@@ -77,8 +83,8 @@ class ActLinkController(Controller):
         self,
         request: Request[Any, Any, Any],
         token: ActToken,
-        data: schemas.ActAnswerIn,
-        act_links: ActLinkService,
+        data: JSONBody[schemas.ActAnswerIn],
+        act_links: NamedDependency[ActLinkService],
     ) -> schemas.ActLinkOut:
         """Answer once: a check-in result (with an optional note and measure), a snooze (15 min, 1 h, or
         tonight: 20:00 local, else 08:00 next morning), or for a digest's link, encourage. The same POST
@@ -97,7 +103,7 @@ class ActLinkController(Controller):
         responses={**NOT_VALID, **GONE},
     )
     async def undo_act_link(
-        self, request: Request[Any, Any, Any], token: ActToken, act_links: ActLinkService
+        self, request: Request[Any, Any, Any], token: ActToken, act_links: NamedDependency[ActLinkService]
     ) -> schemas.ActLinkOut:
         """Take back the answer given through this link, within 10 minutes of it (then 410): the check-in
         is removed, the snooze is not sent, the encouragement is withdrawn. The link is open again. Undoing

@@ -4,7 +4,8 @@ from datetime import datetime
 from uuid import UUID
 
 from litestar import Controller, delete, get, patch, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,7 +16,9 @@ from followthrough.enums import BarrierLevel, BarrierStatus
 from followthrough.schemas import LimitParam, OffsetParam, Page
 
 
-def provide_barrier_service(db_session: AsyncSession, now: datetime) -> BarrierService:
+def provide_barrier_service(
+    db_session: NamedDependency[AsyncSession], now: NamedDependency[datetime]
+) -> BarrierService:
     return BarrierService(db_session, now)
 
 
@@ -26,7 +29,10 @@ class BarrierController(Controller):
 
     @post("", operation_id="createBarrier", status_code=HTTP_201_CREATED)
     async def create_barrier(
-        self, data: schemas.BarrierCreate, participant: Participant, barriers: BarrierService
+        self,
+        data: JSONBody[schemas.BarrierCreate],
+        participant: NamedDependency[Participant],
+        barriers: NamedDependency[BarrierService],
     ) -> schemas.BarrierOut:
         """Name a barrier: its level, who holds its key, and its status (holding unless said otherwise)."""
         return barrier_out(await barriers.create(participant, data))
@@ -34,10 +40,10 @@ class BarrierController(Controller):
     @get("", operation_id="listBarriers")
     async def list_barriers(
         self,
-        participant: Participant,
-        barriers: BarrierService,
-        level: BarrierLevel | None = None,
-        status: BarrierStatus | None = None,
+        participant: NamedDependency[Participant],
+        barriers: NamedDependency[BarrierService],
+        level: FromQuery[BarrierLevel | None] = None,
+        status: FromQuery[BarrierStatus | None] = None,
         limit: LimitParam = 50,
         offset: OffsetParam = 0,
     ) -> Page[schemas.BarrierOut]:
@@ -51,7 +57,10 @@ class BarrierController(Controller):
 
     @get("/{barrier_id:uuid}", operation_id="getBarrier")
     async def get_barrier(
-        self, barrier_id: UUID, participant: Participant, barriers: BarrierService
+        self,
+        barrier_id: FromPath[UUID],
+        participant: NamedDependency[Participant],
+        barriers: NamedDependency[BarrierService],
     ) -> schemas.BarrierOut:
         """One barrier."""
         return barrier_out(await barriers.get(participant, barrier_id))
@@ -59,10 +68,10 @@ class BarrierController(Controller):
     @patch("/{barrier_id:uuid}", operation_id="updateBarrier")
     async def update_barrier(
         self,
-        barrier_id: UUID,
-        data: schemas.BarrierUpdate,
-        participant: Participant,
-        barriers: BarrierService,
+        barrier_id: FromPath[UUID],
+        data: JSONBody[schemas.BarrierUpdate],
+        participant: NamedDependency[Participant],
+        barriers: NamedDependency[BarrierService],
     ) -> schemas.BarrierOut:
         """Change any field. A new status is recorded in the barrier's history with the optional
         `statusReason`; `broken` sets `resolvedAt`, and leaving `broken` clears it."""
@@ -70,14 +79,20 @@ class BarrierController(Controller):
 
     @delete("/{barrier_id:uuid}", operation_id="deleteBarrier", status_code=HTTP_204_NO_CONTENT)
     async def delete_barrier(
-        self, barrier_id: UUID, participant: Participant, barriers: BarrierService
+        self,
+        barrier_id: FromPath[UUID],
+        participant: NamedDependency[Participant],
+        barriers: NamedDependency[BarrierService],
     ) -> None:
         """Delete a barrier and its history. Key actions about it stay, with `barrierId` null."""
         await barriers.delete(participant, barrier_id)
 
     @get("/{barrier_id:uuid}/history", operation_id="getBarrierHistory")
     async def get_barrier_history(
-        self, barrier_id: UUID, participant: Participant, barriers: BarrierService
+        self,
+        barrier_id: FromPath[UUID],
+        participant: NamedDependency[Participant],
+        barriers: NamedDependency[BarrierService],
     ) -> list[schemas.BarrierStatusChangeOut]:
         """Every status the barrier has had, oldest first, starting with the one it was created in."""
         return [status_change_out(change) for change in await barriers.history(participant, barrier_id)]

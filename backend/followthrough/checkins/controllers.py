@@ -6,9 +6,9 @@ from typing import Annotated, TypeVar
 from uuid import UUID
 
 from litestar import Controller, Response, delete, get, patch, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -45,17 +45,27 @@ def _parsed(value: str | None, parse: Callable[[str], T], field: str, expected: 
         raise InvalidInput(field, f"must be {expected}") from None
 
 
-def provide_check_in_service(db_session: AsyncSession, now: datetime, settings: Settings) -> CheckInService:
+def provide_check_in_service(
+    db_session: NamedDependency[AsyncSession],
+    now: NamedDependency[datetime],
+    settings: NamedDependency[Settings],
+) -> CheckInService:
     return CheckInService(db_session, now, settings)
 
 
 def provide_review_service(
-    db_session: AsyncSession, now: datetime, settings: Settings
+    db_session: NamedDependency[AsyncSession],
+    now: NamedDependency[datetime],
+    settings: NamedDependency[Settings],
 ) -> WeeklyReviewService:
     return WeeklyReviewService(db_session, now, settings)
 
 
-def provide_progress_service(db_session: AsyncSession, now: datetime, settings: Settings) -> ProgressService:
+def provide_progress_service(
+    db_session: NamedDependency[AsyncSession],
+    now: NamedDependency[datetime],
+    settings: NamedDependency[Settings],
+) -> ProgressService:
     return ProgressService(db_session, now, settings)
 
 
@@ -74,7 +84,10 @@ class CheckInController(Controller):
         },
     )
     async def record_check_in(
-        self, data: schemas.CheckInCreate, participant: Participant, check_ins: CheckInService
+        self,
+        data: JSONBody[schemas.CheckInCreate],
+        participant: NamedDependency[Participant],
+        check_ins: NamedDependency[CheckInService],
     ) -> Response[schemas.CheckInOut]:
         """Report on one occurrence, named by keyActionId and occurrenceAt (the occurrence's dueAt).
 
@@ -91,8 +104,8 @@ class CheckInController(Controller):
     @get("", operation_id="listCheckIns")
     async def list_check_ins(
         self,
-        participant: Participant,
-        check_ins: CheckInService,
+        participant: NamedDependency[Participant],
+        check_ins: NamedDependency[CheckInService],
         key_action_id: Annotated[
             str | None, QueryParameter(name="keyActionId", schema_extra={"format": "uuid"})
         ] = None,
@@ -128,7 +141,10 @@ class CheckInController(Controller):
 
     @get("/{check_in_id:uuid}", operation_id="getCheckIn")
     async def get_check_in(
-        self, check_in_id: UUID, participant: Participant, check_ins: CheckInService
+        self,
+        check_in_id: FromPath[UUID],
+        participant: NamedDependency[Participant],
+        check_ins: NamedDependency[CheckInService],
     ) -> schemas.CheckInOut:
         """One check-in."""
         return check_in_out(*await check_ins.get(participant, check_in_id))
@@ -136,17 +152,20 @@ class CheckInController(Controller):
     @patch("/{check_in_id:uuid}", operation_id="updateCheckIn")
     async def update_check_in(
         self,
-        check_in_id: UUID,
-        data: schemas.CheckInUpdate,
-        participant: Participant,
-        check_ins: CheckInService,
+        check_in_id: FromPath[UUID],
+        data: JSONBody[schemas.CheckInUpdate],
+        participant: NamedDependency[Participant],
+        check_ins: NamedDependency[CheckInService],
     ) -> schemas.CheckInOut:
         """Change the result, the note or the measure value; fields left out stay as they are."""
         return check_in_out(*await check_ins.update(participant, check_in_id, data))
 
     @delete("/{check_in_id:uuid}", operation_id="undoCheckIn", status_code=HTTP_204_NO_CONTENT)
     async def undo_check_in(
-        self, check_in_id: UUID, participant: Participant, check_ins: CheckInService
+        self,
+        check_in_id: FromPath[UUID],
+        participant: NamedDependency[Participant],
+        check_ins: NamedDependency[CheckInService],
     ) -> None:
         """Undo a check-in within a day of making it; after that it is a 409 on `checkedInAt` (edit it
         instead). Undoing it again answers 204 and changes nothing; its id can never be recorded again."""
@@ -170,7 +189,10 @@ class WeeklyReviewController(Controller):
         },
     )
     async def submit_weekly_review(
-        self, data: schemas.WeeklyReviewCreate, participant: Participant, reviews: WeeklyReviewService
+        self,
+        data: JSONBody[schemas.WeeklyReviewCreate],
+        participant: NamedDependency[Participant],
+        reviews: NamedDependency[WeeklyReviewService],
     ) -> Response[schemas.WeeklyReviewWithCheckIns]:
         """Submit the week's review: reflections (what moved, what got in the way, what next, confidence 1 to
         5) and check-ins on the week's open occurrences, stored together or not at all.
@@ -188,8 +210,8 @@ class WeeklyReviewController(Controller):
     @get("", operation_id="listWeeklyReviews")
     async def list_weekly_reviews(
         self,
-        participant: Participant,
-        reviews: WeeklyReviewService,
+        participant: NamedDependency[Participant],
+        reviews: NamedDependency[WeeklyReviewService],
         limit: LimitParam = 50,
         offset: OffsetParam = 0,
     ) -> Page[schemas.WeeklyReviewOut]:
@@ -199,7 +221,7 @@ class WeeklyReviewController(Controller):
 
     @get("/current", operation_id="getCurrentWeek")
     async def get_current_week(
-        self, participant: Participant, reviews: WeeklyReviewService
+        self, participant: NamedDependency[Participant], reviews: NamedDependency[WeeklyReviewService]
     ) -> schemas.CurrentWeekOut:
         """This local week: its open occurrences (due by today with no check-in yet, with their key action's
         title) and its review once submitted."""
@@ -207,7 +229,10 @@ class WeeklyReviewController(Controller):
 
     @get("/{review_id:uuid}", operation_id="getWeeklyReview")
     async def get_weekly_review(
-        self, review_id: UUID, participant: Participant, reviews: WeeklyReviewService
+        self,
+        review_id: FromPath[UUID],
+        participant: NamedDependency[Participant],
+        reviews: NamedDependency[WeeklyReviewService],
     ) -> schemas.WeeklyReviewWithCheckIns:
         """One weekly review with the check-ins it made."""
         review = await reviews.get(participant, review_id)
@@ -260,7 +285,10 @@ class ProgressController(Controller):
         "against their targets; and each barrier's status history." + PROGRESS_DEFINITIONS,
     )
     async def get_progress(
-        self, participant: Participant, progress: ProgressService, progress_range: RangeParam = None
+        self,
+        participant: NamedDependency[Participant],
+        progress: NamedDependency[ProgressService],
+        progress_range: RangeParam = None,
     ) -> schemas.AccountProgress:
         """The whole account's progress (the OpenAPI description holds the definitions)."""
         return await progress.for_account(participant, progress_range=_range(progress_range))
@@ -275,9 +303,9 @@ class ProgressController(Controller):
     )
     async def get_key_action_progress(
         self,
-        key_action_id: UUID,
-        participant: Participant,
-        progress: ProgressService,
+        key_action_id: FromPath[UUID],
+        participant: NamedDependency[Participant],
+        progress: NamedDependency[ProgressService],
         progress_range: RangeParam = None,
     ) -> schemas.KeyActionProgress:
         """One key action's progress (the OpenAPI description holds the definitions)."""

@@ -4,8 +4,9 @@ from datetime import datetime
 from uuid import UUID
 
 from litestar import Controller, delete, get, patch, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,7 +26,11 @@ PUSH_OFF = {
 }
 
 
-def provide_channel_service(db_session: AsyncSession, now: datetime, settings: Settings) -> ChannelService:
+def provide_channel_service(
+    db_session: NamedDependency[AsyncSession],
+    now: NamedDependency[datetime],
+    settings: NamedDependency[Settings],
+) -> ChannelService:
     return ChannelService(db_session, now, settings)
 
 
@@ -36,18 +41,24 @@ class ChannelController(Controller):
 
     @post("", operation_id="createChannel", status_code=HTTP_201_CREATED)
     async def create_channel(
-        self, data: schemas.ChannelCreate, participant: Participant, channels: ChannelService
+        self,
+        data: JSONBody[schemas.ChannelCreate],
+        participant: NamedDependency[Participant],
+        channels: NamedDependency[ChannelService],
     ) -> schemas.ChannelOut:
-        """Add a destination: an Apprise URL (kind `apprise`) or this device's push subscription (kind
-        `webpush`). The URL is checked (a known service, well-formed, not reaching a private network),
-        stored encrypted and never shown again in full. A device that subscribes again updates its channel."""
-        return channel_out(await channels.create(participant, data))
+        """Add a destination: an Apprise URL (kind `apprise`), this device's push subscription (kind
+        `webpush`), or a signed webhook (kind `webhook`, docs/webhooks.md). The URL is checked (a known
+        service, well-formed, not reaching a private network), stored encrypted and never shown again in
+        full. A device that subscribes again updates its channel. A webhook's answer holds its signing
+        secret, this once only."""
+        channel, secret = await channels.create(participant, data)
+        return channel_out(channel, signing_secret=secret)
 
     @get("", operation_id="listChannels")
     async def list_channels(
         self,
-        participant: Participant,
-        channels: ChannelService,
+        participant: NamedDependency[Participant],
+        channels: NamedDependency[ChannelService],
         limit: LimitParam = 50,
         offset: OffsetParam = 0,
     ) -> Page[schemas.ChannelOut]:
@@ -57,7 +68,10 @@ class ChannelController(Controller):
 
     @get("/{channel_id:uuid}", operation_id="getChannel")
     async def get_channel(
-        self, channel_id: UUID, participant: Participant, channels: ChannelService
+        self,
+        channel_id: FromPath[UUID],
+        participant: NamedDependency[Participant],
+        channels: NamedDependency[ChannelService],
     ) -> schemas.ChannelOut:
         """One channel, its destination masked."""
         return channel_out(await channels.get(participant, channel_id))
@@ -65,10 +79,10 @@ class ChannelController(Controller):
     @patch("/{channel_id:uuid}", operation_id="updateChannel")
     async def update_channel(
         self,
-        channel_id: UUID,
-        data: schemas.ChannelUpdate,
-        participant: Participant,
-        channels: ChannelService,
+        channel_id: FromPath[UUID],
+        data: JSONBody[schemas.ChannelUpdate],
+        participant: NamedDependency[Participant],
+        channels: NamedDependency[ChannelService],
     ) -> schemas.ChannelOut:
         """Change the label, the events, the URL (Apprise channels), or switch it on or off. Switching it
         back on clears its failure count and the reason it was switched off."""
@@ -76,14 +90,32 @@ class ChannelController(Controller):
 
     @delete("/{channel_id:uuid}", operation_id="deleteChannel", status_code=HTTP_204_NO_CONTENT)
     async def delete_channel(
-        self, channel_id: UUID, participant: Participant, channels: ChannelService
+        self,
+        channel_id: FromPath[UUID],
+        participant: NamedDependency[Participant],
+        channels: NamedDependency[ChannelService],
     ) -> None:
         """Delete a channel; nothing more is sent to it."""
         await channels.delete(participant, channel_id)
 
+    @post("/{channel_id:uuid}/rotate-secret", operation_id="rotateChannelSecret", status_code=HTTP_200_OK)
+    async def rotate_channel_secret(
+        self,
+        channel_id: FromPath[UUID],
+        participant: NamedDependency[Participant],
+        channels: NamedDependency[ChannelService],
+    ) -> schemas.ChannelOut:
+        """Give a webhook channel a new signing secret, in force at once, and show it this once (the old one
+        stops verifying). Other kinds have no secret to rotate: 422 naming `kind`."""
+        channel, secret = await channels.rotate_secret(participant, channel_id)
+        return channel_out(channel, signing_secret=secret)
+
     @post("/{channel_id:uuid}/test", operation_id="testChannel", status_code=HTTP_200_OK)
     async def test_channel(
-        self, channel_id: UUID, participant: Participant, channels: ChannelService
+        self,
+        channel_id: FromPath[UUID],
+        participant: NamedDependency[Participant],
+        channels: NamedDependency[ChannelService],
     ) -> schemas.ChannelTestOut:
         """Send a test message now, even to a switched-off channel, and say how it went. The outcome
         counts towards the channel's health like any other send, and is recorded in the delivery log (event
@@ -102,6 +134,6 @@ class PushController(Controller):
     tags = ["channels"]
 
     @get("/vapid-public-key", operation_id="getVapidPublicKey", exclude_from_auth=True, responses=PUSH_OFF)
-    async def vapid_public_key(self, settings: Settings) -> schemas.VapidKeyOut:
+    async def vapid_public_key(self, settings: NamedDependency[Settings]) -> schemas.VapidKeyOut:
         """The installation's Web Push application server key, for `pushManager.subscribe`. Public."""
         return schemas.VapidKeyOut(public_key=webpush.vapid_public_key(settings))

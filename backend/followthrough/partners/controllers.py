@@ -5,9 +5,9 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Request, delete, get, patch, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import Parameter, QueryParameter
+from litestar.params import FromPath, JSONBody, Parameter, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,21 +39,35 @@ def client_address(request: Request[Any, Any, Any]) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def provide_invites(db_session: AsyncSession, now: datetime, settings: Settings) -> InviteService:
+def provide_invites(
+    db_session: NamedDependency[AsyncSession],
+    now: NamedDependency[datetime],
+    settings: NamedDependency[Settings],
+) -> InviteService:
     return InviteService(db_session, now, settings)
 
 
-def provide_partnerships(db_session: AsyncSession, now: datetime, settings: Settings) -> PartnershipService:
+def provide_partnerships(
+    db_session: NamedDependency[AsyncSession],
+    now: NamedDependency[datetime],
+    settings: NamedDependency[Settings],
+) -> PartnershipService:
     return PartnershipService(db_session, now, settings)
 
 
 def provide_encouragements(
-    db_session: AsyncSession, now: datetime, settings: Settings
+    db_session: NamedDependency[AsyncSession],
+    now: NamedDependency[datetime],
+    settings: NamedDependency[Settings],
 ) -> EncouragementService:
     return EncouragementService(db_session, now, settings)
 
 
-def provide_view(db_session: AsyncSession, now: datetime, settings: Settings) -> PartnerView:
+def provide_view(
+    db_session: NamedDependency[AsyncSession],
+    now: NamedDependency[datetime],
+    settings: NamedDependency[Settings],
+) -> PartnerView:
     return PartnerView(db_session, now, settings)
 
 
@@ -65,11 +79,11 @@ class InviteController(Controller):
     @post("", operation_id="createInvite", status_code=HTTP_201_CREATED)
     async def create_invite(
         self,
-        data: schemas.InviteCreate,
-        participant: Participant,
-        invites: InviteService,
-        now: datetime,
-        settings: Settings,
+        data: JSONBody[schemas.InviteCreate],
+        participant: NamedDependency[Participant],
+        invites: NamedDependency[InviteService],
+        now: NamedDependency[datetime],
+        settings: NamedDependency[Settings],
     ) -> schemas.InviteCreated:
         """Invite an accountability partner: a single-use link, valid 7 days unless `expiresInDays` says
         otherwise, optionally offering a mutual partnership. The token is shown this once."""
@@ -80,13 +94,21 @@ class InviteController(Controller):
 
     @get("", operation_id="listInvites")
     async def list_invites(
-        self, participant: Participant, invites: InviteService, now: datetime
+        self,
+        participant: NamedDependency[Participant],
+        invites: NamedDependency[InviteService],
+        now: NamedDependency[datetime],
     ) -> list[schemas.InviteOut]:
         """The caller's invites, newest first, each pending, accepted, revoked or expired."""
         return [invite_out(invite, now) for invite in await invites.list(participant)]
 
     @delete("/{invite_id:uuid}", operation_id="revokeInvite", status_code=HTTP_204_NO_CONTENT)
-    async def revoke_invite(self, invite_id: UUID, participant: Participant, invites: InviteService) -> None:
+    async def revoke_invite(
+        self,
+        invite_id: FromPath[UUID],
+        participant: NamedDependency[Participant],
+        invites: NamedDependency[InviteService],
+    ) -> None:
         """Revoke an invite before it is used; an accepted one is a 409 on `id` (end the partnership)."""
         await invites.revoke(participant, invite_id)
 
@@ -98,7 +120,10 @@ class InviteController(Controller):
         responses={410: _error("The invite is unknown, used, revoked or expired"), **GUESSED},
     )
     async def preview_invite(
-        self, data: schemas.InvitePreviewRequest, invites: InviteService, request: Request[Any, Any, Any]
+        self,
+        data: JSONBody[schemas.InvitePreviewRequest],
+        invites: NamedDependency[InviteService],
+        request: Request[Any, Any, Any],
     ) -> schemas.InvitePreviewOut:
         """Who the invite is from and whether it is mutual, without using it; no sign-in needed (the token is
         the permission). Any invite that cannot be accepted is a 410 on `token`, whatever the reason."""
@@ -112,9 +137,9 @@ class InviteController(Controller):
     @post("/accept", operation_id="acceptInvite", status_code=HTTP_201_CREATED, responses={**GONE, **GUESSED})
     async def accept_invite(
         self,
-        data: schemas.InviteAccept,
-        participant: Participant,
-        invites: InviteService,
+        data: JSONBody[schemas.InviteAccept],
+        participant: NamedDependency[Participant],
+        invites: NamedDependency[InviteService],
         request: Request[Any, Any, Any],
     ) -> schemas.AcceptedOut:
         """Become the inviter's partner (and, for a mutual invite, make them yours); the inviter is told.
@@ -139,14 +164,17 @@ class PartnershipController(Controller):
 
     @get("", operation_id="listPartners")
     async def list_partners(
-        self, participant: Participant, partnerships: PartnershipService
+        self, participant: NamedDependency[Participant], partnerships: NamedDependency[PartnershipService]
     ) -> list[schemas.PartnershipOut]:
         """The caller's partners, earliest first, with what each may see."""
         return [partnership_out(*row) for row in await partnerships.partners(participant)]
 
     @get("/{partnership_id:uuid}", operation_id="getPartnership", responses=OTHER_SIDE)
     async def get_partnership(
-        self, partnership_id: UUID, participant: Participant, partnerships: PartnershipService
+        self,
+        partnership_id: FromPath[UUID],
+        participant: NamedDependency[Participant],
+        partnerships: NamedDependency[PartnershipService],
     ) -> schemas.PartnershipOut:
         """One of the caller's partners. Their partner gets 403 (they read it as `/supporting/{id}`)."""
         return partnership_out(*await partnerships.as_participant(participant, partnership_id))
@@ -154,10 +182,10 @@ class PartnershipController(Controller):
     @patch("/{partnership_id:uuid}", operation_id="updatePartnershipScope", responses=OTHER_SIDE)
     async def update_partnership(
         self,
-        partnership_id: UUID,
-        data: schemas.PartnershipUpdate,
-        participant: Participant,
-        partnerships: PartnershipService,
+        partnership_id: FromPath[UUID],
+        data: JSONBody[schemas.PartnershipUpdate],
+        participant: NamedDependency[Participant],
+        partnerships: NamedDependency[PartnershipService],
     ) -> schemas.PartnershipOut:
         """Share check-in notes and barrier details, show the email address, or allow missed-check-in
         nudges, for this partner. Takes effect at once."""
@@ -165,7 +193,10 @@ class PartnershipController(Controller):
 
     @delete("/{partnership_id:uuid}", operation_id="endPartnership", status_code=HTTP_204_NO_CONTENT)
     async def end_partnership(
-        self, partnership_id: UUID, participant: Participant, partnerships: PartnershipService
+        self,
+        partnership_id: FromPath[UUID],
+        participant: NamedDependency[Participant],
+        partnerships: NamedDependency[PartnershipService],
     ) -> None:
         """End a partnership, from either side. The partner's access ends with this request. A mutual
         partnership is two partnerships: this ends the one named."""
@@ -174,10 +205,10 @@ class PartnershipController(Controller):
     @get("/{partnership_id:uuid}/preview", operation_id="previewPartnerView", responses=OTHER_SIDE)
     async def preview(
         self,
-        partnership_id: UUID,
-        participant: Participant,
-        partnerships: PartnershipService,
-        view: PartnerView,
+        partnership_id: FromPath[UUID],
+        participant: NamedDependency[Participant],
+        partnerships: NamedDependency[PartnershipService],
+        view: NamedDependency[PartnerView],
     ) -> schemas.SharedView:
         """Exactly what this partner sees of the caller."""
         partnership, _ = await partnerships.as_participant(participant, partnership_id)
@@ -197,7 +228,7 @@ class SupportingController(Controller):
 
     @get("", operation_id="listSupported")
     async def list_supported(
-        self, participant: Participant, partnerships: PartnershipService
+        self, participant: NamedDependency[Participant], partnerships: NamedDependency[PartnershipService]
     ) -> list[schemas.SupportedOut]:
         """The people the caller supports, earliest first."""
         return [supported_out(*row) for row in await partnerships.supported(participant)]
@@ -205,10 +236,10 @@ class SupportingController(Controller):
     @get("/{partnership_id:uuid}", operation_id="getSharedProgress", responses=OTHER_SIDE)
     async def get_shared_progress(
         self,
-        partnership_id: UUID,
-        participant: Participant,
-        partnerships: PartnershipService,
-        view: PartnerView,
+        partnership_id: FromPath[UUID],
+        participant: NamedDependency[Participant],
+        partnerships: NamedDependency[PartnershipService],
+        view: NamedDependency[PartnerView],
     ) -> schemas.SharedView:
         """What the person shares: today, this week, streak, completion, outcome measures, their shared key
         actions and recent check-in results. Read-only."""
@@ -218,10 +249,10 @@ class SupportingController(Controller):
     @patch("/{partnership_id:uuid}", operation_id="updateSupportSettings", responses=OTHER_SIDE)
     async def update_support(
         self,
-        partnership_id: UUID,
-        data: schemas.SupportUpdate,
-        participant: Participant,
-        partnerships: PartnershipService,
+        partnership_id: FromPath[UUID],
+        data: JSONBody[schemas.SupportUpdate],
+        participant: NamedDependency[Participant],
+        partnerships: NamedDependency[PartnershipService],
     ) -> schemas.SupportedOut:
         """The partner's own choices for this person: in the weekly digest or not, missed-check-in nudges
         or not (sent only if the person allows them too). Which channels carry them is set per channel."""
@@ -235,10 +266,10 @@ class SupportingController(Controller):
     )
     async def send_encouragement(
         self,
-        partnership_id: UUID,
-        data: schemas.EncouragementCreate,
-        participant: Participant,
-        encouragements: EncouragementService,
+        partnership_id: FromPath[UUID],
+        data: JSONBody[schemas.EncouragementCreate],
+        participant: NamedDependency[Participant],
+        encouragements: NamedDependency[EncouragementService],
     ) -> schemas.EncouragementOut:
         """Send a short message on one shared key action or check-in; the person is told. At most
         `encouragementsPerDay` (10) per person a day, then 429."""
@@ -254,8 +285,8 @@ class EncouragementController(Controller):
     @get("", operation_id="listEncouragements")
     async def list_encouragements(
         self,
-        participant: Participant,
-        encouragements: EncouragementService,
+        participant: NamedDependency[Participant],
+        encouragements: NamedDependency[EncouragementService],
         include_hidden: Annotated[bool, QueryParameter(name="includeHidden")] = False,
         limit: LimitParam = 50,
         offset: OffsetParam = 0,
@@ -271,10 +302,10 @@ class EncouragementController(Controller):
     )
     async def update_encouragement(
         self,
-        encouragement_id: UUID,
-        data: schemas.EncouragementUpdate,
-        participant: Participant,
-        encouragements: EncouragementService,
+        encouragement_id: FromPath[UUID],
+        data: JSONBody[schemas.EncouragementUpdate],
+        participant: NamedDependency[Participant],
+        encouragements: NamedDependency[EncouragementService],
     ) -> schemas.EncouragementOut:
         """Hide (or show again) an encouragement the caller received."""
         return encouragement_out(*await encouragements.set_hidden(participant, encouragement_id, data.hidden))
@@ -292,7 +323,9 @@ class OneTapController(Controller):
         status_code=HTTP_200_OK,
         responses=GONE,
     )
-    async def one_tap(self, token: OneTapToken, encouragements: EncouragementService) -> schemas.OneTapOut:
+    async def one_tap(
+        self, token: OneTapToken, encouragements: NamedDependency[EncouragementService]
+    ) -> schemas.OneTapOut:
         """An older digest's one-tap link, opened: says what it would post (`posted: false`) and changes
         nothing, since mail scanners and chat previews open links. POST the same URL to send it. An expired
         link 410; a tampered one, or one whose partnership has ended, 404."""
@@ -306,7 +339,7 @@ class OneTapController(Controller):
         responses={**GONE, **TOO_MANY},
     )
     async def one_tap_post(
-        self, token: OneTapToken, encouragements: EncouragementService
+        self, token: OneTapToken, encouragements: NamedDependency[EncouragementService]
     ) -> schemas.OneTapOut:
         """Send an older digest's one-tap encouragement: posts its preset message to the person, once, with
         no sign-in. A replay answers `posted: false`; an expired link 410; a tampered one, or one whose

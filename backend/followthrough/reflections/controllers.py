@@ -5,8 +5,8 @@ from typing import Annotated
 from uuid import UUID
 
 from litestar import Controller, delete, get, post
-from litestar.di import Provide
-from litestar.params import Parameter
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, JSONBody, Parameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,7 +22,9 @@ CompareParam = Annotated[
 
 
 def provide_reflection_service(
-    db_session: AsyncSession, now: datetime, settings: Settings
+    db_session: NamedDependency[AsyncSession],
+    now: NamedDependency[datetime],
+    settings: NamedDependency[Settings],
 ) -> ReflectionService:
     return ReflectionService(db_session, now, settings)
 
@@ -39,7 +41,10 @@ class ReflectionController(Controller):
 
     @post("", operation_id="createReflection", status_code=HTTP_201_CREATED)
     async def create_reflection(
-        self, data: schemas.ReflectionCreate, participant: Participant, reflections: ReflectionService
+        self,
+        data: JSONBody[schemas.ReflectionCreate],
+        participant: NamedDependency[Participant],
+        reflections: NamedDependency[ReflectionService],
     ) -> schemas.ReflectionCreated:
         """Answer the guided questions and turn the answers into barriers and key actions, all or nothing:
         a refused item names its path (such as `barriers[1].title`) and nothing is stored."""
@@ -48,8 +53,8 @@ class ReflectionController(Controller):
     @get("", operation_id="listReflections")
     async def list_reflections(
         self,
-        participant: Participant,
-        reflections: ReflectionService,
+        participant: NamedDependency[Participant],
+        reflections: NamedDependency[ReflectionService],
         limit: LimitParam = 50,
         offset: OffsetParam = 0,
     ) -> Page[schemas.ReflectionOut]:
@@ -59,7 +64,10 @@ class ReflectionController(Controller):
 
     @get("/side-by-side", operation_id="compareReflections")
     async def side_by_side(
-        self, participant: Participant, reflections: ReflectionService, limit: CompareParam = 5
+        self,
+        participant: NamedDependency[Participant],
+        reflections: NamedDependency[ReflectionService],
+        limit: CompareParam = 5,
     ) -> schemas.SideBySide:
         """Each question with its answers from the latest reflections, oldest first, to see whether the
         answers changed over the years."""
@@ -67,14 +75,20 @@ class ReflectionController(Controller):
 
     @get("/{reflection_id:uuid}", operation_id="getReflection")
     async def get_reflection(
-        self, reflection_id: UUID, participant: Participant, reflections: ReflectionService
+        self,
+        reflection_id: FromPath[UUID],
+        participant: NamedDependency[Participant],
+        reflections: NamedDependency[ReflectionService],
     ) -> schemas.ReflectionOut:
         """One reflection."""
         return reflection_out(await reflections.get(participant, reflection_id))
 
     @delete("/{reflection_id:uuid}", operation_id="deleteReflection", status_code=HTTP_204_NO_CONTENT)
     async def delete_reflection(
-        self, reflection_id: UUID, participant: Participant, reflections: ReflectionService
+        self,
+        reflection_id: FromPath[UUID],
+        participant: NamedDependency[Participant],
+        reflections: NamedDependency[ReflectionService],
     ) -> None:
         """Delete a reflection. The barriers and key actions made from it stay, with `reflectionId` null."""
         await reflections.delete(participant, reflection_id)

@@ -4,8 +4,9 @@ from datetime import datetime
 from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import JSONBody
 from litestar.status_codes import HTTP_202_ACCEPTED
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,7 +17,11 @@ from followthrough.registration.services import RegistrationService
 from followthrough.settings import Settings
 
 
-def provide_registration(db_session: AsyncSession, settings: Settings, now: datetime) -> RegistrationService:
+def provide_registration(
+    db_session: NamedDependency[AsyncSession],
+    settings: NamedDependency[Settings],
+    now: NamedDependency[datetime],
+) -> RegistrationService:
     return RegistrationService(db_session, settings, now)
 
 
@@ -43,7 +48,7 @@ class RegistrationController(Controller):
     dependencies = {"registration": Provide(provide_registration, sync_to_thread=False)}
 
     @get("/registration", operation_id="getRegistration", exclude_from_auth=True)
-    async def get_registration(self, settings: Settings) -> schemas.RegistrationOut:
+    async def get_registration(self, settings: NamedDependency[Settings]) -> schemas.RegistrationOut:
         """Whether this server lets anyone sign up, only holders of a partner invite, or no one."""
         return schemas.RegistrationOut(mode=settings.registration)
 
@@ -56,7 +61,10 @@ class RegistrationController(Controller):
         responses=SIGN_UP_REFUSALS,
     )
     async def sign_up(
-        self, data: schemas.SignUp, registration: RegistrationService, request: Request[Any, Any, Any]
+        self,
+        data: JSONBody[schemas.SignUp],
+        registration: NamedDependency[RegistrationService],
+        request: Request[Any, Any, Any],
     ) -> schemas.SignUpAccepted:
         """Create an account for a free email. The answer is the same whether or not the email is registered
         (its owner is told on their channels instead) and does not sign in: sign in next with the same email

@@ -4,8 +4,8 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.di import Provide
-from litestar.params import Parameter, QueryParameter
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromQuery, Parameter, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from followthrough.accounts.models import Participant
@@ -32,7 +32,11 @@ SnoozeFor = Annotated[
 ]
 
 
-def provide_delivery_service(db_session: AsyncSession, now: datetime, settings: Settings) -> DeliveryService:
+def provide_delivery_service(
+    db_session: NamedDependency[AsyncSession],
+    now: NamedDependency[datetime],
+    settings: NamedDependency[Settings],
+) -> DeliveryService:
     return DeliveryService(db_session, now, settings)
 
 
@@ -44,10 +48,10 @@ class DeliveryController(Controller):
     @get("", operation_id="listDeliveries")
     async def list_deliveries(
         self,
-        participant: Participant,
-        deliveries: DeliveryService,
-        status: DeliveryStatus | None = None,
-        event: Event | None = None,
+        participant: NamedDependency[Participant],
+        deliveries: NamedDependency[DeliveryService],
+        status: FromQuery[DeliveryStatus | None] = None,
+        event: FromQuery[Event | None] = None,
         limit: LimitParam = 50,
         offset: OffsetParam = 0,
     ) -> Page[schemas.DeliveryOut]:
@@ -99,7 +103,7 @@ class SnoozeController(Controller):
 
     @get("/{token:str}", operation_id="snoozeReminderLink", exclude_from_auth=True)
     async def snooze_by_link(
-        self, token: SnoozeToken, deliveries: DeliveryService, choice: SnoozeFor = None
+        self, token: SnoozeToken, deliveries: NamedDependency[DeliveryService], choice: SnoozeFor = None
     ) -> schemas.SnoozeOut:
         """What the link in an older reminder would do, changing nothing (mail scanners and chat previews
         open links): `remindAt` is when the reminder would come again. POST the same URL to snooze. An
@@ -118,7 +122,7 @@ class SnoozeController(Controller):
         self,
         request: Request[Any, Any, Any],
         token: SnoozeToken,
-        deliveries: DeliveryService,
+        deliveries: NamedDependency[DeliveryService],
         choice: SnoozeFor = None,
     ) -> schemas.SnoozeOut:
         """Remind again later, from the link in an older reminder. Idempotent: posting the same link and
