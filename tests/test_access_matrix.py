@@ -241,6 +241,15 @@ MATRIX: dict[tuple[str, str], Row] = {
         OPEN,
     ),
     ("GET", "/auth/registration"): Row(url("/auth/registration"), OPEN),
+    # Single sign-on is off in these tests' settings (tests/test_sso.py runs it against a real provider):
+    # its routes refuse everyone alike, and nobody has a linked identity to unlink.
+    ("GET", "/auth/methods"): Row(url("/auth/methods"), OPEN),
+    ("POST", "/auth/trusted-header"): Row(url("/auth/trusted-header", {}), REFUSED),
+    ("GET", "/auth/oidc/start"): Row(url("/auth/oidc/start"), REFUSED),
+    ("GET", "/auth/oidc/callback"): Row(url("/auth/oidc/callback"), REFUSED),
+    ("GET", "/account/identities"): Row(url("/account/identities"), SELF),
+    ("POST", "/account/identities/oidc/link"): Row(url("/account/identities/oidc/link", {}), REFUSED),
+    ("DELETE", "/account/identities/{identity_id:uuid}"): Row(url(f"/account/identities/{uuid4()}"), REFUSED),
     ("POST", "/auth/sign-in"): Row(
         url_with("/auth/sign-in", sign_in_body), ("2xx", "2xx", "2xx", "2xx", "401")
     ),
@@ -266,6 +275,12 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("DELETE", "/account/tokens/{token_id:uuid}"): Row(url("/account/tokens/{token}"), OWNED),
     ("GET", "/account/export"): Row(url("/account/export"), SELF),
     ("GET", "/account/export.zip"): Row(url("/account/export.zip"), SELF),
+    ("POST", "/imports/followthrough"): Row(
+        url("/imports/followthrough", {"formatVersion": 1, "participant": {}}), SELF
+    ),
+    ("POST", "/imports/loop"): Row(
+        url("/imports/loop", {"files": {"Habits.csv": "Position,Name,NumRepetitions,Interval\n"}}), SELF
+    ),
     # Barriers and reflections
     ("GET", "/barriers"): Row(url("/barriers"), SELF),
     ("POST", "/barriers"): Row(url("/barriers", {"title": "Mine", "level": "personal"}), SELF),
@@ -322,6 +337,10 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("PATCH", "/channels/{channel_id:uuid}"): Row(url("/channels/{channel}", {"label": "Renamed"}), OWNED),
     ("DELETE", "/channels/{channel_id:uuid}"): Row(url("/channels/{channel}"), OWNED),
     ("POST", "/channels/{channel_id:uuid}/test"): Row(url("/channels/{channel}/test"), OWNED),
+    # The world's channel is an Apprise one: only a webhook has a signing secret to rotate (422, `kind`).
+    ("POST", "/channels/{channel_id:uuid}/rotate-secret"): Row(
+        url("/channels/{channel}/rotate-secret"), ("4xx", "404", "404", "404", "401")
+    ),
     ("GET", "/push/vapid-public-key"): Row(url("/push/vapid-public-key"), OPEN),
     ("GET", "/deliveries"): Row(url("/deliveries"), SELF),
     # A snooze link's token is the permission; a forged one is refused for everyone alike.
@@ -375,6 +394,10 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/act/{token:str}"): Row(url("/act/{act_link}"), OPEN),
     ("POST", "/act/{token:str}"): Row(url("/act/{act_link}", {"choice": "snooze_1h"}), OPEN),
     ("POST", "/act/{token:str}/undo"): Row(url("/act/{act_link}/undo"), OPEN),
+    # The caller's own calendar feed; nobody has one in this world, so turning it off finds none.
+    ("GET", "/calendar-feed"): Row(url("/calendar-feed"), SELF),
+    ("POST", "/calendar-feed"): Row(url("/calendar-feed"), SELF),
+    ("DELETE", "/calendar-feed"): Row(url("/calendar-feed"), ("404", "404", "404", "404", "401")),
 }
 
 

@@ -17,6 +17,7 @@ from followthrough.accounts.models import ApiToken, Participant
 from followthrough.actions.models import KeyAction, KeyActionStatusChange, Occurrence
 from followthrough.actlinks import ActLink, ActPurpose
 from followthrough.barriers.models import Barrier, BarrierStatusChange
+from followthrough.calendarfeed.models import CalendarFeed
 from followthrough.checkins.models import CheckIn, UndoneCheckIn, WeeklyReview
 from followthrough.clock import FrozenClock
 from followthrough.database import metadata
@@ -28,13 +29,16 @@ from followthrough.enums import (
     CheckInResult,
     DeliveryStatus,
     Event,
+    ImportSource,
     KeyHolder,
     ScheduleKind,
 )
+from followthrough.imports.models import ImportRecord
 from followthrough.notifications.models import Channel
 from followthrough.partners.models import Encouragement, Invite, Partnership
 from followthrough.reflections.models import Reflection
 from followthrough.reminders.models import Delivery
+from followthrough.sso.models import SignInIdentity
 from tests.conftest import Caller, Callers, Database
 
 EXPORT_JSON = "/api/v1/account/export"
@@ -213,9 +217,27 @@ async def _seed(
         undone = UndoneCheckIn(
             participant_id=owner_id, key_action_id=action.id, undone_at=now - timedelta(hours=1)
         )
-        db.add_all([act_link, undone])
+        # What an import made of a row of its file: bookkeeping, deleted with the account, never exported.
+        imported = ImportRecord(
+            participant_id=owner_id,
+            source=ImportSource.LOOP,
+            external_key="habit:Meditate",
+            entity="key_action",
+            entity_id=action.id,
+        )
+        # The calendar feed's address is a secret: only its hash is stored, and never exported.
+        feed = CalendarFeed(participant_id=owner_id, token_hash=uuid4().hex * 2, token_hint="abcd")
+        identity = SignInIdentity(
+            participant_id=owner_id,
+            issuer="https://id.example.org",
+            subject=f"subject-{uuid4().hex}",
+            email="person@example.org",
+        )
+        db.add_all([act_link, undone, imported, feed, identity])
         await db.flush()
         for table, row in [
+            ("calendar_feed", feed),
+            ("sign_in_identity", identity),
             ("undone_check_in", undone),
             ("act_link", act_link),
             ("channel", channel),
@@ -323,6 +345,8 @@ async def test_the_json_export_holds_all_my_data_and_none_of_a_strangers(
         "encouragement",
         "act_link",
         "undone_check_in",
+        "calendar_feed",
+        "sign_in_identity",
     }
     for name, rows in other.items():
         assert [row["id"] for row in rows] == mine.ids[name]
@@ -330,6 +354,7 @@ async def test_the_json_export_holds_all_my_data_and_none_of_a_strangers(
     assert "url" not in other["channel"][0]
     assert SECRET_CHANNEL_URL not in response.text
     assert "tokenHash" not in other["partner_invite"][0]
+    assert "tokenHash" not in other["calendar_feed"][0]
     text = response.text
     assert all(row_id not in text for row_id in theirs.all_ids())
     assert stranger.id not in text
@@ -379,7 +404,10 @@ async def test_the_csv_zip_has_one_file_per_owned_table_with_my_rows_only(
     )
     tables = _zip_tables(response.content)
     # Sessions are credentials: the JSON counts them, the zip leaves them out.
-    assert set(tables) == {"participant"} | {table.name for table in owned_tables()} - {"auth_session"}
+    # Sessions are credentials and import records bookkeeping: neither is the person's data.
+    assert set(tables) == {"participant"} | {table.name for table in owned_tables()} - {"auth_session"} - {
+        "import_record"
+    }
     counts = await _rows_per_table(database, owner.id)
     for name, rows in tables.items():
         if name == "participant":

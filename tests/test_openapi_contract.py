@@ -25,6 +25,10 @@ PUBLIC = {
     "signIn",
     "signUp",
     "getRegistration",
+    "getSignInMethods",
+    "signInWithTrustedHeader",
+    "startOidcSignIn",
+    "finishOidcSignIn",
     "previewInvite",
     "getActLink",
     "answerActLink",
@@ -36,6 +40,7 @@ PUBLIC = {
     "getVapidPublicKey",
     "healthLive",
     "healthReady",
+    "getCalendarFeedFile",
 }
 
 

@@ -16,20 +16,22 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 
-from followthrough import health
+from followthrough import health, metrics
 from followthrough.accounts.auth import AuthenticationMiddleware
 from followthrough.accounts.controllers import AccountController, AuthController
 from followthrough.accounts.export_controllers import ExportController
 from followthrough.actions.controllers import KeyActionController, TodayController
 from followthrough.actlinks.controllers import ActLinkController
 from followthrough.barriers.controllers import BarrierController
+from followthrough.calendarfeed.controllers import CalendarFeedController, CalendarFileController
 from followthrough.checkins.controllers import CheckInController, ProgressController, WeeklyReviewController
 from followthrough.clock import Clock
 from followthrough.database import alchemy_config
 from followthrough.dependencies import provide_now, provide_participant, provide_settings
 from followthrough.edge import add_security_headers, check_request
 from followthrough.errors import exception_handlers
-from followthrough.logs import configure_logging
+from followthrough.imports.controllers import ImportController
+from followthrough.logs import configure_logging, litestar_logging
 from followthrough.notifications import native
 from followthrough.notifications.controllers import ChannelController, PushController
 from followthrough.notifications.keys import use_channel_key
@@ -51,7 +53,9 @@ from followthrough.reflections.controllers import ReflectionController
 from followthrough.registration.controllers import RegistrationController
 from followthrough.reminders.controllers import DeliveryController, SnoozeController
 from followthrough.reminders.worker import embedded_worker
+from followthrough.requestid import RequestIds
 from followthrough.settings import Settings
+from followthrough.sso.controllers import IdentityController, SignInController
 from followthrough.web import pwa_handler, pwa_is_built
 
 API_PREFIX = "/api/v1"
@@ -60,9 +64,12 @@ DOCS_ASSETS = "/schema/assets"
 api_controllers: list[type] = [
     AuthController,
     RegistrationController,
+    SignInController,
     AccountController,
+    IdentityController,
     BarrierController,
     ExportController,
+    ImportController,
     CheckInController,
     WeeklyReviewController,
     ProgressController,
@@ -79,6 +86,7 @@ api_controllers: list[type] = [
     DeliveryController,
     SnoozeController,
     ActLinkController,
+    CalendarFeedController,
 ]
 
 
@@ -91,8 +99,11 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[
             api,
+            # Calendar apps subscribe to /calendar/<token>.ics, outside the API prefix.
+            CalendarFileController,
             health.live,
             health.ready,
+            metrics.scrape,
             pwa_handler() if pwa_is_built() else home,
             create_static_files_router(
                 path=DOCS_ASSETS,
@@ -113,7 +124,10 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Litestar:
                 alchemy=alchemy,
                 # The docs and health checks are public; other public routes say exclude_from_auth.
                 exclude=[r"^/schema", r"^/health/"],
-            )
+            ),
+            # Inside authentication: the 401 it raises becomes an answer outside this middleware, which
+            # would count it as a 200. So requests refused for want of a sign-in are not counted.
+            *([metrics.http_metrics.middleware] if settings.metrics else []),
         ],
         # JSON bodies only (login CSRF), bodies safe to decode, no NUL anywhere: see followthrough.edge.
         guards=[check_request, refuse_loose_types],
@@ -161,8 +175,11 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Litestar:
             }
         ),
         debug=settings.debug,
+        logging_config=litestar_logging(settings),
     )
     document_contract(app)
+    # Around the router, not a route's middleware: a request no route matches gets an id too.
+    app.asgi_handler = RequestIds(app.asgi_handler, settings.trusted_proxies)
     return app
 
 

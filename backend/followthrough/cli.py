@@ -7,6 +7,8 @@ import gc
 import os
 import sys
 from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -40,6 +42,17 @@ def app_from_env() -> Litestar:
     gc.collect()
     gc.freeze()
     return application
+
+
+def served_app_from_env() -> Any:
+    """What `serve` runs: the app behind uvicorn's proxy-headers layer, with the connection's own peer kept
+    first, because trusted-header sign-in must judge the proxy by its TCP address, not X-Forwarded-For."""
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    from followthrough.sso.trusted_header import RememberPeer
+
+    trusted = _settings().trusted_proxies
+    return RememberPeer(ProxyHeadersMiddleware(app_from_env(), trusted_hosts=trusted))  # type: ignore[arg-type]
 
 
 def _run(work: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
@@ -90,31 +103,51 @@ def serve(host: str, port: int, run_migrations: bool, workers: int, with_worker:
     os.environ["FOLLOWTHROUGH_EMBEDDED_WORKER"] = "true" if with_worker else "false"
     click.echo(f"Followthrough on http://{host}:{port} (database: {_safe_url(settings)})")
     uvicorn.run(
-        "followthrough.cli:app_from_env",
+        "followthrough.cli:served_app_from_env",
         factory=True,
         host=host,
         port=port,
         workers=workers,
         # The client address (per-address limits, the access log) comes from X-Forwarded-For only when the
-        # connection comes from one of these.
-        proxy_headers=True,
-        forwarded_allow_ips=settings.trusted_proxies,
+        # connection comes from one of FOLLOWTHROUGH_TRUSTED_PROXIES: served_app_from_env applies uvicorn's
+        # own proxy-headers layer, inside one that keeps the real peer.
+        proxy_headers=False,
         log_level=settings.log_level.lower(),
     )
 
 
 @main.command()
-def worker() -> None:
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Health check: exit 0 if a worker on this host has a fresh heartbeat, 1 if not (compose uses it).",
+)
+def worker(check: bool) -> None:
     """Send reminders and notifications: detect what is due and deliver it, until SIGTERM. Run as many as
     needed on PostgreSQL; each delivery is claimed by one of them."""
     from followthrough.notifications import webpush
     from followthrough.reminders.worker import run_until_signalled
 
+    if check:
+        sys.exit(0 if _run(worker_is_beating) else 1)
     settings = _settings()
     configure_logging(settings)
     click.echo(f"Followthrough worker (database: {_safe_url(settings)})")
     webpush.warn_when_off(settings)
     asyncio.run(run_until_signalled(settings))
+
+
+async def worker_is_beating(settings: Settings) -> bool:
+    from followthrough.database import alchemy_config, session_scope
+    from followthrough.health import worker_beats_on_host
+    from followthrough.reminders.worker import worker_host
+
+    alchemy = alchemy_config(settings)
+    try:
+        async with session_scope(alchemy) as session:
+            return await worker_beats_on_host(session, worker_host(), datetime.now(UTC), settings)
+    finally:
+        await alchemy.get_engine().dispose()
 
 
 def _safe_url(settings: Settings) -> str:
@@ -125,7 +158,7 @@ def _safe_url(settings: Settings) -> str:
 
 @main.group()
 def db() -> None:
-    """Database migrations."""
+    """Database migrations, backup and restore."""
 
 
 @db.command()
@@ -162,6 +195,36 @@ def revision(message: str) -> None:
     migrate.revision(_settings(), message)
 
 
+@db.command()
+@click.argument("destination", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Replace an archive already at DESTINATION.")
+def backup(destination: Path, force: bool) -> None:
+    """Write one archive of the database and its keys to DESTINATION (a file, or a folder that gets a
+    timestamped name), while the app keeps running. On PostgreSQL it holds the keys, and pg_dump the data
+    (see docs/backup.md)."""
+    from followthrough.backup import BackupError, write_backup
+
+    try:
+        report = write_backup(_settings(), destination, force=force)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo("\n".join(report.lines()))
+
+
+@db.command()
+@click.argument("archive", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Restore over an existing database and keys (moved aside first).")
+def restore(archive: Path, force: bool) -> None:
+    """Restore ARCHIVE into FOLLOWTHROUGH_DATA_DIR, after checking it whole. Stop the app first."""
+    from followthrough.backup import BackupError, restore_backup
+
+    try:
+        report = restore_backup(_settings(), archive, force=force)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo("\n".join(report.lines()))
+
+
 @main.command()
 @click.option("--email", default="demo@example.com", show_default=True)
 @click.option("--password", default="followthrough-demo", show_default=True)
@@ -172,6 +235,34 @@ def demo(email: str, password: str) -> None:
     migrate.upgrade(_settings())
     summary = _run(lambda settings: load_demo(settings, email=email, password=password))
     click.echo(summary)
+
+
+@main.group("import")
+def import_group() -> None:
+    """Moving in: import the app's own JSON export or Loop Habit Tracker's CSV export into an account.
+    Importing the same file again changes nothing; a refused file stores nothing."""
+
+
+@import_group.command("followthrough")
+@click.option("--email", required=True, help="The account to import into.")
+@click.option("--dry-run", is_flag=True, help="Check the file and count what would be made; store nothing.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_followthrough(email: str, dry_run: bool, file: Path) -> None:
+    """Import FILE, the JSON export of an account (Account, Export as JSON)."""
+    from followthrough.imports.operations import import_file
+
+    click.echo(_run(lambda settings: import_file(settings, "followthrough", email, file, dry_run)))
+
+
+@import_group.command("loop")
+@click.option("--email", required=True, help="The account to import into.")
+@click.option("--dry-run", is_flag=True, help="Check the export and count what would be made; store nothing.")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+def import_loop(email: str, dry_run: bool, path: Path) -> None:
+    """Import PATH, Loop Habit Tracker's CSV export: its zip, or the folder it unzips to."""
+    from followthrough.imports.operations import import_file
+
+    click.echo(_run(lambda settings: import_file(settings, "loop", email, path, dry_run)))
 
 
 @main.group()

@@ -64,6 +64,12 @@ class Event(StrEnum):
     SIGN_UP_ATTEMPTED = "sign-up.attempted"
     """Someone tried to sign up with the owner's email (sign-up answers the same either way, so only the
     owner learns of it)."""
+    CHECKIN_RECORDED = "checkin.recorded"
+    """Webhooks only (docs/webhooks.md): a check-in was stored."""
+    OCCURRENCE_MISSED = "occurrence.missed"
+    """Webhooks only: an occurrence passed its grace period with no check-in."""
+    REVIEW_SUBMITTED = "review.submitted"
+    """Webhooks only: a weekly review was submitted."""
 
 
 class ChannelKind(StrEnum):
@@ -71,6 +77,17 @@ class ChannelKind(StrEnum):
     """Any Apprise URL: mailto://, ntfy://, tgram://, json://, ..."""
     WEBPUSH = "webpush"
     """The PWA's push subscription on one device."""
+    WEBHOOK = "webhook"
+    """Signed JSON to an automation (Standard Webhooks; docs/webhooks.md)."""
+
+
+class ImportSource(StrEnum):
+    """Where imported data came from."""
+
+    FOLLOWTHROUGH = "followthrough"
+    """The app's own JSON export."""
+    LOOP = "loop"
+    """Loop Habit Tracker's CSV export."""
 
 
 class DeliveryStatus(StrEnum):

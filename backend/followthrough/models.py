@@ -4,12 +4,15 @@ from followthrough.accounts.models import ApiToken, AuthSession, Participant, Si
 from followthrough.actions.models import KeyAction, KeyActionStatusChange, Occurrence
 from followthrough.actlinks.models import ActLink
 from followthrough.barriers.models import Barrier, BarrierStatusChange
+from followthrough.calendarfeed.models import CalendarFeed
 from followthrough.checkins.models import CheckIn, UndoneCheckIn, WeeklyReview
 from followthrough.database import metadata
+from followthrough.imports.models import ImportRecord
 from followthrough.notifications.models import Channel
 from followthrough.partners.models import Encouragement, Invite, Partnership
 from followthrough.reflections.models import Reflection
 from followthrough.reminders.models import Delivery
+from followthrough.sso.models import SignInIdentity
 
 __all__ = [
     "ActLink",
@@ -17,10 +20,12 @@ __all__ = [
     "AuthSession",
     "Barrier",
     "BarrierStatusChange",
+    "CalendarFeed",
     "Channel",
     "CheckIn",
     "Delivery",
     "Encouragement",
+    "ImportRecord",
     "Invite",
     "KeyAction",
     "KeyActionStatusChange",
@@ -29,6 +34,7 @@ __all__ = [
     "Partnership",
     "Reflection",
     "SignInFailure",
+    "SignInIdentity",
     "UndoneCheckIn",
     "WeeklyReview",
     "metadata",

@@ -83,6 +83,36 @@ class Settings:
     no one (`closed`). Operators create accounts with `followthrough users create` in every mode.
     `FOLLOWTHROUGH_REGISTRATION`."""
 
+    trusted_header: str = ""
+    """The request header in which a forward-auth proxy (Authelia, Authentik) names the signed-in person by
+    email, e.g. `Remote-Email`. Read only by `POST /api/v1/auth/trusted-header`, and only from a peer inside
+    `trusted_header_networks`; empty turns trusted-header sign-in off. See docs/sign-in.md.
+    `FOLLOWTHROUGH_TRUSTED_HEADER`."""
+
+    trusted_header_networks: str = ""
+    """Comma-separated addresses and networks (CIDR) of the proxies that set `trusted_header`, matched against
+    the connection's own peer address (never X-Forwarded-For). Required when `trusted_header` is set.
+    `FOLLOWTHROUGH_TRUSTED_HEADER_NETWORKS`."""
+
+    oidc_issuer: str = ""
+    """The OpenID provider's issuer URL, whose discovery document is at
+    `<issuer>/.well-known/openid-configuration`; empty turns OpenID Connect sign-in off. Register
+    `<public_url>/api/v1/auth/oidc/callback` as the redirect URI. `FOLLOWTHROUGH_OIDC_ISSUER`."""
+
+    oidc_client_id: str = ""
+    """The client id registered at the provider; required with `oidc_issuer`.
+    `FOLLOWTHROUGH_OIDC_CLIENT_ID`."""
+
+    oidc_client_secret: str = ""
+    """The client's secret (a confidential client). `FOLLOWTHROUGH_OIDC_CLIENT_SECRET`."""
+
+    oidc_name: str = "single sign-on"
+    """What the sign-in button calls the provider: "Sign in with <name>". `FOLLOWTHROUGH_OIDC_NAME`."""
+
+    oidc_scopes: str = "openid email profile"
+    """Scopes asked of the provider, separated by spaces; must include `openid`.
+    `FOLLOWTHROUGH_OIDC_SCOPES`."""
+
     sign_ups_per_address: int = 5
     """Sign-up attempts allowed from one client address within `sign_up_window_minutes`, whatever their
     outcome; more get 429 before any password is hashed. `FOLLOWTHROUGH_SIGN_UPS_PER_ADDRESS`."""
@@ -200,12 +230,38 @@ class Settings:
     log_level: str = "INFO"
     """Root log level. `FOLLOWTHROUGH_LOG_LEVEL`."""
 
+    log_format: typing.Literal["text", "json"] = "text"
+    """`text`, lines for people; or `json`, one JSON object per line for a log collector, each carrying the
+    id of the request it belongs to. `FOLLOWTHROUGH_LOG_FORMAT`."""
+
+    metrics: bool = True
+    """Serve Prometheus figures at `/metrics` (docs/observability.md). `FOLLOWTHROUGH_METRICS`."""
+
+    metrics_allowed_networks: str = "127.0.0.0/8,::1,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7"
+    """Comma-separated addresses and networks (CIDR) that may scrape `/metrics`, or `*` for any; others get
+    403. The address is the client's as `FOLLOWTHROUGH_TRUSTED_PROXIES` resolves it, so a person on the
+    internet reaching the app through the proxy is refused. `FOLLOWTHROUGH_METRICS_ALLOWED_NETWORKS`."""
+
+    metrics_token: str = ""
+    """A scraper sending `Authorization: Bearer <this>` may scrape from any address. Empty means none.
+    `FOLLOWTHROUGH_METRICS_TOKEN`."""
+
+    worker_metrics_port: int = 0
+    """`followthrough worker` serves its own Prometheus figures on this port; 0 means off.
+    `FOLLOWTHROUGH_WORKER_METRICS_PORT`."""
+
+    worker_metrics_host: str = "127.0.0.1"
+    """Address the worker's metrics port listens on (`0.0.0.0` in a container).
+    `FOLLOWTHROUGH_WORKER_METRICS_HOST`."""
+
     _derived: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         _check_registration(self)
         _check_delivery_lease(self)
         _check_trusted_proxies(self.trusted_proxies)
+        _check_metrics(self)
+        _check_sign_in_providers(self)
         _check_vapid_subject(self.vapid_subject)
 
     @classmethod
@@ -282,6 +338,51 @@ def _check_trusted_proxies(value: str) -> None:
                 f"{ENV_PREFIX}TRUSTED_PROXIES must list IP addresses or networks (e.g. 10.0.0.0/8) separated "
                 f"by commas, or be *; {entry!r} is neither"
             ) from None
+
+
+def _check_sign_in_providers(settings: Settings) -> None:
+    """A trusted header without the networks allowed to send it would let anyone name anyone: refused."""
+    if settings.trusted_header:
+        if not settings.trusted_header_networks.strip():
+            raise ValueError(
+                f"{ENV_PREFIX}TRUSTED_HEADER_NETWORKS must list the networks of the proxies that set "
+                f"{settings.trusted_header!r} (e.g. 172.18.0.0/16) when {ENV_PREFIX}TRUSTED_HEADER is set"
+            )
+        try:
+            networks(settings.trusted_header_networks)
+        except ValueError as error:
+            raise ValueError(
+                f"{ENV_PREFIX}TRUSTED_HEADER_NETWORKS must list IP addresses or networks (CIDR) separated by "
+                f"commas: {error}"
+            ) from None
+    if settings.oidc_issuer:
+        # Plain http only for a provider on the same machine or in tests; people should use https.
+        if not settings.oidc_issuer.startswith(("https://", "http://")):
+            raise ValueError(f"{ENV_PREFIX}OIDC_ISSUER must be an https:// URL, not {settings.oidc_issuer!r}")
+        if not settings.oidc_client_id:
+            raise ValueError(f"{ENV_PREFIX}OIDC_CLIENT_ID is required when {ENV_PREFIX}OIDC_ISSUER is set")
+        if "openid" not in settings.oidc_scopes.split():
+            raise ValueError(f"{ENV_PREFIX}OIDC_SCOPES must include openid, not {settings.oidc_scopes!r}")
+
+
+def networks(value: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """Comma-separated addresses and CIDR networks; a bare address is a network of one."""
+    return [ipaddress.ip_network(entry.strip(), strict=False) for entry in value.split(",") if entry.strip()]
+
+
+def _check_metrics(settings: Settings) -> None:
+    entries = [entry.strip() for entry in settings.metrics_allowed_networks.split(",") if entry.strip()]
+    if entries != ["*"]:
+        for entry in entries:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{ENV_PREFIX}METRICS_ALLOWED_NETWORKS must list IP addresses or networks (e.g. "
+                    f"10.0.0.0/8) separated by commas, or be *; {entry!r} is neither"
+                ) from None
+    if not 0 <= settings.worker_metrics_port <= 65535:
+        raise ValueError(f"{ENV_PREFIX}WORKER_METRICS_PORT must be a port (1 to 65535), or 0 for off")
 
 
 def _check_vapid_subject(value: str) -> None:

@@ -16,6 +16,8 @@ const NewAction = lazy(() => import("./screens/actions").then((m) => m.NewAction
 const Review = lazy(() => import("./screens/review"));
 const Progress = lazy(() => import("./screens/progress"));
 const Account = lazy(() => import("./screens/account"));
+const SignInMethods = lazy(() => import("./screens/sign-in-methods"));
+const Import = lazy(() => import("./screens/import"));
 const Partners = lazy(() => import("./screens/partners"));
 const PartnerPreview = lazy(() => import("./screens/partners").then((m) => m.PartnerPreview));
 const SupportedPerson = lazy(() => import("./screens/partners").then((m) => m.SupportedPerson));
@@ -190,7 +192,9 @@ function Shell() {
             <Route path="/review" component={Review} />
             <Route path="/progress" component={Progress} />
             <Route path="/account" component={Account} />
+            <Route path="/account/import" component={Import} />
             <Route path="/settings/notifications" component={Notifications} />
+            <Route path="/settings/sign-in" component={SignInMethods} />
             <Route path="/partners" component={Partners} />
             <Route path="/partners/accept" component={AcceptInvite} />
             <Route path="/partners/supporting/:id" component={SupportedPerson} />

@@ -60,9 +60,9 @@ declare const self: {
 
 precacheAndRoute(self.__WB_MANIFEST);
 cleanupOutdatedCaches();
-// The API, its docs and health checks are the server's; everything else is a route of the app.
+// The API, its docs, health checks and calendar feeds are the server's; everything else is a route of the app.
 registerRoute(
-  new NavigationRoute(createHandlerBoundToURL("index.html"), { denylist: [/^\/api\//, /^\/schema/, /^\/health\//] }),
+  new NavigationRoute(createHandlerBoundToURL("index.html"), { denylist: [/^\/api\//, /^\/schema/, /^\/health\//, /^\/calendar\//] }),
 );
 self.addEventListener("message", (event) => {
   if ((event.data as { type?: string } | null)?.type === "SKIP_WAITING") void self.skipWaiting();

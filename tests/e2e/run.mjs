@@ -15,6 +15,10 @@ import "./history.mjs";
 import "./act.mjs";
 import "./push.mjs";
 import "./accounts.mjs";
+import "./calendar.mjs";
+import "./webhooks.mjs";
+import "./imports.mjs";
+import "./sso.mjs";
 
 describe("accessibility", () => {
   // Last, so that every screen above has been shot (and checked) by now.

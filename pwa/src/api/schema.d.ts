@@ -73,6 +73,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/account/identities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ListIdentities */
+        get: operations["listSignInIdentities"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/account/identities/oidc/link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** StartLink */
+        post: operations["startOidcLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/account/identities/{identity_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Unlink */
+        delete: operations["unlinkSignInIdentity"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/account/password": {
         parameters: {
             query?: never;
@@ -154,6 +205,57 @@ export interface paths {
         put?: never;
         /** UndoActLink */
         post: operations["undoActLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/methods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Methods */
+        get: operations["getSignInMethods"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oidc/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Callback */
+        get: operations["finishOidcSignIn"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oidc/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Start */
+        get: operations["startOidcSignIn"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -245,6 +347,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/trusted-header": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** TrustedHeaderSignIn */
+        post: operations["signInWithTrustedHeader"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/barriers": {
         parameters: {
             query?: never;
@@ -299,6 +418,25 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/calendar-feed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GetCalendarFeed */
+        get: operations["getCalendarFeed"];
+        put?: never;
+        /** CreateCalendarFeed */
+        post: operations["createCalendarFeed"];
+        /** DeleteCalendarFeed */
+        delete: operations["deleteCalendarFeed"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/channels": {
         parameters: {
             query?: never;
@@ -334,6 +472,23 @@ export interface paths {
         head?: never;
         /** UpdateChannel */
         patch: operations["updateChannel"];
+        trace?: never;
+    };
+    "/api/v1/channels/{channel_id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** RotateChannelSecret */
+        post: operations["rotateChannelSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/channels/{channel_id}/test": {
@@ -457,6 +612,40 @@ export interface paths {
         head?: never;
         /** UpdateEncouragement */
         patch: operations["updateEncouragement"];
+        trace?: never;
+    };
+    "/api/v1/imports/followthrough": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** ImportFollowthrough */
+        post: operations["importFollowthroughExport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/loop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** ImportLoop */
+        post: operations["importLoopExport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/invites": {
@@ -939,6 +1128,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/calendar/{file_name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GetCalendarFeedFile */
+        get: operations["getCalendarFeedFile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health/live": {
         parameters: {
             query?: never;
@@ -985,6 +1191,24 @@ export interface components {
         /** AccountDeletion */
         AccountDeletion: {
             password: string;
+        };
+        /** AccountDocument */
+        AccountDocument: {
+            apiTokens?: components["schemas"]["NotImported"][];
+            barriers?: components["schemas"]["ExportBarrier"][];
+            checkIns?: components["schemas"]["ExportCheckIn"][];
+            /** @description A UTC instant with its offset */
+            exportedAt?: string | null;
+            formatVersion: number;
+            keyActions?: components["schemas"]["ExportKeyAction"][];
+            otherTables?: {
+                [key: string]: components["schemas"]["NotImported"][];
+            };
+            participant: components["schemas"]["ExportParticipant"];
+            reflections?: components["schemas"]["ExportReflection"][];
+            /** @default 0 */
+            sessionsCount: number;
+            weeklyReviews?: components["schemas"]["ExportWeeklyReview"][];
         };
         /** AccountExport */
         AccountExport: {
@@ -1080,6 +1304,7 @@ export interface components {
         ActState: "open" | "answered" | "expired";
         /**
          * ActionStatus
+         * @default active
          * @enum {string}
          */
         ActionStatus: "active" | "paused" | "done" | "dropped";
@@ -1216,6 +1441,21 @@ export interface components {
          * @enum {string}
          */
         BucketUnit: "week" | "month" | "year";
+        /** CalendarFeedCreated */
+        CalendarFeedCreated: {
+            /** Format: date-time */
+            createdAt: string;
+            hint: string;
+            url: string;
+            webcalUrl: string;
+        };
+        /** CalendarFeedOut */
+        CalendarFeedOut: {
+            createdAt: string | null;
+            enabled: boolean;
+            hint: string | null;
+            lastFetchedAt: string | null;
+        };
         /** ChannelCreate */
         ChannelCreate: {
             /** @default true */
@@ -1240,7 +1480,7 @@ export interface components {
          * @default apprise
          * @enum {string}
          */
-        ChannelKind: "apprise" | "webpush";
+        ChannelKind: "apprise" | "webpush" | "webhook";
         /** ChannelOut */
         ChannelOut: {
             /** Format: date-time */
@@ -1254,6 +1494,7 @@ export interface components {
             kind: components["schemas"]["ChannelKind"];
             label: string;
             service: string;
+            signingSecret?: string | null;
             /** Format: date-time */
             updatedAt: string;
         };
@@ -1421,6 +1662,7 @@ export interface components {
         ErrorBody: {
             detail: string;
             errors: components["schemas"]["FieldError"][];
+            requestId: string;
             status: number;
         };
         /**
@@ -1429,7 +1671,171 @@ export interface components {
          *         someone tried to sign up with their email.
          * @enum {string}
          */
-        Event: "reminder.due" | "review.weekly" | "partner.digest" | "partner.missed" | "encouragement.received" | "invite.accepted" | "channel.disabled" | "channel.test" | "sign-up.attempted";
+        Event: "reminder.due" | "review.weekly" | "partner.digest" | "partner.missed" | "encouragement.received" | "invite.accepted" | "channel.disabled" | "channel.test" | "sign-up.attempted" | "checkin.recorded" | "occurrence.missed" | "review.submitted";
+        /** ExportActionChange */
+        ExportActionChange: {
+            /**
+             * Format: date-time
+             * @description A UTC instant with its offset
+             */
+            changedAt: string;
+            /** @description A UTC instant with its offset */
+            createdAt?: string | null;
+            fromStatus?: components["schemas"]["ActionStatus"] | null;
+            reason?: string | null;
+            toStatus: components["schemas"]["ActionStatus"];
+            /** @description A UTC instant with its offset */
+            updatedAt?: string | null;
+        };
+        /** ExportBarrier */
+        ExportBarrier: {
+            /** @description A UTC instant with its offset */
+            createdAt?: string | null;
+            detail?: string | null;
+            /** Format: uuid */
+            id: string;
+            keyHolder?: components["schemas"]["KeyHolder"];
+            keyHolderName?: string | null;
+            level: components["schemas"]["BarrierLevel"];
+            reflectionId?: string | null;
+            /** @description A UTC instant with its offset */
+            resolvedAt?: string | null;
+            status?: components["schemas"]["BarrierStatus"];
+            /** @description A UTC instant with its offset */
+            statusChangedAt?: string | null;
+            statusChanges?: components["schemas"]["ExportBarrierChange"][];
+            title: string;
+            /** @description A UTC instant with its offset */
+            updatedAt?: string | null;
+        };
+        /** ExportBarrierChange */
+        ExportBarrierChange: {
+            /**
+             * Format: date-time
+             * @description A UTC instant with its offset
+             */
+            changedAt: string;
+            /** @description A UTC instant with its offset */
+            createdAt?: string | null;
+            fromStatus?: components["schemas"]["BarrierStatus"] | null;
+            reason?: string | null;
+            toStatus: components["schemas"]["BarrierStatus"];
+            /** @description A UTC instant with its offset */
+            updatedAt?: string | null;
+        };
+        /** ExportCheckIn */
+        ExportCheckIn: {
+            /** @description A UTC instant with its offset */
+            checkedInAt?: string | null;
+            /** @description A UTC instant with its offset */
+            createdAt?: string | null;
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            keyActionId: string;
+            /** Format: date */
+            localDate: string;
+            /** @description The outcome measured, in the key action's unit */
+            measureValue?: number | null;
+            note?: string | null;
+            /**
+             * Format: date-time
+             * @description A UTC instant with its offset
+             */
+            occurrenceAt: string;
+            result: components["schemas"]["CheckInResult"];
+            /** @description A UTC instant with its offset */
+            updatedAt?: string | null;
+            weeklyReviewId?: string | null;
+        };
+        /** ExportKeyAction */
+        ExportKeyAction: {
+            barrierId?: string | null;
+            /** @description A UTC instant with its offset */
+            createdAt?: string | null;
+            /** @description "When X, I will Y" */
+            cue?: string | null;
+            /** Format: uuid */
+            id: string;
+            keyHolder?: components["schemas"]["KeyHolder"];
+            keyHolderName?: string | null;
+            measureTarget?: number | null;
+            measureUnit?: string | null;
+            ownPart?: string | null;
+            reminderOffsets?: number[];
+            /**
+             * Format: rrule
+             * @description An RFC 5545 RRULE such as FREQ=WEEKLY;BYDAY=MO; at most hourly, with a first occurrence within ten years of the start
+             */
+            rrule?: string | null;
+            scheduleKind: components["schemas"]["ScheduleKind"];
+            /**
+             * Format: local-date-time
+             * @description A local wall time in the participant's zone, without an offset, with seconds, in the years 1970 to 2200
+             * @example 2026-03-02T08:30:00
+             */
+            startsAt: string;
+            status?: components["schemas"]["ActionStatus"];
+            /** @description A UTC instant with its offset */
+            statusChangedAt?: string | null;
+            statusChanges?: components["schemas"]["ExportActionChange"][];
+            statusReason?: string | null;
+            title: string;
+            /** @description A UTC instant with its offset */
+            updatedAt?: string | null;
+            visibility?: components["schemas"]["Visibility"];
+        };
+        /** ExportParticipant */
+        ExportParticipant: {
+            /** @description A UTC instant with its offset */
+            createdAt?: string | null;
+            nudgeEnabled?: boolean | null;
+            quietHoursEnd?: string | null;
+            quietHoursStart?: string | null;
+            reviewTime?: string | null;
+            /** @description 0 = Monday … 6 = Sunday */
+            reviewWeekday?: number | null;
+            /** @description A UTC instant with its offset */
+            updatedAt?: string | null;
+        };
+        /** ExportReflection */
+        ExportReflection: {
+            /** @description A UTC instant with its offset */
+            createdAt?: string | null;
+            doing?: string | null;
+            /** Format: uuid */
+            id: string;
+            industry?: string | null;
+            organization?: string | null;
+            organizationFree?: string | null;
+            personal?: string | null;
+            personalFree?: string | null;
+            /** Format: date */
+            reflectedOn: string;
+            /** @description A UTC instant with its offset */
+            updatedAt?: string | null;
+        };
+        /** ExportWeeklyReview */
+        ExportWeeklyReview: {
+            /** @description 1 = not at all … 5 = fully confident */
+            confidence: number;
+            /** @description A UTC instant with its offset */
+            createdAt?: string | null;
+            /** Format: uuid */
+            id: string;
+            inTheWay?: string | null;
+            moved?: string | null;
+            nextStep?: string | null;
+            /**
+             * Format: date-time
+             * @description A UTC instant with its offset
+             */
+            submittedAt: string;
+            /** @description A UTC instant with its offset */
+            updatedAt?: string | null;
+            /** Format: date */
+            weekStart: string;
+        };
         /** FieldError */
         FieldError: {
             field: string;
@@ -1438,6 +1844,26 @@ export interface components {
         /** Health */
         Health: {
             status: string;
+        };
+        /** ImportCounts */
+        ImportCounts: {
+            /** @default 0 */
+            barriers: number;
+            /** @default 0 */
+            checkIns: number;
+            /** @default 0 */
+            keyActions: number;
+            /** @default 0 */
+            reflections: number;
+            /** @default 0 */
+            weeklyReviews: number;
+        };
+        /** ImportSummary */
+        ImportSummary: {
+            created: components["schemas"]["ImportCounts"];
+            dryRun: boolean;
+            settingsChanged: boolean;
+            unchanged: components["schemas"]["ImportCounts"];
         };
         /** InviteAccept */
         InviteAccept: {
@@ -1575,6 +2001,16 @@ export interface components {
          * @enum {string}
          */
         KeyHolder: "me" | "others";
+        /** LinkStarted */
+        LinkStarted: {
+            authorizationUrl: string;
+        };
+        /** LoopFiles */
+        LoopFiles: {
+            files: {
+                [key: string]: string;
+            };
+        };
         /** Measure */
         Measure: {
             target?: number | null;
@@ -1596,6 +2032,8 @@ export interface components {
             /** Format: date */
             weekStart: string;
         };
+        /** NotImported */
+        NotImported: Record<string, never>;
         /** OccurrenceOut */
         OccurrenceOut: {
             checkIn: components["schemas"]["CheckInOut"] | null;
@@ -1605,6 +2043,10 @@ export interface components {
             keyActionId: string;
             /** Format: date */
             localDate: string;
+        };
+        /** OidcMethod */
+        OidcMethod: {
+            name: string;
         };
         /** OnceSchedule */
         OnceSchedule: {
@@ -1859,6 +2301,11 @@ export interface components {
             /** @enum {string} */
             mode: "open" | "invite-only" | "closed";
         };
+        /**
+         * ScheduleKind
+         * @enum {string}
+         */
+        ScheduleKind: "once" | "recurring";
         /** SessionOut */
         SessionOut: {
             csrfToken: string | null;
@@ -1928,6 +2375,29 @@ export interface components {
             email: string;
             password: string;
         };
+        /** SignInIdentities */
+        SignInIdentities: {
+            canLink: boolean;
+            hasPassword: boolean;
+            items: components["schemas"]["SignInIdentityOut"][];
+        };
+        /** SignInIdentityOut */
+        SignInIdentityOut: {
+            /** Format: date-time */
+            createdAt: string;
+            email: string | null;
+            /** Format: uuid */
+            id: string;
+            issuer: string;
+            lastUsedAt: string | null;
+            provider: string;
+        };
+        /** SignInMethods */
+        SignInMethods: {
+            oidc: components["schemas"]["OidcMethod"] | null;
+            password: boolean;
+            trustedHeader: boolean;
+        };
         /** SignUp */
         SignUp: {
             displayName: string;
@@ -1986,6 +2456,15 @@ export interface components {
             personAllowsMissedNudges: boolean;
             /** Format: date-time */
             startedAt: string;
+        };
+        /** TrustedHeaderSignIn */
+        TrustedHeaderSignIn: {
+            /**
+             * Format: iana-time-zone
+             * @description An IANA time zone name, spelled as the tz database does, such as Europe/Paris
+             * @example Europe/Paris
+             */
+            timeZone?: string | null;
         };
         /** VapidKeyOut */
         VapidKeyOut: {
@@ -2372,6 +2851,219 @@ export interface operations {
             };
             /** @description Not signed in, or the session or token has expired */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request breaks a rule; `errors` names each field and the rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listSignInIdentities: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignInIdentities"];
+                };
+            };
+            /** @description The request could not be read: malformed JSON, a wrong type, or an unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request breaks a rule; `errors` names each field and the rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    startOidcLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkStarted"];
+                };
+            };
+            /** @description The request could not be read: malformed JSON, a wrong type, or an unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A cookie-session write without the right X-CSRF-Token header */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description OpenID Connect is off on this server */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with stored data (a duplicate, or a replay with a different body) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request breaks a rule; `errors` names each field and the rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The provider cannot be reached; try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    unlinkSignInIdentity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                identity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request could not be read: malformed JSON, a wrong type, or an unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A cookie-session write without the right X-CSRF-Token header */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource among the participant's own */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with stored data (a duplicate, or a replay with a different body) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2920,6 +3612,144 @@ export interface operations {
             };
         };
     };
+    getSignInMethods: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignInMethods"];
+                };
+            };
+            /** @description The request could not be read: malformed JSON, a wrong type, or an unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request breaks a rule; `errors` names each field and the rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    finishOidcSignIn: {
+        parameters: {
+            query?: {
+                code?: string | null;
+                state?: string | null;
+                error?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Into the app, signed in or linked; or back with `signInError` naming why not */
+            302: {
+                headers: {
+                    /** @description target path for the redirect */
+                    location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request could not be read: malformed JSON, a wrong type, or an unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description OpenID Connect is off on this server */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request breaks a rule; `errors` names each field and the rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    startOidcSignIn: {
+        parameters: {
+            query?: {
+                timeZone?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the provider's sign-in page, or back to the app with `signInError` */
+            302: {
+                headers: {
+                    /** @description target path for the redirect */
+                    location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request could not be read: malformed JSON, a wrong type, or an unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description OpenID Connect is off on this server */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request breaks a rule; `errors` names each field and the rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     getRegistration: {
         parameters: {
             query?: never;
@@ -3253,6 +4083,84 @@ export interface operations {
             };
             /** @description Too many sign-ups from this address; Retry-After says when to try again */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    signInWithTrustedHeader: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TrustedHeaderSignIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionOut"];
+                };
+            };
+            /** @description The request could not be read: malformed JSON, a wrong type, or an unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not from a trusted proxy, no person named, or no account that may sign in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource among the participant's own */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with stored data (a duplicate, or a replay with a different body) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request breaks a rule; `errors` names each field and the rule */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3682,6 +4590,208 @@ export interface operations {
             };
         };
     };
+    getCalendarFeed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarFeedOut"];
+                };
+            };
+            /** @description The request could not be read: malformed JSON, a wrong type, or an unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request breaks a rule; `errors` names each field and the rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    createCalendarFeed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarFeedCreated"];
+                };
+            };
+            /** @description The request could not be read: malformed JSON, a wrong type, or an unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A cookie-session write without the right X-CSRF-Token header */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource among the participant's own */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with stored data (a duplicate, or a replay with a different body) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request breaks a rule; `errors` names each field and the rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deleteCalendarFeed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request could not be read: malformed JSON, a wrong type, or an unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A cookie-session write without the right X-CSRF-Token header */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The participant has no calendar feed */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with stored data (a duplicate, or a replay with a different body) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request breaks a rule; `errors` names each field and the rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     listChannels: {
         parameters: {
             query?: {
@@ -3967,6 +5077,91 @@ export interface operations {
                 "application/json": components["schemas"]["ChannelUpdate"];
             };
         };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelOut"];
+                };
+            };
+            /** @description The request could not be read: malformed JSON, a wrong type, or an unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A cookie-session write without the right X-CSRF-Token header */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource among the participant's own */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with stored data (a duplicate, or a replay with a different body) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request breaks a rule; `errors` names each field and the rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    rotateChannelSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
         responses: {
             /** @description Request fulfilled, document follows */
             200: {
@@ -4805,6 +6000,186 @@ export interface operations {
                 };
             };
             /** @description The caller sent it: only the person encouraged may hide it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource among the participant's own */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with stored data (a duplicate, or a replay with a different body) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request breaks a rule; `errors` names each field and the rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    importFollowthroughExport: {
+        parameters: {
+            query?: {
+                /** @description Check the file and count what would be created, without storing anything */
+                dryRun?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AccountDocument"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportSummary"];
+                };
+            };
+            /** @description The request could not be read: malformed JSON, a wrong type, or an unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A cookie-session write without the right X-CSRF-Token header */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource among the participant's own */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with stored data (a duplicate, or a replay with a different body) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request breaks a rule; `errors` names each field and the rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    importLoopExport: {
+        parameters: {
+            query?: {
+                /** @description Check the file and count what would be created, without storing anything */
+                dryRun?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LoopFiles"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportSummary"];
+                };
+            };
+            /** @description The request could not be read: malformed JSON, a wrong type, or an unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A cookie-session write without the right X-CSRF-Token header */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7412,6 +8787,60 @@ export interface operations {
                 };
             };
             /** @description No such resource among the participant's own */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request breaks a rule; `errors` names each field and the rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getCalendarFeedFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `<token>.ics`, as in the address made for the feed */
+                file_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    /** @description private, no-cache */
+                    "Cache-Control"?: unknown;
+                    /** @description Send it back in If-None-Match for a 304 */
+                    ETag?: unknown;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/calendar": string;
+                };
+            };
+            /** @description The request could not be read: malformed JSON, a wrong type, or an unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No feed at this address: unknown, turned off, replaced or malformed, all alike */
             404: {
                 headers: {
                     [name: string]: unknown;

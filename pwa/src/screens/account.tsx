@@ -1,5 +1,5 @@
 // Account: name, time zone, weekly-review day and time, links to notifications and partners, export, password,
-// API tokens, sign out, delete.
+// calendar feed, API tokens, sign out, delete.
 import { useState } from "preact/hooks";
 import { api, type Schemas, unwrap } from "../api/client";
 import { passwordChanged } from "../sign-up";
@@ -8,6 +8,7 @@ import { clearAll } from "../store/db";
 import { outbox, setSession, signOut } from "../store/state";
 import { timeField, useEditForm } from "../form";
 import { ErrorNote, Field, formatDate, formValues, Loading } from "../ui";
+import { CalendarFeed } from "./calendar-feed";
 import { zoneOptions, ZoneSelect } from "../zones";
 
 const DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
@@ -232,6 +233,9 @@ export default function Account() {
           <a class="button" href="/partners">
             Partners
           </a>
+          <a class="button" href="/settings/sign-in">
+            Sign-in methods
+          </a>
         </p>
       </nav>
       <div class="card stack">
@@ -243,8 +247,12 @@ export default function Account() {
           <a class="button" href="/api/v1/account/export.zip" download="followthrough-csv.zip">
             Export CSV (zip)
           </a>
+          <a class="button" href="/account/import">
+            Import
+          </a>
         </p>
       </div>
+      <CalendarFeed />
       <PasswordForm tokens={tokens} />
       <Tokens tokens={tokens} />
       <p>
