@@ -23,6 +23,7 @@ const FORMS: Record<string, "edit" | "create"> = {
   "weekly-review": "create",
   "check-in": "create",
   "channel-new": "create",
+  "webhook-new": "create",
   invite: "create",
   encouragement: "create",
   "token-new": "create",

@@ -12,5 +12,6 @@ describe("the generated API types", () => {
     });
     const committed = readFileSync("src/api/schema.d.ts", "utf8");
     expect(committed.trim() === fresh.trim(), "run `npm run gen:api` in pwa/").toBe(true);
-  });
+    // It starts a Node process that parses the whole schema: seconds on a busy 2-core machine.
+  }, 30_000);
 });
