@@ -133,6 +133,20 @@ async def test_imported_habits_are_due_today_like_typed_in_key_actions(owner: Ca
     assert [change["toStatus"] for change in history.json()] == ["active"]
 
 
+async def test_a_habit_imported_after_its_time_today_is_still_on_today(
+    owner: Caller, clock: FrozenClock
+) -> None:
+    # 21:30 in London, after the 20:00 the habits are due: today's occurrence is earlier than now.
+    clock.advance(timedelta(hours=12, minutes=30))
+    await owner.post(LOOP, json={"files": loop_files()})
+
+    today = (await owner.get("/api/v1/today")).json()
+
+    titles = sorted(item["keyAction"]["title"] for item in today["items"])
+    assert titles == ["Meditate", "Read", "Run"]
+    assert all(item["dueAt"].startswith("2026-03-02T20:00:00") for item in today["items"])
+
+
 @pytest.mark.parametrize(
     ("value", "result"),
     [

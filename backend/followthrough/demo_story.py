@@ -83,7 +83,7 @@ KEY_ACTIONS = [
         "FREQ=WEEKLY;BYDAY=TH",
         (14, 0),
         day=2,
-        cue="When I plan my week on Monday, I will block Thursday afternoon",
+        cue="When I plan my week on Monday",
         barrier=3,
         shared=True,
     ),
@@ -92,7 +92,7 @@ KEY_ACTIONS = [
         "FREQ=DAILY",
         (17, 30),
         barrier=2,
-        cue="When I close my laptop, I will write one line",
+        cue="When I close my laptop",
         reminders=(0,),
     ),
     ActionPlan(

@@ -301,8 +301,10 @@ describe("the PWA against the real backend", () => {
     await page.getByRole("button", { name: "Use the ntfy example" }).waitFor();
     await shoot(page, "19-notifications-empty");
 
-    await page.getByLabel("Name").fill("Local receiver");
-    await page.getByLabel("Apprise URL").fill(`json://127.0.0.1:${receiver.port}/hook`);
+    // The screen also has the webhook form, with its own Name field.
+    const addChannel = page.locator('form[data-form="channel-new"]');
+    await addChannel.getByLabel("Name").fill("Local receiver");
+    await addChannel.getByLabel("Apprise URL").fill(`json://127.0.0.1:${receiver.port}/hook`);
     await page.getByRole("button", { name: "Add channel" }).click();
     const card = page.getByTestId("channel").filter({ hasText: "Local receiver" });
     await card.waitFor();

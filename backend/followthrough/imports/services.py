@@ -129,6 +129,8 @@ class _Writer:
         self.horizon = timedelta(days=service.settings.occurrence_horizon_days)
         self.participant = participant
         self.zone = ZoneInfo(participant.time_zone)
+        today = local_today(participant, self.now)
+        self.start_of_today = min(datetime.combine(today, time(0), self.zone).astimezone(UTC), self.now)
         self.plan = plan
         self.counts = _Counts()
         self.records: dict[str, ImportRecord] = {}
@@ -346,8 +348,9 @@ class _Writer:
                 visibility=planned.visibility,
                 measure_unit=planned.measure_unit,
                 measure_target=planned.measure_target,
-                # The past is what the file says; the schedule is stored from now on, as after a resume.
-                occurrences_until=self.now,
+                # The past is what the file says; the schedule is stored from the start of the person's
+                # today, so a habit due earlier today is on Today at once, as it would be if typed in.
+                occurrences_until=self.start_of_today,
                 **stamps,
             )
             self.session.add(action)
