@@ -83,6 +83,19 @@ describe("sign-in through an OpenID provider", () => {
     // The only way into an account without a password is not taken away.
     await page.getByRole("button", { name: /Unlink Example ID/ }).click();
     await page.getByText(/only way to sign in/i).waitFor();
+
+    // With no password, Account offers to set one (no current password to ask for) and deleting asks for the email.
+    await page.goto("/account");
+    const password = page.locator('form[data-form="account-password"]');
+    await password.getByRole("button", { name: "Set password" }).waitFor();
+    assert.equal(await password.getByLabel("Current password").count(), 0);
+    await page.locator('form[data-form="account-delete"]').getByLabel("Your email, to confirm").waitFor();
+    await shoot(page, "account-without-password");
+    await password.getByLabel("New password").fill("vera's own passphrase");
+    await password.getByRole("button", { name: "Set password" }).click();
+    await password.getByRole("status").getByText("Password set.", { exact: false }).waitFor();
+    await page.locator('form[data-form="account-password"]').getByLabel("Current password").waitFor();
+    await page.locator('form[data-form="account-delete"]').getByLabel("Your password, to confirm").waitFor();
     assert.deepEqual(problems, []);
     await context.close();
 

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from followthrough.accounts import schemas
 from followthrough.accounts.auth import SESSION_COOKIE, Credential, client_address, csrf_token_for, hash_token
 from followthrough.accounts.models import ApiToken, Participant
+from followthrough.accounts.passwords import has_password
 from followthrough.accounts.services import AccountService
 from followthrough.reminders.quiet import follow_quiet_hours
 from followthrough.schemas import format_local_time
@@ -40,6 +41,7 @@ def participant_out(participant: Participant) -> schemas.ParticipantOut:
         quiet_hours_start=format_local_time(participant.quiet_hours_start),
         quiet_hours_end=format_local_time(participant.quiet_hours_end),
         nudge_enabled=participant.nudge_enabled,
+        has_password=has_password(participant.password_hash),
         created_at=participant.created_at,
     )
 

@@ -8,6 +8,7 @@ bench can see that both paths do the same work without timing them.
 
 from __future__ import annotations
 
+import base64
 import threading
 from functools import lru_cache
 
@@ -58,3 +59,14 @@ async def verify_password(password: str, password_hash: str | None, cost: str) -
         await hash_password(password, cost)
         return False
     return await anyio.to_thread.run_sync(_verify, password, password_hash, cost)
+
+
+_ZEROS = base64.b64encode(bytes(32)).decode().rstrip("=")
+NO_PASSWORD_HASH = f"$argon2id$v=19$m=65536,t=3,p=4${_ZEROS[:22]}${_ZEROS}"
+"""A well-formed argon2id hash (the standard cost, so checking it takes as long as any) whose digest is all
+zeros: no password produces it, so password sign-in always fails. It marks an account made through an
+identity provider or a trusted proxy, which has no password until the person sets one."""
+
+
+def has_password(password_hash: str) -> bool:
+    return password_hash != NO_PASSWORD_HASH

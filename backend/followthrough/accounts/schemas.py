@@ -58,6 +58,8 @@ class ParticipantOut(OutSchema):
     quiet_hours_end: LocalTime | None
     nudge_enabled: bool
     """A second reminder near the end of the local day for anything due that day with no check-in yet."""
+    has_password: bool
+    """False for an account made through an identity provider or a trusted proxy until it sets one."""
     created_at: datetime
 
 
@@ -78,14 +80,19 @@ class ProfileUpdate(Schema):
 
 
 class PasswordChange(Schema):
-    current_password: Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
     new_password: Password
+    current_password: Annotated[str, msgspec.Meta(min_length=1, max_length=256)] | None = None
+    """Required when the account has a password. An account made through an identity provider has none:
+    it sets its first one within ten minutes of signing in (`FIRST_PASSWORD_WINDOW`)."""
     revoke_tokens: bool = True
     """Also revoke every personal API token."""
 
 
 class AccountDeletion(Schema):
-    password: Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
+    password: Annotated[str, msgspec.Meta(min_length=1, max_length=256)] | None = None
+    """Required when the account has a password."""
+    confirm_email: Annotated[str, msgspec.Meta(min_length=1, max_length=320)] | None = None
+    """The account's email, typed to confirm, for an account without a password."""
 
 
 class ApiTokenCreate(Schema):

@@ -18,11 +18,14 @@ from followthrough.accounts import schemas
 from followthrough.accounts.auth import API_TOKEN_PREFIX, hash_token, new_token
 from followthrough.accounts.limits import TooManyAttempts, counts_since, limit_key, record_attempts
 from followthrough.accounts.models import ApiToken, AuthSession, Participant
-from followthrough.accounts.passwords import hash_password, verify_password
+from followthrough.accounts.passwords import has_password, hash_password, verify_password
 from followthrough.actions.occurrences import OccurrenceService
 from followthrough.errors import Conflict, InvalidInput, NotFound
 from followthrough.schemas import parse_local_time, require_email, require_quiet_hours, require_time_zone
 from followthrough.settings import Settings
+
+FIRST_PASSWORD_WINDOW = timedelta(minutes=10)
+"""How soon after signing in an account without a password may set one."""
 
 
 class AccountService:
@@ -88,6 +91,9 @@ class AccountService:
             token_hash=hash_token(token),
             expires_at=self.now + timedelta(days=self.settings.session_days),
             last_seen_at=self.now,
+            # On the app's clock, like every time a rule reads: an account without a password may set one
+            # only soon after signing in (FIRST_PASSWORD_WINDOW).
+            created_at=self.now,
             user_agent=(user_agent or "")[:200] or None,
         )
         self.session.add(auth_session)
@@ -126,7 +132,12 @@ class AccountService:
     ) -> tuple[int, list[ApiToken]]:
         """Sets the new password, ends every session but `keep_session_id` (the one making the change) and,
         when asked, revokes every API token. Returns how many sessions ended and the tokens revoked."""
-        await self.require_password(participant, data.current_password, "currentPassword")
+        if has_password(participant.password_hash):
+            if data.current_password is None:
+                raise InvalidInput("currentPassword", "is required")
+            await self.require_password(participant, data.current_password, "currentPassword")
+        else:
+            await self._require_fresh_sign_in(keep_session_id)
         participant.password_hash = await hash_password(data.new_password, self.settings.password_hash_cost)
         # Other devices signed in with the old password are signed out.
         ending = delete(AuthSession).where(AuthSession.participant_id == participant.id)
@@ -149,8 +160,29 @@ class AccountService:
             await record_attempts(self.session, [key], self.now, self.settings)
             raise InvalidInput(field, "is not your current password", status_code=403)
 
+    async def _require_fresh_sign_in(self, session_id: UUID | None) -> None:
+        """An account without a password proves it is its owner by a recent sign-in through its provider,
+        not by an old session someone may have taken over."""
+        started = None
+        if session_id is not None:
+            started = await self.session.scalar(
+                select(AuthSession.created_at).where(AuthSession.id == session_id)
+            )
+        if started is None or self.now - started > FIRST_PASSWORD_WINDOW:
+            minutes = int(FIRST_PASSWORD_WINDOW.total_seconds() // 60)
+            raise InvalidInput(
+                "currentPassword",
+                f"this account has no password yet: sign in again, then set one within {minutes} minutes",
+                status_code=403,
+            )
+
     async def delete_account(self, participant: Participant, data: schemas.AccountDeletion) -> None:
-        await self.require_password(participant, data.password, "password")
+        if has_password(participant.password_hash):
+            if data.password is None:
+                raise InvalidInput("password", "is required")
+            await self.require_password(participant, data.password, "password")
+        elif (data.confirm_email or "").strip().casefold() != participant.email.casefold():
+            raise InvalidInput("confirmEmail", "is not this account's email", status_code=403)
         # Every owned row references the participant with ON DELETE CASCADE.
         await self.session.execute(delete(Participant).where(Participant.id == participant.id))
 

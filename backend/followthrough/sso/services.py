@@ -12,7 +12,6 @@ Rules:
 
 from __future__ import annotations
 
-import base64
 from datetime import datetime
 from uuid import UUID
 
@@ -21,6 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from followthrough.accounts.models import AuthSession, Participant
+from followthrough.accounts.passwords import NO_PASSWORD_HASH
+from followthrough.accounts.passwords import has_password as password_is_set
 from followthrough.accounts.schemas import SignUp
 from followthrough.accounts.services import AccountService
 from followthrough.errors import Conflict, InvalidInput
@@ -30,11 +31,6 @@ from followthrough.settings import Settings
 from followthrough.sso.models import SignInIdentity
 from followthrough.sso.oidc import Problem, ProviderClaims, ProviderProblem
 
-_ZEROS = base64.b64encode(bytes(32)).decode().rstrip("=")
-NO_PASSWORD_HASH = f"$argon2id$v=19$m=65536,t=3,p=4${_ZEROS[:22]}${_ZEROS}"
-"""A well-formed argon2id hash (the standard cost, so checking it takes as long as any) whose digest is all
-zeros: no password produces it, so password sign-in always fails, and it marks an account made through a
-provider."""
 DEFAULT_TIME_ZONE = "UTC"
 
 
@@ -43,7 +39,7 @@ class TrustedHeaderRefused(Exception):
 
 
 def has_password(participant: Participant) -> bool:
-    return participant.password_hash != NO_PASSWORD_HASH
+    return password_is_set(participant.password_hash)
 
 
 class SignInService:

@@ -1190,7 +1190,8 @@ export interface components {
         };
         /** AccountDeletion */
         AccountDeletion: {
-            password: string;
+            confirmEmail?: string | null;
+            password?: string | null;
         };
         /** AccountDocument */
         AccountDocument: {
@@ -2083,6 +2084,7 @@ export interface components {
             createdAt: string;
             displayName: string;
             email: string;
+            hasPassword: boolean;
             /** Format: uuid */
             id: string;
             nudgeEnabled: boolean;
@@ -2124,7 +2126,7 @@ export interface components {
         };
         /** PasswordChange */
         PasswordChange: {
-            currentPassword: string;
+            currentPassword?: string | null;
             newPassword: string;
             /** @default true */
             revokeTokens: boolean;

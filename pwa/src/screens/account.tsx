@@ -17,7 +17,7 @@ type TokenList = Resource<Schemas["ApiTokenOut"][]>;
 
 /** Changing the password signs out the other devices and, unless the person unticks it, revokes every API token:
  * whoever learned the old password may have made one. */
-function PasswordForm({ tokens }: { tokens: TokenList }) {
+function PasswordForm({ tokens, hasPassword, saved }: { tokens: TokenList; hasPassword: boolean; saved: () => void }) {
   const [revokeTokens, setRevokeTokens] = useState(true);
   const [error, setError] = useState<unknown>(null);
   const [outcome, setOutcome] = useState<string | null>(null);
@@ -33,13 +33,18 @@ function PasswordForm({ tokens }: { tokens: TokenList }) {
     try {
       const answer = await unwrap(
         api.POST("/api/v1/account/password", {
-          body: { currentPassword: v.currentPassword, newPassword: v.newPassword, revokeTokens: revoke },
+          body: {
+            ...(hasPassword ? { currentPassword: v.currentPassword } : {}),
+            newPassword: v.newPassword,
+            revokeTokens: revoke,
+          },
         }),
       );
       form.reset();
       setError(null);
-      setOutcome(passwordChanged(answer, revoke ? 0 : held));
+      setOutcome(hasPassword ? passwordChanged(answer, revoke ? 0 : held) : "Password set. You can now sign in with it too.");
       tokens.reload();
+      if (!hasPassword) saved();
     } catch (e) {
       setError(e);
       setOutcome(null);
@@ -50,10 +55,19 @@ function PasswordForm({ tokens }: { tokens: TokenList }) {
   return (
     <form class="card stack" onSubmit={submit} data-form="account-password">
       <h2>Password</h2>
-      <p class="sub">Changing it signs you out on your other devices.</p>
-      <Field label="Current password" name="currentPassword" error={error}>
-        <input name="currentPassword" type="password" required maxLength={256} autoComplete="current-password" />
-      </Field>
+      {hasPassword ? (
+        <>
+          <p class="sub">Changing it signs you out on your other devices.</p>
+          <Field label="Current password" name="currentPassword" error={error}>
+            <input name="currentPassword" type="password" required maxLength={256} autoComplete="current-password" />
+          </Field>
+        </>
+      ) : (
+        <p class="sub">
+          You sign in through your organization's sign-in, so you have no password here. Set one to sign in without it
+          too; for your safety this works only within 10 minutes of signing in.
+        </p>
+      )}
       <Field label="New password" name="newPassword" error={error} hint="At least 8 characters.">
         <input name="newPassword" type="password" required maxLength={256} autoComplete="new-password" />
       </Field>
@@ -74,7 +88,7 @@ function PasswordForm({ tokens }: { tokens: TokenList }) {
       <ErrorNote error={error} fields={["currentPassword", "newPassword"]} />
       {outcome && <p role="status">{outcome}</p>}
       <button type="submit" class="primary" disabled={busy}>
-        Change password
+        {hasPassword ? "Change password" : "Set password"}
       </button>
     </form>
   );
@@ -210,7 +224,8 @@ export default function Account() {
     event.preventDefault();
     const v = formValues(event.currentTarget as HTMLFormElement);
     try {
-      await unwrap(api.POST("/api/v1/account/delete", { body: { password: v.password } }));
+      const confirmation = a.hasPassword ? { password: v.password } : { confirmEmail: v.confirmEmail };
+      await unwrap(api.POST("/api/v1/account/delete", { body: confirmation }));
       await clearAll();
       setSession(null);
     } catch (e) {
@@ -253,7 +268,7 @@ export default function Account() {
         </p>
       </div>
       <CalendarFeed />
-      <PasswordForm tokens={tokens} />
+      <PasswordForm tokens={tokens} hasPassword={a.hasPassword} saved={account.reload} />
       <Tokens tokens={tokens} />
       <p>
         <button
@@ -271,10 +286,16 @@ export default function Account() {
       <form class="card stack danger-zone" onSubmit={remove} data-form="account-delete">
         <h2>Delete account</h2>
         <p>This removes everything you stored, at once and for good.</p>
-        <Field label="Your password, to confirm" name="password" error={deleteError}>
-          <input name="password" type="password" required autoComplete="current-password" />
-        </Field>
-        <ErrorNote error={deleteError} fields={["password"]} />
+        {a.hasPassword ? (
+          <Field label="Your password, to confirm" name="password" error={deleteError}>
+            <input name="password" type="password" required autoComplete="current-password" />
+          </Field>
+        ) : (
+          <Field label="Your email, to confirm" name="confirmEmail" error={deleteError} hint={a.email}>
+            <input name="confirmEmail" type="email" required maxLength={320} autoComplete="off" />
+          </Field>
+        )}
+        <ErrorNote error={deleteError} fields={["password", "confirmEmail"]} />
         <button type="submit" class="danger">
           Delete my account
         </button>
