@@ -37,6 +37,9 @@ from followthrough.actions.schedule import FIRST_YEAR
 from followthrough.enums import ActionStatus, CheckInResult, ImportSource, KeyHolder, ScheduleKind, Visibility
 from followthrough.imports.plan import ImportFileError, ImportPlan, PlannedAction, PlannedCheckIn, StatusStep
 
+MAX_PATH = 300
+"""Of a file's path inside the export zip."""
+
 HABITS_FILE = "Habits.csv"
 CHECKMARKS_FILE = "Checkmarks.csv"
 DAY_TIME = time(20, 0)
@@ -87,6 +90,9 @@ class _Habit:
 
 def read_loop_export(files: Mapping[str, str], today: date) -> ImportPlan:
     """The plan for a Loop export given as {path: text}; `today` is the participant's local date."""
+    for path in files:
+        if not path or len(path) > MAX_PATH:
+            raise ImportFileError("files", f"each file's path in the zip must be 1 to {MAX_PATH} characters")
     base = _base_folder(files)
     habits = _read_habits(base + HABITS_FILE, files[base + HABITS_FILE])
     by_position = {habit.position: habit for habit in habits}

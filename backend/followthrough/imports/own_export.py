@@ -12,7 +12,7 @@ account may live on. Times (created, changed, checked in) are kept as the file s
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from uuid import UUID
 
 from followthrough.accounts.export import FORMAT_VERSION
@@ -139,17 +139,23 @@ def read_account_export(document: schemas.AccountDocument, today: date) -> Impor
     return plan
 
 
+def _wall_time(value: str | None) -> time | None:
+    return None if value is None else time.fromisoformat(value)  # the schema's pattern admits only times
+
+
 def _preferences(participant: schemas.ExportParticipant) -> Preferences:
+    quiet_start = _wall_time(participant.quiet_hours_start)
+    quiet_end = _wall_time(participant.quiet_hours_end)
     try:
-        require_quiet_hours(participant.quiet_hours_start, participant.quiet_hours_end)
+        require_quiet_hours(quiet_start, quiet_end)
     except InvalidInput as error:
         [item] = error.extra if isinstance(error.extra, list) else [{"field": "quietHoursEnd", "message": ""}]
         raise ImportFileError(f"participant.{item['field']}", item["message"]) from None
     return Preferences(
         review_weekday=participant.review_weekday,
-        review_time=participant.review_time,
-        quiet_hours_start=participant.quiet_hours_start,
-        quiet_hours_end=participant.quiet_hours_end,
+        review_time=_wall_time(participant.review_time),
+        quiet_hours_start=quiet_start,
+        quiet_hours_end=quiet_end,
         nudge_enabled=participant.nudge_enabled,
     )
 

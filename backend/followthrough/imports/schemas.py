@@ -6,7 +6,7 @@ other tables) are accepted and left alone: tokens and channels hold secrets the 
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date
 from typing import Annotated
 from uuid import UUID
 
@@ -37,7 +37,6 @@ MAX_ROWS = 20_000
 """Per section of an export; check-ins may number MAX_CHECK_INS."""
 MAX_CHECK_INS = 200_000
 MAX_LOOP_FILES = 2_000
-MAX_PATH = 300
 ReflectionText = Annotated[str, msgspec.Meta(max_length=2000)]
 
 
@@ -48,12 +47,24 @@ class ExportRow(msgspec.Struct, rename="camel", kw_only=True):
     updated_at: Instant | None = None
 
 
+# A local wall time as the export writes it (HH:MM:SS). A string with its pattern rather than `time`, which
+# the OpenAPI document would call a duration: the contract must say what is accepted.
+ExportTime = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$",
+        description="A local wall time, HH:MM:SS",
+        examples=["18:00:00"],
+    ),
+]
+
+
 class ExportParticipant(ExportRow, kw_only=True):
     review_weekday: Weekday | None = None
     """Absent: the account keeps its own, as for `reviewTime` and `nudgeEnabled`."""
-    review_time: time | None = None
-    quiet_hours_start: time | None = None
-    quiet_hours_end: time | None = None
+    review_time: ExportTime | None = None
+    quiet_hours_start: ExportTime | None = None
+    quiet_hours_end: ExportTime | None = None
     nudge_enabled: bool | None = None
 
 
@@ -164,11 +175,10 @@ class AccountDocument(Schema, kw_only=True):
     weekly_reviews: Annotated[list[ExportWeeklyReview], msgspec.Meta(max_length=MAX_ROWS)] = []
 
 
-LoopPath = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_PATH)]
-
-
 class LoopFiles(Schema):
-    files: Annotated[dict[LoopPath, str], msgspec.Meta(max_length=MAX_LOOP_FILES)]
+    # A file name's length is checked when the files are read (422 naming `files`): the OpenAPI document
+    # cannot state a constraint on a key.
+    files: Annotated[dict[str, str], msgspec.Meta(max_length=MAX_LOOP_FILES)]
     """Loop's CSV export unzipped: each file's path in the zip (`Habits.csv`, `001 Meditate/Checkmarks.csv`)
     and its text. Other files in the export (Scores.csv) may be left out or sent; they are not read."""
 

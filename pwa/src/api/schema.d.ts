@@ -1791,8 +1791,20 @@ export interface components {
             /** @description A UTC instant with its offset */
             createdAt?: string | null;
             nudgeEnabled?: boolean | null;
+            /**
+             * @description A local wall time, HH:MM:SS
+             * @example 18:00:00
+             */
             quietHoursEnd?: string | null;
+            /**
+             * @description A local wall time, HH:MM:SS
+             * @example 18:00:00
+             */
             quietHoursStart?: string | null;
+            /**
+             * @description A local wall time, HH:MM:SS
+             * @example 18:00:00
+             */
             reviewTime?: string | null;
             /** @description 0 = Monday … 6 = Sunday */
             reviewWeekday?: number | null;
