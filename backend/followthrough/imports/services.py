@@ -40,6 +40,7 @@ from followthrough.imports.plan import (
     ImportFileError,
     ImportPlan,
     PlannedAction,
+    PlannedBarrier,
     PlannedCheckIn,
     Stamps,
     StatusStep,
@@ -274,22 +275,31 @@ class _Writer:
                 **stamps,
             )
             self.session.add(barrier)
-            steps = planned.history or [_first_step(planned.status)]
-            for step in steps:
-                changed_at = step.changed_at or stamps["created_at"]
-                self.session.add(
-                    BarrierStatusChange(
-                        participant_id=self.participant.id,
-                        barrier_id=barrier.id,
-                        from_status=step.from_status,
-                        to_status=step.to_status,
-                        reason=step.reason,
-                        changed_at=changed_at,
-                        **self._stamps(_or(step.stamps, changed_at)),
-                    )
-                )
+            self._add_history(BarrierStatusChange, {"barrier_id": barrier.id}, planned, stamps["created_at"])
             self._remember(planned.key, Barrier.__tablename__, barrier.id)
             self.counts.add("barriers", True)
+
+    def _add_history(
+        self,
+        model: type[BarrierStatusChange] | type[KeyActionStatusChange],
+        owner: dict[str, UUID],
+        planned: PlannedBarrier | PlannedAction,
+        created_at: datetime,
+    ) -> None:
+        """A barrier's or key action's status changes as the file has them (or its first status)."""
+        for step in planned.history or [_first_step(planned.status)]:
+            changed_at = step.changed_at or created_at
+            self.session.add(
+                model(
+                    participant_id=self.participant.id,
+                    **owner,
+                    from_status=step.from_status,
+                    to_status=step.to_status,
+                    reason=step.reason,
+                    changed_at=changed_at,
+                    **self._stamps(_or(step.stamps, changed_at)),
+                )
+            )
 
     async def _reviews(self) -> None:
         if not self.plan.reviews:
@@ -354,19 +364,8 @@ class _Writer:
                 **stamps,
             )
             self.session.add(action)
-            for step in planned.history or [_first_step(planned.status)]:
-                changed_at = step.changed_at or stamps["created_at"]
-                self.session.add(
-                    KeyActionStatusChange(
-                        participant_id=self.participant.id,
-                        key_action_id=action.id,
-                        from_status=step.from_status,
-                        to_status=step.to_status,
-                        reason=step.reason,
-                        changed_at=changed_at,
-                        **self._stamps(_or(step.stamps, changed_at)),
-                    )
-                )
+            owner = {"key_action_id": action.id}
+            self._add_history(KeyActionStatusChange, owner, planned, stamps["created_at"])
             self._remember(planned.key, KeyAction.__tablename__, action.id)
             self.counts.add("key_actions", True)
             if planned.status is ActionStatus.ACTIVE:
