@@ -46,13 +46,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "backend"))
 
 from followthrough import migrate  # noqa: E402
-from followthrough.accounts.auth import API_TOKEN_PREFIX, hash_token, new_token  # noqa: E402
-from followthrough.accounts.models import ApiToken, Participant  # noqa: E402
-from followthrough.accounts.passwords import hash_password  # noqa: E402
 from followthrough.actions.models import Occurrence  # noqa: E402
 from followthrough.app import create_app  # noqa: E402
 from followthrough.clock import FrozenClock  # noqa: E402
 from followthrough.database import session_scope  # noqa: E402
+from followthrough.identity.auth import API_TOKEN_PREFIX, hash_token, new_token  # noqa: E402
+from followthrough.identity.models import ApiToken, Participant  # noqa: E402
+from followthrough.identity.passwords import hash_password  # noqa: E402
 from followthrough.settings import Settings  # noqa: E402
 
 PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"

@@ -50,12 +50,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "backend"))
 
 from followthrough import migrate  # noqa: E402
-from followthrough.accounts.models import Participant  # noqa: E402
 from followthrough.database import alchemy_config, session_scope  # noqa: E402
+from followthrough.deliveries.models import Delivery  # noqa: E402
 from followthrough.enums import ChannelKind, DeliveryStatus, Event  # noqa: E402
+from followthrough.identity.models import Participant  # noqa: E402
 from followthrough.notifications.keys import use_channel_key  # noqa: E402
 from followthrough.notifications.models import Channel  # noqa: E402
-from followthrough.reminders.models import Delivery  # noqa: E402
 from followthrough.settings import Settings  # noqa: E402
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"

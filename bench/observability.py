@@ -36,13 +36,13 @@ from litestar.testing import AsyncTestClient  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
 from followthrough import migrate  # noqa: E402
-from followthrough.accounts.models import Participant  # noqa: E402
 from followthrough.app import create_app  # noqa: E402
 from followthrough.database import session_scope  # noqa: E402
+from followthrough.deliveries.models import Delivery  # noqa: E402
 from followthrough.enums import ChannelKind, DeliveryStatus, Event  # noqa: E402
+from followthrough.identity.models import Participant  # noqa: E402
 from followthrough.metrics import http_metrics  # noqa: E402
 from followthrough.notifications.models import Channel  # noqa: E402
-from followthrough.reminders.models import Delivery  # noqa: E402
 from followthrough.requestid import RequestIds  # noqa: E402
 from followthrough.settings import Settings  # noqa: E402
 

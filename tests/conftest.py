@@ -1,7 +1,14 @@
-"""Fixtures shared by every API test: a real database of each kind, a pinned clock and signed-in callers.
+"""Fixtures shared by every API test: a real database, a pinned clock and signed-in callers.
 
 Each database is created and migrated once per run (through Alembic, as in production) and dropped at the
 end; tests stay independent by making their own participants rather than by truncating tables.
+
+Tests run on SQLite. Those where the dialect matters (locks, leases, SKIP LOCKED, NOTIFY, migrations,
+dialect-specific SQL) are marked `@pytest.mark.dialect` (or `pytestmark = pytest.mark.dialect` for a whole
+module) and run on PostgreSQL as well.
+
+`app` is built once per database per session (see tests/support/apps.py); each test still gets its own
+clock, and the app forgets what it remembered for earlier tests.
 """
 
 from __future__ import annotations
@@ -18,20 +25,27 @@ import asyncpg
 import httpx
 import pytest
 from litestar import Litestar
-from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from followthrough import migrate
-from followthrough.app import create_app
 from followthrough.clock import FrozenClock
 from followthrough.database import session_scope
-from followthrough.notifications import native
+from followthrough.notifications import egress, native
 from followthrough.settings import Settings
+from tests.support.apps import SharedApps
 
 PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 # A Monday morning in London, outside any daylight-saving change.
 DEFAULT_NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 VAPID_SUBJECT = "mailto:operator@example.com"
+DATABASES = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test that uses `settings` runs on SQLite; a test marked `dialect` runs on PostgreSQL too."""
+    if "settings" in metafunc.fixturenames:
+        dialect_matters = metafunc.definition.get_closest_marker("dialect") is not None
+        metafunc.parametrize("settings", DATABASES if dialect_matters else DATABASES[:1], indirect=True)
 
 
 def pg_admin(statement: str) -> None:
@@ -43,6 +57,13 @@ def pg_admin(statement: str) -> None:
             await connection.close()
 
     asyncio.run(run())
+
+
+@pytest.fixture(scope="session", autouse=True)
+def egress_installed() -> None:
+    """What `create_app` and `followthrough worker` install at start, for tests that send without either
+    (tests/test_egress.py proves, in a fresh interpreter, that nothing is installed before that)."""
+    egress.install()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -62,11 +83,12 @@ def postgres_database() -> Iterator[str]:
         pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="session")
 def settings(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    data_dir = tmp_path_factory.mktemp(f"data-{request.param}")
+    database = getattr(request, "param", DATABASES[0])
+    data_dir = tmp_path_factory.mktemp(f"data-{database}")
     database_url = ""
-    if request.param == "postgresql":
+    if database == "postgresql":
         database_url = request.getfixturevalue("postgres_database")
     settings = Settings(
         data_dir=data_dir,
@@ -87,12 +109,17 @@ def clock() -> FrozenClock:
     return FrozenClock(DEFAULT_NOW)
 
 
+@pytest.fixture(scope="session")
+async def shared_apps(settings: Settings) -> AsyncIterator[SharedApps]:
+    """The apps of one database, closed before its database is dropped."""
+    apps = SharedApps()
+    yield apps
+    await apps.close()
+
+
 @pytest.fixture
-async def app(settings: Settings, clock: FrozenClock) -> AsyncIterator[Litestar]:
-    application = create_app(settings, clock)
-    # The test client runs the lifespan (engine start-up and shutdown) once for all callers of this app.
-    async with AsyncTestClient(application):
-        yield application
+async def app(settings: Settings, clock: FrozenClock, shared_apps: SharedApps) -> Litestar:
+    return await shared_apps.serve(settings, clock)
 
 
 @dataclass

@@ -14,7 +14,7 @@ else's carried in a body answer 4xx naming the field (422), as everywhere else i
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,21 +23,20 @@ from uuid import UUID, uuid4
 import pytest
 from litestar import Litestar
 from litestar.routes import HTTPRoute
-from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
 from followthrough.actions.models import Occurrence
 from followthrough.actlinks import ActPurpose, act_token, link_row, store_links
-from followthrough.app import create_app
 from followthrough.clock import FrozenClock
+from followthrough.deliveries.models import Delivery
 from followthrough.enums import ChannelKind, DeliveryStatus, Event
 from followthrough.notifications.models import Channel
-from followthrough.reminders.models import Delivery
 from followthrough.settings import Settings
 from followthrough.signing import sign
 from tests.conftest import Caller, Callers, Database
-from tests.receivers import RECEIVER_ALLOWED_HOSTS, HttpReceiver, http_receiver
-from tests.test_partners_helpers import check_in, create_action, invite, partner_up
+from tests.support.apps import SharedApps
+from tests.support.partners import check_in, create_action, invite, partner_up
+from tests.support.receivers import RECEIVER_ALLOWED_HOSTS, HttpReceiver, http_receiver
 
 __all__ = ["http_receiver"]
 
@@ -49,10 +48,8 @@ BARRIER_DETAIL = "a detail only for me"
 
 
 @pytest.fixture
-async def app(settings: Settings, clock: FrozenClock) -> AsyncIterator[Litestar]:
-    application = create_app(replace(settings, channel_allowed_hosts=RECEIVER_ALLOWED_HOSTS), clock)
-    async with AsyncTestClient(application):
-        yield application
+async def app(settings: Settings, clock: FrozenClock, shared_apps: SharedApps) -> Litestar:
+    return await shared_apps.serve(replace(settings, channel_allowed_hosts=RECEIVER_ALLOWED_HOSTS), clock)
 
 
 async def _sent_reminder_link(db: Any, settings: Settings, channel: Channel, key_action_id: UUID) -> str:

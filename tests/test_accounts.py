@@ -7,10 +7,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from followthrough.accounts.limits import limit_key
-from followthrough.accounts.models import ApiToken, AuthSession, Participant, SignInFailure
-from followthrough.accounts.passwords import argon2_runs
 from followthrough.clock import FrozenClock
+from followthrough.identity.limits import limit_key
+from followthrough.identity.models import ApiToken, AuthSession, Participant, SignInFailure
+from followthrough.identity.passwords import argon2_runs
 from tests.conftest import Caller, Callers, Database
 
 SIGN_UP = "/api/v1/auth/sign-up"

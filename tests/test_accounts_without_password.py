@@ -6,21 +6,20 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import httpx
 import pytest
 from litestar import Litestar
-from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 
-from followthrough.accounts.models import Participant
-from followthrough.app import create_app
 from followthrough.clock import FrozenClock
 from followthrough.database import session_scope
+from followthrough.identity.models import Participant
 from followthrough.settings import Settings
 from tests.conftest import Caller, Callers
+from tests.support.answers import error_fields
+from tests.support.apps import SharedApps
 
 HEADER = "Remote-Email"
 PROXY_NETWORK = "192.0.2.0/24"  # TEST-NET-1: no random test caller (10.x.x.x) is ever inside it
@@ -28,11 +27,9 @@ PASSWORD = "a brand new passphrase"
 
 
 @pytest.fixture
-async def app(settings: Settings, clock: FrozenClock) -> AsyncIterator[Litestar]:
+async def app(settings: Settings, clock: FrozenClock, shared_apps: SharedApps) -> Litestar:
     configured = dataclasses.replace(settings, trusted_header=HEADER, trusted_header_networks=PROXY_NETWORK)
-    application = create_app(configured, clock)
-    async with AsyncTestClient(application):
-        yield application
+    return await shared_apps.serve(configured, clock)
 
 
 async def proxied_account(app: Litestar, callers: Callers) -> Caller:
@@ -47,10 +44,6 @@ async def proxied_account(app: Litestar, callers: Callers) -> Caller:
     caller.csrf_token = response.json()["csrfToken"]
     caller.participant = response.json()["participant"]
     return caller
-
-
-def fields(response: httpx.Response) -> list[str]:
-    return [error["field"] for error in response.json()["errors"]]
 
 
 async def password_sign_in(callers: Callers, email: str, password: str) -> int:
@@ -87,7 +80,7 @@ async def test_an_account_without_a_password_sets_one_soon_after_signing_in(
     # From now on the password it set is the one to confirm with.
     again = await proxied.post("/api/v1/account/password", json={"newPassword": "yet another passphrase"})
     assert again.status_code == 422
-    assert fields(again) == ["currentPassword"]
+    assert error_fields(again) == ["currentPassword"]
 
 
 async def test_an_old_session_cannot_give_a_password_to_an_account_without_one(
@@ -100,7 +93,7 @@ async def test_an_old_session_cannot_give_a_password_to_an_account_without_one(
     response = await proxied.post("/api/v1/account/password", json={"newPassword": PASSWORD})
 
     assert response.status_code == 403
-    assert fields(response) == ["currentPassword"]
+    assert error_fields(response) == ["currentPassword"]
     assert "sign in again" in response.json()["errors"][0]["message"]
     assert await password_sign_in(callers, proxied.email, PASSWORD) == 401
     assert (await proxied.get("/api/v1/account")).json()["hasPassword"] is False
@@ -114,7 +107,7 @@ async def test_an_account_without_a_password_deletes_itself_by_typing_its_email(
 
     wrong = await proxied.post("/api/v1/account/delete", json={"confirmEmail": "someone@example.com"})
     assert wrong.status_code == 403
-    assert fields(wrong) == ["confirmEmail"]
+    assert error_fields(wrong) == ["confirmEmail"]
     assert await accounts_with(app, proxied.email) == 1
 
     response = await proxied.post("/api/v1/account/delete", json={"confirmEmail": proxied.email.upper()})
@@ -132,7 +125,7 @@ async def test_an_account_with_a_password_still_confirms_with_it(app: Litestar, 
     without = await typed_in.post("/api/v1/account/password", json={"newPassword": PASSWORD})
 
     assert by_email.status_code == without.status_code == 422
-    assert fields(by_email) == ["password"]
-    assert fields(without) == ["currentPassword"]
+    assert error_fields(by_email) == ["password"]
+    assert error_fields(without) == ["currentPassword"]
     assert await accounts_with(app, typed_in.email) == 1
     assert await password_sign_in(callers, typed_in.email, PASSWORD) == 401

@@ -10,13 +10,13 @@ from sqlalchemy import select
 
 from followthrough.checkins.models import CheckIn
 from followthrough.clock import FrozenClock
+from followthrough.deliveries.worker import Worker
 from followthrough.enums import ChannelKind, DeliveryStatus, Event
 from followthrough.notifications.models import Channel
-from followthrough.reminders.worker import Worker
 from followthrough.settings import Settings
 from tests.conftest import Caller, Callers, Database
-from tests.receivers import SmtpReceiver, smtp_receiver
-from tests.test_scheduler import app, create_action, deliveries_of, once, pipeline_settings, utc, worker
+from tests.support.pipeline import app, create_action, deliveries_of, once, pipeline_settings, utc, worker
+from tests.support.receivers import SmtpReceiver, smtp_receiver
 
 __all__ = ["app", "pipeline_settings", "smtp_receiver", "worker"]
 

@@ -14,19 +14,26 @@ from sqlalchemy import select
 from followthrough.actlinks import ActLink, act_token
 from followthrough.checkins.models import CheckIn
 from followthrough.clock import FrozenClock
+from followthrough.deliveries.models import Delivery
+from followthrough.deliveries.worker import Worker
 from followthrough.enums import DeliveryStatus, Event
 from followthrough.partners.detection import digest_step
 from followthrough.readcache import read_cache
-from followthrough.reminders.models import Delivery
-from followthrough.reminders.worker import Worker
 from followthrough.settings import Settings
 from tests.conftest import Caller, Callers, Database
-from tests.receivers import HttpReceiver, http_receiver
 from tests.support.agenda import agenda
-from tests.test_deliveries_api import reminded
-from tests.test_partners_detection import run
-from tests.test_partners_helpers import partner_up
-from tests.test_scheduler import add_channel, app, deliveries_of, pipeline_settings, utc, worker
+from tests.support.partners import partner_up
+from tests.support.pipeline import (
+    add_channel,
+    app,
+    deliveries_of,
+    pipeline_settings,
+    reminded,
+    run,
+    utc,
+    worker,
+)
+from tests.support.receivers import HttpReceiver, http_receiver
 
 __all__ = ["app", "http_receiver", "pipeline_settings", "worker"]
 
@@ -137,6 +144,8 @@ async def test_done_from_the_link_makes_one_check_in_even_when_posted_twice(
     assert [c.result.value for c in await check_ins_of(database, ada)] == ["done"]
 
 
+# Concurrent writes: SQLite's write lock, PostgreSQL's constraints.
+@pytest.mark.dialect
 async def test_done_posted_concurrently_makes_one_check_in(
     callers: Callers, database: Database, worker: Worker, http_receiver: HttpReceiver, clock: FrozenClock
 ) -> None:
@@ -480,6 +489,8 @@ async def test_a_partners_digest_link_encourages_through_post_only_and_undo_with
     assert (await owner.get("/api/v1/encouragements")).json()["total"] == 0
 
 
+# On PostgreSQL a write is announced by NOTIFY.
+@pytest.mark.dialect
 async def test_an_answer_through_a_link_ends_the_remembered_today(
     app: Any,
     callers: Callers,

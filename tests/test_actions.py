@@ -1,42 +1,26 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 from sqlalchemy import select
 
 from followthrough.actions.models import KeyAction, KeyActionStatusChange, Occurrence
 from followthrough.checkins.models import CheckIn
 from followthrough.clock import FrozenClock
-from followthrough.enums import CheckInResult
 from tests.conftest import Caller, Callers, Database
-from tests.support.answers import said
+from tests.support.actions import ACTION, KEY_ACTIONS, ONCE, check_in, create, utc
+from tests.support.answers import error_fields, said
 
-KEY_ACTIONS = "/api/v1/key-actions"
-# The default clock is Monday 2026-03-02 09:00 UTC, which is 09:00 in London until 29 March.
-ONCE = {"kind": "once", "dueAt": "2026-03-06T17:00:00"}
 MONDAYS = {"kind": "recurring", "startsAt": "2026-03-02T08:00:00", "rrule": "FREQ=WEEKLY;BYDAY=MO"}
 DAILY = {"kind": "recurring", "startsAt": "2026-02-23T08:00:00", "rrule": "FREQ=DAILY"}
-ACTION = {"title": "Ask for a training budget", "schedule": ONCE}
 
 
 def _at(value: str) -> datetime:
     return datetime.fromisoformat(value)
-
-
-def _fields(response: httpx.Response) -> list[str]:
-    return [error["field"] for error in response.json()["errors"]]
-
-
-async def create(caller: Caller, **fields: Any) -> dict[str, Any]:
-    response = await caller.post(KEY_ACTIONS, json={**ACTION, **fields})
-    assert response.status_code == 201, response.text
-    action: dict[str, Any] = response.json()
-    return action
 
 
 async def stored(database: Database, caller: Caller) -> dict[str, list[tuple[Any, ...]]]:
@@ -92,30 +76,6 @@ async def due_instants(database: Database, action_id: str) -> list[datetime]:
                 .order_by(Occurrence.due_at)
             )
         )
-
-
-async def check_in(database: Database, caller: Caller, action_id: str, due_at: datetime) -> UUID:
-    """Store a check-in on one occurrence directly, as the check-in endpoint would."""
-    async with database() as db:
-        occurrence = await db.scalar(
-            select(Occurrence).where(Occurrence.key_action_id == UUID(action_id), Occurrence.due_at == due_at)
-        )
-        assert occurrence is not None
-        made = CheckIn(
-            id=uuid4(),
-            participant_id=UUID(caller.id),
-            key_action_id=UUID(action_id),
-            occurrence_id=occurrence.id,
-            result=CheckInResult.DONE,
-            note="kept",
-            checked_in_at=due_at,
-        )
-        db.add(made)
-        return made.id
-
-
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)  # type: ignore[misc]
 
 
 # Creating
@@ -219,7 +179,7 @@ async def test_a_strangers_barrier_is_refused_exactly_like_one_that_does_not_exi
     foreign = await owner.post(KEY_ACTIONS, json={**ACTION, "barrierId": theirs["id"]})
     missing = await owner.post(KEY_ACTIONS, json={**ACTION, "barrierId": str(uuid4())})
     assert foreign.status_code == missing.status_code == 422
-    assert _fields(foreign) == _fields(missing) == ["barrierId"]
+    assert error_fields(foreign) == error_fields(missing) == ["barrierId"]
     assert foreign.json()["detail"] == missing.json()["detail"]
     assert await stored(database, owner) == {"actions": [], "changes": [], "occurrences": []}
 
@@ -523,7 +483,7 @@ async def test_switching_the_key_holder_to_me_clears_the_name(owner: Caller) -> 
     )
     refused = await owner.patch(f"{KEY_ACTIONS}/{action['id']}", json={"keyHolder": "others"})
     assert refused.status_code == 422
-    assert _fields(refused) == ["keyHolderName"]
+    assert error_fields(refused) == ["keyHolderName"]
 
 
 async def test_a_new_schedule_moves_future_occurrences_and_keeps_the_past_and_the_checked_in(
@@ -632,7 +592,7 @@ async def test_a_strangers_barrier_cannot_be_attached_by_update(
     before = await stored(database, owner)
     response = await owner.patch(f"{KEY_ACTIONS}/{action['id']}", json={"barrierId": theirs["id"]})
     assert response.status_code == 422
-    assert _fields(response) == ["barrierId"]
+    assert error_fields(response) == ["barrierId"]
     assert await stored(database, owner) == before
 
 
@@ -741,12 +701,12 @@ async def test_the_same_status_again_is_a_conflict_that_changes_nothing(
     one = f"{KEY_ACTIONS}/{action['id']}"
     again = await owner.post(f"{one}/status", json={"status": "active"})
     assert again.status_code == 409
-    assert _fields(again) == ["status"]
+    assert error_fields(again) == ["status"]
     await owner.post(f"{one}/status", json={"status": "paused", "reason": "Busy"})
     before = await stored(database, owner)
     twice = await owner.post(f"{one}/status", json={"status": "paused", "reason": "Still busy"})
     assert twice.status_code == 409
-    assert _fields(twice) == ["status"]
+    assert error_fields(twice) == ["status"]
     assert await stored(database, owner) == before
 
 

@@ -17,7 +17,6 @@ from alembic.script import ScriptDirectory
 from followthrough import migrate
 from followthrough.database import MIGRATIONS_PATH
 from followthrough.settings import Settings
-from tests.receivers import HttpReceiver, http_receiver
 from tests.support.backups import (
     head_revision,
     installation_settings,
@@ -29,6 +28,7 @@ from tests.support.backups import (
     running,
     stored_revision,
 )
+from tests.support.receivers import HttpReceiver, http_receiver
 
 __all__ = ["http_receiver", "migrated_database"]
 

@@ -4,28 +4,24 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
-import httpx
 import pytest
 from litestar import Litestar
 from sqlalchemy import event, func, select
 
-from followthrough.accounts.models import Participant
 from followthrough.actions.models import KeyAction
 from followthrough.barriers.models import Barrier, BarrierStatusChange
 from followthrough.barriers.services import BarrierService
 from followthrough.clock import FrozenClock
 from followthrough.enums import BarrierStatus, ScheduleKind
+from followthrough.identity.models import Participant
 from tests.conftest import Caller, Callers, Database
+from tests.support.answers import error_fields
 
 BARRIERS = "/api/v1/barriers"
 
 
 def _when(value: str) -> datetime:
     return datetime.fromisoformat(value)
-
-
-def _fields(response: httpx.Response) -> list[str]:
-    return [error["field"] for error in response.json()["errors"]]
 
 
 async def _create(caller: Caller, **fields: Any) -> dict[str, Any]:
@@ -206,7 +202,7 @@ async def test_listing_with_a_bad_query_parameter_is_400_naming_it(
 ) -> None:
     response = await owner.get(BARRIERS, params=params)
     assert response.status_code == 400
-    assert field in _fields(response)
+    assert field in error_fields(response)
 
 
 # Reading

@@ -4,8 +4,6 @@ active key actions as events whose expansion is exactly the API's occurrences.""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,11 +13,12 @@ import pytest
 import recurring_ical_events
 from icalendar import Calendar
 from litestar import Litestar
-from sqlalchemy import event
 
 from followthrough.clock import FrozenClock
 from followthrough.logs import HideLinkTokens
 from tests.conftest import Caller, Callers
+from tests.support import actions
+from tests.support.statements import counting_statements
 
 FEED = "/api/v1/calendar-feed"
 KEY_ACTIONS = "/api/v1/key-actions"
@@ -28,10 +27,7 @@ KEY_ACTIONS = "/api/v1/key-actions"
 async def create_action(
     caller: Caller, title: str, schedule: dict[str, str], **fields: Any
 ) -> dict[str, Any]:
-    response = await caller.post(KEY_ACTIONS, json={"title": title, "schedule": schedule, **fields})
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
+    return await actions.create_action(caller, defaults={}, title=title, schedule=schedule, **fields)
 
 
 def recurring(starts: str, rrule: str) -> dict[str, str]:
@@ -372,21 +368,6 @@ async def test_signed_out_callers_cannot_manage_a_feed(callers: Callers) -> None
 
 
 # Cost
-
-
-@contextmanager
-def counting_statements(app: Litestar) -> Iterator[list[str]]:
-    engine = app.state.alchemy.get_engine().sync_engine
-    statements: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 async def test_serving_the_feed_takes_two_queries_whatever_the_number_of_actions(

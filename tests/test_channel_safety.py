@@ -5,23 +5,18 @@ from __future__ import annotations
 
 import dataclasses
 import socket
-from pathlib import Path
 
 import apprise
 import pytest
 
-from followthrough.enums import ChannelKind
-from followthrough.notifications import safety, transport
+from followthrough.notifications import egress, safety, transport
 from followthrough.notifications.messages import Message
-from followthrough.notifications.models import Channel
-from followthrough.settings import Settings
 from tests.conftest import Caller
-from tests.receivers import HttpReceiver, http_receiver
+from tests.support.channels import LOCAL_ALLOWED, STRICT, apprise_channel
+from tests.support.receivers import HttpReceiver, http_receiver
 
 __all__ = ["http_receiver"]
 
-STRICT = Settings(data_dir=Path("unused"), channel_key="k", channel_allowed_hosts="")
-LOCAL_ALLOWED = dataclasses.replace(STRICT, channel_allowed_hosts="127.0.0.1,::1,localhost")
 MESSAGE = Message(title="Hello", body="Body", url="http://127.0.0.1:8000/today")
 
 REFUSED_HOSTS = [
@@ -235,12 +230,8 @@ async def test_the_api_refuses_a_private_destination_naming_the_reason(owner: Ca
 # At send time
 
 
-def _channel(url: str) -> Channel:
-    return Channel(kind=ChannelKind.APPRISE, label="t", url=url, masked_url="m", events=[], extra={})
-
-
 async def test_sending_re_checks_the_destination(http_receiver: HttpReceiver) -> None:
-    channel = _channel(http_receiver.json_url())
+    channel = apprise_channel(http_receiver.json_url())
     await transport.send(channel, MESSAGE, LOCAL_ALLOWED)  # allowed when it was added...
     with pytest.raises(transport.TransportError) as refused:
         await transport.send(channel, MESSAGE, STRICT)  # ...but the operator no longer allows it
@@ -255,7 +246,7 @@ async def test_a_redirect_to_a_refused_address_is_not_followed(http_receiver: Ht
         only_the_first = dataclasses.replace(STRICT, channel_allowed_hosts="127.0.0.1")
         http_receiver.redirect_next(1, f"http://[::1]:{target.port}/stolen")
         with pytest.raises(transport.TransportError) as refused:
-            await transport.send(_channel(http_receiver.json_url()), MESSAGE, only_the_first)
+            await transport.send(apprise_channel(http_receiver.json_url()), MESSAGE, only_the_first)
         assert refused.value.permanent
         assert "::1 is the loopback address" in refused.value.message
         assert target.requests == []
@@ -264,7 +255,7 @@ async def test_a_redirect_to_a_refused_address_is_not_followed(http_receiver: Ht
 
 
 def test_the_connection_guard_only_acts_inside_a_send() -> None:
-    with safety.guarded(STRICT) as refusals:
+    with egress.guarded(STRICT) as refusals:
         with pytest.raises(socket.gaierror):
             socket.getaddrinfo("127.0.0.1", 80)
         socket.getaddrinfo("8.8.8.8", 53)
@@ -274,6 +265,6 @@ def test_the_connection_guard_only_acts_inside_a_send() -> None:
 
 async def test_an_invalid_stored_url_is_a_permanent_error() -> None:
     with pytest.raises(transport.TransportError) as failed:
-        await transport.send(_channel("nosuch://x"), MESSAGE, STRICT)
+        await transport.send(apprise_channel("nosuch://x"), MESSAGE, STRICT)
     assert failed.value.permanent
     assert failed.value.message == "nosuch:// is not a service Apprise knows"

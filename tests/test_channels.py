@@ -6,16 +6,16 @@ import logging
 import uuid
 from typing import Any
 
-import httpx
 import pytest
 from litestar import Litestar
 from sqlalchemy import text
 
 from followthrough.enums import Event
+from followthrough.notifications import WEBHOOK_ONLY_EVENTS
 from followthrough.notifications.models import Channel
-from followthrough.notifications.webhook_events import WEBHOOK_ONLY_EVENTS
 from tests.conftest import Caller, Database
-from tests.receivers import (
+from tests.support.answers import error_fields
+from tests.support.receivers import (
     SMTP_PASSWORD,
     HttpReceiver,
     SmtpReceiver,
@@ -36,10 +36,6 @@ SECRET_PASSWORD = "pw-Secret-Zx91Lq"
 async def app(receiver_app: Litestar) -> Litestar:
     """Channels here may reach the local receivers, and sends time out after 2 seconds."""
     return receiver_app
-
-
-def _fields(response: httpx.Response) -> list[str]:
-    return [error["field"] for error in response.json()["errors"]]
 
 
 async def _create(caller: Caller, **body: Any) -> dict[str, Any]:
@@ -128,7 +124,7 @@ async def test_the_same_url_twice_is_a_conflict(owner: Caller, http_receiver: Ht
     await _create(owner, url=http_receiver.json_url())
     again = await owner.post(CHANNELS, json={"url": http_receiver.json_url()})
     assert again.status_code == 409
-    assert _fields(again) == ["url"]
+    assert error_fields(again) == ["url"]
 
 
 async def test_stranger_cannot_see_or_touch_anothers_channel(
@@ -196,7 +192,7 @@ async def test_bad_channels_are_refused_naming_the_field(
 ) -> None:
     response = await owner.post(CHANNELS, json=body)
     assert response.status_code in {400, 422}, response.text
-    assert _fields(response) == [field]
+    assert error_fields(response) == [field]
     assert says in response.json()["errors"][0]["message"]
     assert (await owner.get(CHANNELS)).json()["total"] == 0
 
@@ -214,7 +210,7 @@ async def test_updates_check_their_input(owner: Caller, http_receiver: HttpRecei
     ]:
         response = await owner.patch(path, json=body)
         assert response.status_code in {400, 422}, response.text
-        assert _fields(response) == [field]
+        assert error_fields(response) == [field]
     assert (await owner.get(path)).json() == created
 
 

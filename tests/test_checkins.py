@@ -3,65 +3,21 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import uuid4
 
-import httpx
 import pytest
-from sqlalchemy import select
 
-from followthrough.checkins.models import CheckIn
 from followthrough.clock import FrozenClock
 from tests.conftest import Caller, Callers, Database
+from tests.support.actions import create_action
+from tests.support.answers import error_fields
+from tests.support.checkins import CHECK_INS, TODAY_AT_8, check_in_body, stored_check_ins
 
-CHECK_INS = "/api/v1/check-ins"
 KEY_ACTIONS = "/api/v1/key-actions"
-# The default clock is Monday 2026-03-02 09:00 in London (UTC+0 until the end of March).
-TODAY_AT_8 = "2026-03-02T08:00:00Z"
-
-
-def _fields(response: httpx.Response) -> list[str]:
-    return [error["field"] for error in response.json()["errors"]]
 
 
 def _when(value: str) -> datetime:
     return datetime.fromisoformat(value)
-
-
-async def create_action(caller: Caller, **fields: Any) -> dict[str, Any]:
-    """A key action due every day at 08:00 local time since Monday 2026-02-23, unless told otherwise."""
-    body = {
-        "title": "Ask one colleague for feedback",
-        "schedule": {"kind": "recurring", "startsAt": "2026-02-23T08:00:00", "rrule": "FREQ=DAILY"},
-        **fields,
-    }
-    response = await caller.post(KEY_ACTIONS, json=body)
-    assert response.status_code == 201, response.text
-    action: dict[str, Any] = response.json()
-    return action
-
-
-def check_in_body(action: dict[str, Any], at: str = TODAY_AT_8, **fields: Any) -> dict[str, Any]:
-    return {"id": str(uuid4()), "keyActionId": action["id"], "occurrenceAt": at, "result": "done", **fields}
-
-
-async def stored_check_ins(database: Database, caller: Caller) -> list[tuple[Any, ...]]:
-    """Every stored check-in of one participant, to show that a refused request changed nothing."""
-    async with database() as db:
-        rows = await db.execute(
-            select(
-                CheckIn.id,
-                CheckIn.key_action_id,
-                CheckIn.occurrence_id,
-                CheckIn.result,
-                CheckIn.note,
-                CheckIn.measure_value,
-                CheckIn.weekly_review_id,
-                CheckIn.updated_at,
-            )
-            .where(CheckIn.participant_id == UUID(caller.id))
-            .order_by(CheckIn.id)
-        )
-        return [tuple(row) for row in rows]
 
 
 # Recording
@@ -141,10 +97,12 @@ async def test_the_same_id_with_a_different_body_is_a_409_and_changes_nothing(
     ):
         response = await owner.post(CHECK_INS, json={**body, **change})
         assert response.status_code == 409
-        assert _fields(response) == ["id"]
+        assert error_fields(response) == ["id"]
     assert await stored_check_ins(database, owner) == before
 
 
+# Concurrent writes: SQLite's write lock, PostgreSQL's constraints.
+@pytest.mark.dialect
 async def test_two_identical_check_ins_sent_at_once_store_one(owner: Caller, database: Database) -> None:
     action = await create_action(owner)
     body = check_in_body(action)
@@ -161,7 +119,7 @@ async def test_a_time_that_is_not_an_occurrence_of_the_action_is_a_422(
     for at in ("2026-03-02T08:30:00Z", "2026-02-22T08:00:00Z", "2020-01-01T08:00:00Z"):
         response = await owner.post(CHECK_INS, json=check_in_body(action, at=at))
         assert response.status_code == 422
-        assert _fields(response) == ["occurrenceAt"]
+        assert error_fields(response) == ["occurrenceAt"]
         assert "not an occurrence" in response.json()["detail"]
     assert await stored_check_ins(database, owner) == []
 
@@ -173,7 +131,7 @@ async def test_an_occurrence_of_another_action_does_not_count(owner: Caller, dat
         schedule={"kind": "recurring", "startsAt": "2026-02-23T18:00:00", "rrule": "FREQ=WEEKLY;BYDAY=MO"},
     )
     response = await owner.post(CHECK_INS, json=check_in_body(weekly, at=TODAY_AT_8))
-    assert (response.status_code, _fields(response)) == (422, ["occurrenceAt"])
+    assert (response.status_code, error_fields(response)) == (422, ["occurrenceAt"])
     assert (await owner.post(CHECK_INS, json=check_in_body(daily))).status_code == 201
 
 
@@ -181,7 +139,7 @@ async def test_an_occurrence_due_on_a_later_day_is_a_422(owner: Caller, database
     action = await create_action(owner)
     response = await owner.post(CHECK_INS, json=check_in_body(action, at="2026-03-03T08:00:00Z"))
     assert response.status_code == 422
-    assert _fields(response) == ["occurrenceAt"]
+    assert error_fields(response) == ["occurrenceAt"]
     assert await stored_check_ins(database, owner) == []
 
 
@@ -191,7 +149,7 @@ async def test_a_second_check_in_on_the_same_occurrence_is_a_409(owner: Caller, 
     before = await stored_check_ins(database, owner)
     response = await owner.post(CHECK_INS, json=check_in_body(action, result="skipped"))
     assert response.status_code == 409
-    assert _fields(response) == ["occurrenceAt"]
+    assert error_fields(response) == ["occurrenceAt"]
     assert await stored_check_ins(database, owner) == before
 
 
@@ -201,7 +159,7 @@ async def test_a_measure_value_is_kept_only_for_an_action_with_a_measure(
     plain = await create_action(owner)
     refused = await owner.post(CHECK_INS, json=check_in_body(plain, measureValue=3))
     assert refused.status_code == 422
-    assert _fields(refused) == ["measureValue"]
+    assert error_fields(refused) == ["measureValue"]
     assert await stored_check_ins(database, owner) == []
 
     measured = await create_action(
@@ -270,7 +228,7 @@ async def test_a_stranger_reusing_my_check_in_id_is_refused_and_mine_is_untouche
     before = await stored_check_ins(database, owner)
     theirs = {**check_in_body(await create_action(stranger)), "id": mine["id"]}
     response = await stranger.post(CHECK_INS, json=theirs)
-    assert (response.status_code, _fields(response)) == (409, ["id"])
+    assert (response.status_code, error_fields(response)) == (409, ["id"])
     assert "keyActionId" not in response.text
     assert await stored_check_ins(database, owner) == before
     assert await stored_check_ins(database, stranger) == []
@@ -439,7 +397,7 @@ async def test_after_a_day_a_check_in_can_no_longer_be_undone(
     clock.advance(timedelta(days=1, seconds=1))
     response = await owner.delete(f"{CHECK_INS}/{body['id']}")
     assert response.status_code == 409
-    assert _fields(response) == ["checkedInAt"]
+    assert error_fields(response) == ["checkedInAt"]
     assert "within a day" in response.json()["detail"]
     assert await stored_check_ins(database, owner) == before
 

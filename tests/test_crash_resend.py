@@ -24,17 +24,28 @@ from sqlalchemy import select
 from followthrough import migrate
 from followthrough.clock import FrozenClock
 from followthrough.database import alchemy_config, session_scope
+from followthrough.deliveries import claims
+from followthrough.deliveries.heartbeat import Heart
+from followthrough.deliveries.models import Delivery, WorkerHeartbeat
+from followthrough.deliveries.worker import Worker
 from followthrough.enums import DeliveryStatus
-from followthrough.reminders import claims
-from followthrough.reminders.heartbeat import Heart
-from followthrough.reminders.models import Delivery, WorkerHeartbeat
-from followthrough.reminders.worker import Worker
 from followthrough.settings import Settings
+from followthrough.worker_setup import build_worker
 from tests.conftest import Callers, Database, pg_admin
-from tests.receivers import RECEIVER_ALLOWED_HOSTS, HttpReceiver, http_receiver
-from tests.test_dispatch import NOW, queue_message
-from tests.test_scheduler import add_channel, app, deliveries_of, pipeline_settings, worker
-from tests.test_worker import seed, start_worker, wait_until
+from tests.support.pipeline import (
+    NOW,
+    add_channel,
+    app,
+    deliveries_of,
+    pipeline_settings,
+    queue_message,
+    worker,
+)
+from tests.support.receivers import RECEIVER_ALLOWED_HOSTS, HttpReceiver, http_receiver
+from tests.support.workers import seed, start_worker, wait_until
+
+# Leases taken over after a crash: claims and SKIP LOCKED differ by dialect.
+pytestmark = pytest.mark.dialect
 
 __all__ = ["app", "http_receiver", "pipeline_settings", "worker"]
 
@@ -76,7 +87,7 @@ async def workers(app: Litestar, short_lease: Settings, worker: Worker) -> Async
     """Two workers on one pinned clock (after `worker` settled earlier tests' leftovers)."""
     clock = FrozenClock(NOW)
     made = [
-        Worker(short_lease, clock, alchemy=app.state.alchemy, name=f"{name}-{uuid.uuid4().hex[:6]}")
+        build_worker(short_lease, clock, alchemy=app.state.alchemy, name=f"{name}-{uuid.uuid4().hex[:6]}")
         for name in ("first", "second")
     ]
     yield made

@@ -13,10 +13,13 @@ from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from followthrough.accounts.models import ApiToken
 from followthrough.database import alchemy_config, hide_values, session_scope
+from followthrough.identity.models import ApiToken
 from followthrough.settings import Settings
 from tests.conftest import Caller, Database
+
+# What each driver's errors quote differs by dialect.
+pytestmark = pytest.mark.dialect
 
 
 def secret() -> str:

@@ -6,20 +6,16 @@ from __future__ import annotations
 from typing import Any
 from uuid import uuid4
 
-import httpx
 import pytest
 
 from tests.conftest import Caller
+from tests.support.answers import error_fields
 
 KEY_ACTIONS = "/api/v1/key-actions"
 CHECK_INS = "/api/v1/check-ins"
 REVIEWS = "/api/v1/weekly-reviews"
 TODAY = "/api/v1/today"
 DAILY = {"kind": "recurring", "startsAt": "2026-02-23T08:00:00", "rrule": "FREQ=DAILY"}
-
-
-def _fields(response: httpx.Response) -> list[str]:
-    return [error["field"] for error in response.json()["errors"]]
 
 
 async def _action(caller: Caller) -> str:
@@ -48,7 +44,7 @@ async def test_occurrences_outside_the_bounds_are_a_422_naming_the_parameter(
     response = await owner.get(f"{KEY_ACTIONS}/{await _action(owner)}/occurrences", params=params)
 
     assert response.status_code == 422, response.text
-    assert _fields(response) == [field]
+    assert error_fields(response) == [field]
 
 
 @pytest.mark.parametrize(
@@ -88,7 +84,7 @@ async def test_today_for_a_date_outside_the_bounds_is_a_422_naming_date(owner: C
     response = await owner.get(TODAY, params={"date": day})
 
     assert response.status_code == 422, response.text
-    assert _fields(response) == ["date"]
+    assert error_fields(response) == ["date"]
 
 
 @pytest.mark.parametrize(
@@ -105,7 +101,7 @@ async def test_listing_check_ins_outside_the_bounds_is_a_422_naming_the_paramete
     response = await owner.get(CHECK_INS, params=params)
 
     assert response.status_code == 422, response.text
-    assert _fields(response) == [field]
+    assert error_fields(response) == [field]
 
 
 async def test_listing_check_ins_over_the_whole_bounds_is_answered(owner: Caller) -> None:
@@ -123,5 +119,5 @@ async def test_a_weekly_review_of_a_week_outside_the_bounds_is_a_422_naming_week
     response = await owner.post(REVIEWS, json=body)
 
     assert response.status_code == 422, response.text
-    assert _fields(response) == ["weekStart"]
+    assert error_fields(response) == ["weekStart"]
     assert (await owner.get(REVIEWS)).json()["total"] == 0

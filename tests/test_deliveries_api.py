@@ -10,14 +10,13 @@ from uuid import UUID
 import pytest
 
 from followthrough.clock import FrozenClock
+from followthrough.deliveries.models import Delivery
+from followthrough.deliveries.worker import Worker
 from followthrough.enums import DeliveryStatus
-from followthrough.reminders.models import Delivery
-from followthrough.reminders.worker import Worker
 from followthrough.settings import Settings
 from followthrough.signing import sign
 from tests.conftest import Caller, Callers, Database
-from tests.receivers import HttpReceiver, http_receiver
-from tests.test_scheduler import (
+from tests.support.pipeline import (
     add_channel,
     app,
     check_in,
@@ -25,9 +24,11 @@ from tests.test_scheduler import (
     deliveries_of,
     once,
     pipeline_settings,
+    reminded,
     utc,
     worker,
 )
+from tests.support.receivers import HttpReceiver, http_receiver
 
 __all__ = ["app", "http_receiver", "pipeline_settings", "worker"]
 
@@ -36,18 +37,6 @@ DELIVERIES = "/api/v1/deliveries"
 
 def fields(body: dict[str, Any]) -> list[str]:
     return [error["field"] for error in body["errors"]]
-
-
-async def reminded(
-    callers: Callers, database: Database, worker: Worker, receiver: HttpReceiver, **action: Any
-) -> tuple[Caller, Delivery]:
-    """A London participant whose 09:30 reminder was sent at 09:30."""
-    ada = await callers.participant(time_zone="Europe/London")
-    await add_channel(database, ada, receiver, label="Phone")
-    await create_action(ada, schedule=once("2026-03-02T09:30:00"), title="Call Sam", **action)
-    await worker.detect()
-    [row] = await deliveries_of(database, ada)
-    return ada, row
 
 
 # --------------------------------------------------------------------------------------------------
@@ -182,6 +171,8 @@ async def test_a_snooze_link_queues_the_reminder_again_without_a_sign_in(
     assert received[1].json()["title"] == "Now: Call Sam"
 
 
+# Queueing once: INSERT ... ON CONFLICT differs by dialect.
+@pytest.mark.dialect
 async def test_the_same_snooze_link_twice_queues_one_reminder(
     callers: Callers, database: Database, worker: Worker, http_receiver: HttpReceiver, clock: FrozenClock
 ) -> None:

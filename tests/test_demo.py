@@ -9,7 +9,6 @@ import pytest
 from litestar import Litestar
 from sqlalchemy import func, select
 
-from followthrough.accounts.models import Participant
 from followthrough.actions.models import KeyAction, Occurrence
 from followthrough.barriers.models import Barrier
 from followthrough.checkins.models import CheckIn, WeeklyReview
@@ -18,6 +17,7 @@ from followthrough.database import metadata
 from followthrough.demo import load_demo
 from followthrough.demo_story import DEFAULT_PASSWORD
 from followthrough.enums import ActionStatus, BarrierLevel, BarrierStatus, CheckInResult, KeyHolder
+from followthrough.identity.models import Participant
 from followthrough.reflections.models import Reflection
 from followthrough.settings import Settings
 from tests.conftest import Caller, Callers, Database

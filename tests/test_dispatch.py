@@ -5,23 +5,22 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
-from typing import Any
 from uuid import UUID
 
+import pytest
 from sqlalchemy import select, update
 
 from followthrough.actions.models import KeyAction
 from followthrough.clock import FrozenClock
+from followthrough.deliveries import claims, dispatch
+from followthrough.deliveries.models import Delivery
+from followthrough.deliveries.worker import Worker
 from followthrough.enums import ActionStatus, DeliveryStatus, Event
 from followthrough.notifications.models import Channel
-from followthrough.reminders import claims, dispatch
-from followthrough.reminders.models import Delivery
-from followthrough.reminders.queue import enqueue
-from followthrough.reminders.worker import Worker
 from followthrough.settings import Settings
-from tests.conftest import Caller, Callers, Database
-from tests.receivers import HttpReceiver, http_receiver
-from tests.test_scheduler import (
+from tests.conftest import Callers, Database
+from tests.support.pipeline import (
+    NOW,
     add_channel,
     app,
     check_in,
@@ -29,33 +28,16 @@ from tests.test_scheduler import (
     deliveries_of,
     once,
     pipeline_settings,
+    queue_message,
     utc,
     worker,
 )
+from tests.support.receivers import HttpReceiver, http_receiver
+
+# Claims, leases and retries: SKIP LOCKED and conditional UPDATEs differ by dialect.
+pytestmark = pytest.mark.dialect
 
 __all__ = ["app", "http_receiver", "pipeline_settings", "worker"]
-
-NOW = utc("2026-03-02T09:00:00")
-
-
-async def queue_message(
-    database: Database,
-    caller: Caller,
-    text: str,
-    *,
-    due_at: Any = NOW,
-    event: Event = Event.ENCOURAGEMENT_RECEIVED,
-) -> int:
-    async with database() as db:
-        return await enqueue(
-            db,
-            recipient_id=UUID(caller.id),
-            event=event,
-            subject_key=f"test:{text}",
-            payload={"partnerName": "Grace", "message": text, "keyActionTitle": None},
-            due_at=due_at,
-            now=NOW,
-        )
 
 
 async def channel_row(database: Database, channel_id: UUID) -> Channel:

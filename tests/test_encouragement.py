@@ -13,19 +13,19 @@ from litestar import Litestar
 from sqlalchemy import func, select
 
 from followthrough.clock import FrozenClock
+from followthrough.deliveries.models import Delivery
 from followthrough.enums import Event
 from followthrough.partners.models import Encouragement
-from followthrough.reminders.models import Delivery
 from followthrough.settings import Settings
 from followthrough.signing import sign
 from tests.conftest import Caller, Callers, Database
-from tests.test_partners_helpers import (
+from tests.support.answers import error_fields
+from tests.support.partners import (
     ENCOURAGEMENTS,
     PARTNERSHIPS,
     SUPPORTING,
     check_in,
     create_action,
-    fields,
     partner_up,
 )
 
@@ -113,10 +113,10 @@ async def test_a_private_key_action_or_its_check_in_cannot_be_encouraged(
     url = f"{SUPPORTING}/{partnership_id}/encouragements"
     response = await partner.post(url, json={"message": "Hi", "keyActionId": private["id"]})
     assert response.status_code == 422
-    assert fields(response) == ["keyActionId"]
+    assert error_fields(response) == ["keyActionId"]
     response = await partner.post(url, json={"message": "Hi", "checkInId": made["id"]})
     assert response.status_code == 422
-    assert fields(response) == ["checkInId"]
+    assert error_fields(response) == ["checkInId"]
     assert await _count(database, owner.id) == 0
 
 
@@ -137,7 +137,7 @@ async def test_bad_encouragement_input_names_the_field(
     partner, partnership_id = await _pair(owner, callers)
     response = await partner.post(f"{SUPPORTING}/{partnership_id}/encouragements", json=body)
     assert response.status_code == status, response.text
-    assert fields(response) == [field]
+    assert error_fields(response) == [field]
 
 
 async def test_both_targets_at_once_are_refused(owner: Caller, callers: Callers) -> None:
@@ -149,7 +149,7 @@ async def test_both_targets_at_once_are_refused(owner: Caller, callers: Callers)
         json={"message": "Hi", "keyActionId": action["id"], "checkInId": made["id"]},
     )
     assert response.status_code == 422
-    assert fields(response) == ["keyActionId"]
+    assert error_fields(response) == ["keyActionId"]
 
 
 async def test_the_participant_cannot_encourage_through_their_own_partnership_and_strangers_get_404(
@@ -178,7 +178,7 @@ async def test_encouragement_is_rate_limited_per_partner(
         ).status_code == 201
     refused = await partner.post(f"{SUPPORTING}/{partnership_id}/encouragements", json=body)
     assert refused.status_code == 429
-    assert fields(refused) == ["message"]
+    assert error_fields(refused) == ["message"]
     # Another partner has their own allowance; the first gets theirs back a day later.
     assert (await other.post(f"{SUPPORTING}/{other_id}/encouragements", json=body)).status_code == 201
     clock.advance(timedelta(days=1))
@@ -201,7 +201,7 @@ async def test_the_participant_hides_an_encouragement_and_the_partner_cannot(
     assert (await stranger.patch(url, json={"hidden": True})).status_code == 404
     bad = await owner.patch(url, json={"hidden": "yes"})
     assert bad.status_code == 400
-    assert fields(bad) == ["hidden"]
+    assert error_fields(bad) == ["hidden"]
     response = await owner.patch(url, json={"hidden": True})
     assert response.status_code == 200
     assert response.json()["hidden"] is True
@@ -256,7 +256,7 @@ async def test_an_expired_one_tap_link_posts_nothing(
     clock.advance(timedelta(days=settings.one_tap_link_days))
     response = await callers.anonymous().post(url.removeprefix(settings.public_url))
     assert response.status_code == 410
-    assert fields(response) == ["token"]
+    assert error_fields(response) == ["token"]
     assert await _count(database, owner.id) == 0
 
 

@@ -12,8 +12,6 @@ from uuid import UUID, uuid4
 import pytest
 from sqlalchemy import func, select
 
-from followthrough.accounts.export import csv_cell, owned_tables
-from followthrough.accounts.models import ApiToken, Participant
 from followthrough.actions.models import KeyAction, KeyActionStatusChange, Occurrence
 from followthrough.actlinks import ActLink, ActPurpose
 from followthrough.barriers.models import Barrier, BarrierStatusChange
@@ -21,6 +19,7 @@ from followthrough.calendarfeed.models import CalendarFeed
 from followthrough.checkins.models import CheckIn, UndoneCheckIn, WeeklyReview
 from followthrough.clock import FrozenClock
 from followthrough.database import metadata
+from followthrough.deliveries.models import Delivery
 from followthrough.enums import (
     ActionStatus,
     BarrierLevel,
@@ -33,11 +32,12 @@ from followthrough.enums import (
     KeyHolder,
     ScheduleKind,
 )
+from followthrough.export.services import csv_cell, owned_tables
+from followthrough.identity.models import ApiToken, Participant
 from followthrough.imports.models import ImportRecord
 from followthrough.notifications.models import Channel
 from followthrough.partners.models import Encouragement, Invite, Partnership
 from followthrough.reflections.models import Reflection
-from followthrough.reminders.models import Delivery
 from followthrough.sso.models import SignInIdentity
 from tests.conftest import Caller, Callers, Database
 

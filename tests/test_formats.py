@@ -15,7 +15,7 @@ from followthrough.notifications import transport
 from followthrough.notifications.messages import Message, render
 from followthrough.notifications.models import Channel
 from followthrough.settings import Settings
-from tests.receivers import (
+from tests.support.receivers import (
     RECEIVER_ALLOWED_HOSTS,
     HttpReceiver,
     PushReceiver,

@@ -12,8 +12,8 @@ from litestar import Litestar
 from litestar.routes import HTTPRoute
 from sqlalchemy import select
 
-from followthrough.accounts.models import Participant
 from followthrough.edge import MAX_JSON_DEPTH, json_depth, nests_too_deep, nul_field, takes_body
+from followthrough.identity.models import Participant
 from tests.conftest import Caller, Callers, Database
 
 SIGN_IN = "/api/v1/auth/sign-in"

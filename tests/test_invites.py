@@ -10,13 +10,13 @@ import pytest
 from sqlalchemy import select
 
 from followthrough.clock import FrozenClock
+from followthrough.deliveries.models import Delivery
 from followthrough.enums import ChannelKind, Event
 from followthrough.notifications.models import Channel
 from followthrough.partners.models import Invite
-from followthrough.reminders.models import Delivery
 from tests.conftest import Caller, Callers, Database
-from tests.support.answers import said
-from tests.test_partners_helpers import INVITES, PARTNERSHIPS, SUPPORTING, fields, invite
+from tests.support.answers import error_fields, said
+from tests.support.partners import INVITES, PARTNERSHIPS, SUPPORTING, invite
 
 
 async def test_an_invite_holds_a_long_token_stored_only_as_a_hash(owner: Caller, database: Database) -> None:
@@ -45,13 +45,13 @@ async def test_the_participant_may_choose_another_expiry(owner: Caller) -> None:
 async def test_an_expiry_out_of_range_is_refused(owner: Caller, days: object) -> None:
     response = await owner.post(INVITES, json={"expiresInDays": days})
     assert response.status_code == 400
-    assert fields(response) == ["expiresInDays"]
+    assert error_fields(response) == ["expiresInDays"]
 
 
 async def test_an_unknown_field_is_refused(owner: Caller) -> None:
     response = await owner.post(INVITES, json={"mutul": True})
     assert response.status_code == 400
-    assert fields(response) == ["mutul"]
+    assert error_fields(response) == ["mutul"]
 
 
 async def test_accepting_makes_the_invitee_a_partner_and_the_invite_used(
@@ -79,10 +79,10 @@ async def test_an_invite_is_single_use(owner: Caller, callers: Callers) -> None:
     assert (await first.post(f"{INVITES}/accept", json={"token": created["token"]})).status_code == 201
     again = await first.post(f"{INVITES}/accept", json={"token": created["token"]})
     assert again.status_code == 409
-    assert fields(again) == ["token"]
+    assert error_fields(again) == ["token"]
     other = await second.post(f"{INVITES}/accept", json={"token": created["token"]})
     assert other.status_code == 409
-    assert fields(other) == ["token"]
+    assert error_fields(other) == ["token"]
     assert len((await owner.get(PARTNERSHIPS)).json()) == 1
 
 
@@ -94,7 +94,7 @@ async def test_an_expired_invite_cannot_be_accepted(
     clock.advance(timedelta(days=1))
     response = await partner.post(f"{INVITES}/accept", json={"token": created["token"]})
     assert response.status_code == 410
-    assert fields(response) == ["token"]
+    assert error_fields(response) == ["token"]
     assert (await owner.get(INVITES)).json()[0]["status"] == "expired"
     assert (await owner.get(PARTNERSHIPS)).json() == []
 
@@ -114,7 +114,7 @@ async def test_a_revoked_invite_cannot_be_accepted(owner: Caller, callers: Calle
     assert (await owner.delete(f"{INVITES}/{created['invite']['id']}")).status_code == 204
     response = await partner.post(f"{INVITES}/accept", json={"token": created["token"]})
     assert response.status_code == 409
-    assert fields(response) == ["token"]
+    assert error_fields(response) == ["token"]
     assert (await owner.get(INVITES)).json()[0]["status"] == "revoked"
 
 
@@ -124,7 +124,7 @@ async def test_an_accepted_invite_cannot_be_revoked(owner: Caller, callers: Call
     await partner.post(f"{INVITES}/accept", json={"token": created["token"]})
     response = await owner.delete(f"{INVITES}/{created['invite']['id']}")
     assert response.status_code == 409
-    assert fields(response) == ["id"]
+    assert error_fields(response) == ["id"]
 
 
 async def test_someone_elses_invite_cannot_be_revoked_and_reads_as_missing(
@@ -143,14 +143,14 @@ async def test_an_unknown_or_tampered_token_is_not_found(owner: Caller, stranger
     assert (await stranger.post(f"{INVITES}/accept", json={"token": "x"})).status_code == 404
     empty = await stranger.post(f"{INVITES}/accept", json={"token": ""})
     assert empty.status_code == 400
-    assert fields(empty) == ["token"]
+    assert error_fields(empty) == ["token"]
 
 
 async def test_one_cannot_accept_ones_own_invite(owner: Caller) -> None:
     created = await invite(owner)
     response = await owner.post(f"{INVITES}/accept", json={"token": created["token"]})
     assert response.status_code == 422
-    assert fields(response) == ["token"]
+    assert error_fields(response) == ["token"]
     assert (await owner.get(INVITES)).json()[0]["status"] == "pending"
 
 
@@ -160,7 +160,7 @@ async def test_an_existing_partner_cannot_accept_a_second_invite(owner: Caller, 
     second = await invite(owner)
     response = await partner.post(f"{INVITES}/accept", json={"token": second["token"]})
     assert response.status_code == 409
-    assert fields(response) == ["token"]
+    assert error_fields(response) == ["token"]
     assert (await owner.get(INVITES)).json()[0]["status"] == "pending"
 
 
@@ -265,7 +265,7 @@ async def test_a_preview_answers_410_alike_for_unknown_used_revoked_and_expired_
     ]
     assert [answer.status_code for answer in answers] == [410, 410, 410, 410]
     assert all(said(answer) == said(answers[0]) for answer in answers)
-    assert fields(answers[0]) == ["token"]
+    assert error_fields(answers[0]) == ["token"]
     assert "Owner" not in answers[1].text
 
 
@@ -278,7 +278,7 @@ async def test_a_malformed_token_is_refused_naming_the_token(
 ) -> None:
     response = await callers.anonymous().post(PREVIEW, json={"token": token})
     assert response.status_code == status
-    assert fields(response) == ["token"]
+    assert error_fields(response) == ["token"]
 
 
 async def test_guessing_tokens_is_limited_per_address_until_the_window_passes(

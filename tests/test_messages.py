@@ -191,8 +191,8 @@ def test_a_disabled_channel_tells_its_owner_where_to_fix_it() -> None:
 
 
 def test_every_event_a_person_reads_has_wording() -> None:
+    from followthrough.notifications import WEBHOOK_ONLY_EVENTS
     from followthrough.notifications.messages import _RENDERERS
-    from followthrough.notifications.webhook_events import WEBHOOK_ONLY_EVENTS
 
     # checkin.recorded, occurrence.missed and review.submitted go to automations only, as structured JSON
     # (tests/test_webhooks.py): no channel that shows text may take them.

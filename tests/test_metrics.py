@@ -23,17 +23,18 @@ from followthrough import cli, metrics
 from followthrough.app import create_app
 from followthrough.clock import FrozenClock
 from followthrough.database import alchemy_config, session_scope
+from followthrough.deliveries import heartbeat
+from followthrough.deliveries import worker as worker_module
+from followthrough.deliveries.models import Delivery
+from followthrough.deliveries.worker import Worker
 from followthrough.enums import DeliveryStatus, Event
 from followthrough.health import worker_beats_on_host
 from followthrough.notifications.models import Channel
-from followthrough.reminders import heartbeat
-from followthrough.reminders import worker as worker_module
-from followthrough.reminders.models import Delivery
-from followthrough.reminders.worker import Worker
 from followthrough.settings import Settings
+from followthrough.worker_setup import build_worker
 from tests.conftest import Callers, Database
-from tests.receivers import HttpReceiver, http_receiver
-from tests.test_scheduler import add_channel, app, create_action, once, pipeline_settings, utc, worker
+from tests.support.pipeline import add_channel, app, create_action, once, pipeline_settings, utc, worker
+from tests.support.receivers import HttpReceiver, http_receiver
 
 __all__ = ["app", "http_receiver", "pipeline_settings", "worker"]
 
@@ -139,7 +140,7 @@ async def test_a_delivery_sent_late_is_counted_in_the_lateness_histogram(
     await worker.detect()
     # A send timeout that a loaded test machine cannot miss: this test is about the histogram.
     patient_settings = replace(pipeline_settings, send_timeout_seconds=10)
-    patient = Worker(patient_settings, clock, alchemy=app.state.alchemy, name=worker.name)
+    patient = build_worker(patient_settings, clock, alchemy=app.state.alchemy, name=worker.name)
     before = await scrape(app)
     sent_before = await sent_deliveries(database)
     clock.set(utc("2026-03-02T09:30:42"))  # no worker ran for 42 seconds

@@ -1,5 +1,5 @@
-"""The native send path: Apprise's web plugins answered from a kept-alive aiohttp pool on the event loop,
-against real local receivers. Connections are reused, redirects are followed (and checked) hop by hop, names
+"""The aiohttp send path: web hooks sent from a kept-alive aiohttp pool on the event loop, against real
+local receivers. Connections are reused, redirects are followed (and checked) hop by hop, names
 are checked as they resolve, and a slow receiver holds up nobody else."""
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import pytest
 import requests
 from aiohttp.abc import AbstractResolver, ResolveResult
 
-from followthrough.notifications import native, safety, transport
+from followthrough.notifications import native, safety, transport, web
 from followthrough.notifications.messages import Message
-from tests.receivers import HttpReceiver, http_receiver
-from tests.test_channel_safety import LOCAL_ALLOWED, STRICT, _channel
+from tests.support.channels import LOCAL_ALLOWED, STRICT, apprise_channel
+from tests.support.receivers import HttpReceiver, http_receiver
 
 __all__ = ["http_receiver"]
 
@@ -46,7 +46,7 @@ class FakeDns(AbstractResolver):
 
 
 async def test_sequential_sends_share_one_kept_alive_connection(http_receiver: HttpReceiver) -> None:
-    channel = _channel(http_receiver.json_url())
+    channel = apprise_channel(http_receiver.json_url())
     for _ in range(10):
         await transport.send(channel, MESSAGE, LOCAL_ALLOWED)
     assert len(http_receiver.requests) == 10
@@ -54,7 +54,7 @@ async def test_sequential_sends_share_one_kept_alive_connection(http_receiver: H
 
 
 async def test_concurrent_sends_all_arrive_each_with_its_own_message(http_receiver: HttpReceiver) -> None:
-    channel = _channel(http_receiver.json_url())
+    channel = apprise_channel(http_receiver.json_url())
     messages = [dataclasses.replace(MESSAGE, title=f"Title {n}", body=f"Body {n}") for n in range(20)]
     await asyncio.gather(*(transport.send(channel, message, LOCAL_ALLOWED) for message in messages))
     received = sorted(
@@ -71,7 +71,7 @@ async def test_a_redirect_to_another_allowed_origin_is_followed_without_the_cred
     try:
         http_receiver.redirect_next(1, f"http://{host}:{target.port}/next")
         url = f"json://user:secretpass@127.0.0.1:{http_receiver.port}/hook"
-        await transport.send(_channel(url), MESSAGE, LOCAL_ALLOWED)
+        await transport.send(apprise_channel(url), MESSAGE, LOCAL_ALLOWED)
         [first] = http_receiver.requests
         [redirected] = target.requests
         assert first.status == 307
@@ -87,7 +87,7 @@ async def test_a_redirect_to_another_allowed_origin_is_followed_without_the_cred
 async def test_a_server_error_is_a_passing_failure_naming_the_status(http_receiver: HttpReceiver) -> None:
     http_receiver.fail_next(1, status=500)
     with pytest.raises(transport.TransportError) as failed:
-        await transport.send(_channel(http_receiver.json_url()), MESSAGE, LOCAL_ALLOWED)
+        await transport.send(apprise_channel(http_receiver.json_url()), MESSAGE, LOCAL_ALLOWED)
     assert not failed.value.permanent
     assert "HTTP 500" in failed.value.message
     assert len(http_receiver.requests) == 1
@@ -99,7 +99,7 @@ async def test_a_hanging_receiver_does_not_hold_up_another_send(http_receiver: H
 
     async def send(name: str, receiver: HttpReceiver) -> None:
         try:
-            await transport.send(_channel(receiver.json_url()), MESSAGE, FAST)
+            await transport.send(apprise_channel(receiver.json_url()), MESSAGE, FAST)
         finally:
             finished.append(name)
 
@@ -115,6 +115,44 @@ async def test_a_hanging_receiver_does_not_hold_up_another_send(http_receiver: H
         assert len(http_receiver.requests) == 1
     finally:
         hanging.close()
+
+
+async def test_a_json_hook_sends_what_apprise_would_with_the_persons_headers_query_and_fields(
+    http_receiver: HttpReceiver,
+) -> None:
+    """Checked byte for byte against Apprise's own `send()` for these URLs (and form://, xml://)."""
+    url = f"json://user:pw@{http_receiver.address}/p/q?+X-Token=abc&-key=v&:extra=1&:title=subject&:type="
+    await transport.send(apprise_channel(url), MESSAGE, LOCAL_ALLOWED)
+    [request] = http_receiver.requests
+    assert (request.method, request.path) == ("POST", "/p/q?key=v")
+    assert request.headers["user-agent"] == "Apprise"
+    assert request.headers["x-token"] == "abc"
+    assert request.headers["authorization"] == "Basic dXNlcjpwdw=="
+    assert request.json() == {
+        "version": "1.0",
+        "message": MESSAGE.body,
+        "attachments": [],
+        "extra": "1",
+        "subject": MESSAGE.title,
+    }
+
+
+async def test_a_form_hook_by_get_puts_the_message_in_the_query(http_receiver: HttpReceiver) -> None:
+    url = f"form://{http_receiver.address}/f?method=GET&-a=b"
+    await transport.send(apprise_channel(url), MESSAGE, LOCAL_ALLOWED)
+    [request] = http_receiver.requests
+    assert request.method == "GET"
+    assert request.path.startswith("/f?version=1.0&title=Now:+Ask+for+the+budget&message=Due+Mon+2+Mar")
+    assert request.path.endswith("&type=info&a=b")
+
+
+async def test_an_xml_hook_escapes_the_message(http_receiver: HttpReceiver) -> None:
+    message = dataclasses.replace(MESSAGE, title="<Ask> & “budget”")
+    await transport.send(apprise_channel(f"xml://{http_receiver.address}/x"), message, LOCAL_ALLOWED)
+    [request] = http_receiver.requests
+    assert request.headers["content-type"] == "application/xml"
+    assert "<Subject>&lt;Ask&gt; &amp; “budget”</Subject>" in request.body.decode()
+    assert "<MessageType>info</MessageType>" in request.body.decode()
 
 
 # --------------------------------------------------------------------------------------------------
@@ -148,7 +186,7 @@ async def test_a_send_to_localhost_is_refused_permanently_and_nothing_arrives(
     http_receiver: HttpReceiver,
 ) -> None:
     with pytest.raises(transport.TransportError) as refused:
-        await transport.send(_channel(f"json://localhost:{http_receiver.port}/hook"), MESSAGE, STRICT)
+        await transport.send(apprise_channel(f"json://localhost:{http_receiver.port}/hook"), MESSAGE, STRICT)
     assert refused.value.permanent
     assert "localhost is this machine" in refused.value.message
     assert http_receiver.requests == []
@@ -156,7 +194,7 @@ async def test_a_send_to_localhost_is_refused_permanently_and_nothing_arrives(
 
 async def test_every_send_sharing_a_refused_lookup_is_refused(http_receiver: HttpReceiver) -> None:
     """aiohttp runs one lookup for simultaneous connections to a host; each send must still know why."""
-    channel = _channel(f"json://localhost:{http_receiver.port}/hook")
+    channel = apprise_channel(f"json://localhost:{http_receiver.port}/hook")
     outcomes = await asyncio.gather(
         *(transport.send(channel, MESSAGE, STRICT) for _ in range(3)), return_exceptions=True
     )
@@ -170,22 +208,26 @@ async def test_every_send_sharing_a_refused_lookup_is_refused(http_receiver: Htt
 # Scope
 
 
-async def test_the_bridge_is_inert_outside_a_native_send(http_receiver: HttpReceiver) -> None:
-    native.install()
-    assert requests.api.request is native._bridged_request
+async def test_a_web_send_leaves_requests_as_it_was(http_receiver: HttpReceiver) -> None:
+    before = requests.api.request
+    await transport.send(apprise_channel(http_receiver.json_url()), MESSAGE, LOCAL_ALLOWED)
+    assert requests.api.request is before
+    assert requests.request is before
     url = f"http://{http_receiver.address}/plain"
     response = await asyncio.to_thread(requests.post, url, json={"plain": True}, timeout=10)
     assert response.status_code == 200
     assert response.json() == {"ok": True}
-    [request] = http_receiver.requests
+    _, request = http_receiver.requests
     assert request.json() == {"plain": True}
     assert "python-requests" in request.headers["user-agent"]  # requests and urllib3 sent it, not aiohttp
 
 
 @pytest.mark.parametrize("url", ["json://example.com/hook", "form://example.com/hook", "xml://example.com/"])
-def test_web_plugins_are_sent_natively(url: str) -> None:
-    assert native.supports(transport.instantiate(url))
+def test_web_plugins_are_sent_with_aiohttp(url: str) -> None:
+    assert web.supports(transport.instantiate(url))
+    assert transport.transport_for(apprise_channel(url)) is transport.HTTP
 
 
 def test_email_still_goes_through_apprise_threads() -> None:
-    assert not native.supports(transport.instantiate("mailto://user:pass@example.com"))
+    assert not web.supports(transport.instantiate("mailto://user:pass@example.com"))
+    assert transport.transport_for(apprise_channel("mailto://user:pass@example.com")) is transport.APPRISE

@@ -12,15 +12,8 @@ from sqlalchemy import select
 from followthrough.clock import FrozenClock
 from followthrough.partners.models import Partnership
 from tests.conftest import Caller, Callers, Database
-from tests.test_partners_helpers import (
-    KEY_ACTIONS,
-    PARTNERSHIPS,
-    SUPPORTING,
-    check_in,
-    create_action,
-    fields,
-    partner_up,
-)
+from tests.support.answers import error_fields
+from tests.support.partners import KEY_ACTIONS, PARTNERSHIPS, SUPPORTING, check_in, create_action, partner_up
 
 TODAY_AT_8 = "2026-03-02T08:00:00Z"
 YESTERDAY_AT_8 = "2026-03-01T08:00:00Z"
@@ -193,13 +186,13 @@ async def test_bad_scope_input_names_the_field(owner: Caller, callers: Callers) 
     partner, partnership_id = await _pair(owner, callers)
     response = await owner.patch(f"{PARTNERSHIPS}/{partnership_id}", json={"shareDetails": "yes"})
     assert response.status_code == 400
-    assert fields(response) == ["shareDetails"]
+    assert error_fields(response) == ["shareDetails"]
     response = await owner.patch(f"{PARTNERSHIPS}/{partnership_id}", json={"shareNotes": True})
     assert response.status_code == 400
-    assert fields(response) == ["shareNotes"]
+    assert error_fields(response) == ["shareNotes"]
     response = await partner.patch(f"{SUPPORTING}/{partnership_id}", json={"digest": 3})
     assert response.status_code == 400
-    assert fields(response) == ["digest"]
+    assert error_fields(response) == ["digest"]
 
 
 async def test_either_side_ends_a_partnership_and_access_ends_with_that_request(

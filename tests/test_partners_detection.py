@@ -5,23 +5,21 @@ people opted in. Then end to end, through the real worker to a local receiver.""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from uuid import UUID
 
 from litestar import Litestar
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from followthrough.clock import FrozenClock
-from followthrough.database import session_scope
+from followthrough.deliveries.models import Delivery
+from followthrough.deliveries.worker import Worker
 from followthrough.enums import Event
 from followthrough.partners.detection import digest_step, missed_step
-from followthrough.reminders.models import Delivery
-from followthrough.reminders.worker import Worker
 from followthrough.settings import Settings
 from tests.conftest import Caller, Callers, Database
-from tests.receivers import HttpReceiver, http_receiver
-from tests.test_partners_helpers import PARTNERSHIPS, SUPPORTING, check_in, create_action, partner_up
-from tests.test_scheduler import add_channel, app, pipeline_settings, worker
+from tests.support.partners import PARTNERSHIPS, SUPPORTING, check_in, create_action, partner_up
+from tests.support.pipeline import add_channel, app, pipeline_settings, run, worker
+from tests.support.receivers import HttpReceiver, http_receiver
 
 __all__ = ["app", "http_receiver", "pipeline_settings", "worker"]
 
@@ -30,22 +28,6 @@ TODAY_AT_8 = "2026-03-02T08:00:00Z"
 
 def utc(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
-
-
-async def run(app: Litestar, step: Any, now: datetime, recipient: Caller) -> int:
-    """Runs one detection step; how many deliveries it made for this test's recipient (the database is
-    shared with other tests, whose partners may be due at the same instant)."""
-
-    async def made_so_far() -> int:
-        async with session_scope(app.state.alchemy) as db:
-            mine = Delivery.participant_id == UUID(recipient.id)
-            count = await db.scalar(select(func.count()).select_from(Delivery).where(mine))
-        return count or 0
-
-    before = await made_so_far()
-    async with session_scope(app.state.alchemy) as db:
-        await step(db, now, app.state.settings)
-    return await made_so_far() - before
 
 
 async def partner_events(database: Database, caller: Caller, event: Event) -> list[Delivery]:

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
+import pytest
 from litestar import Litestar
-from sqlalchemy import event, insert, update
+from sqlalchemy import insert, update
 
 from followthrough.actions.models import KeyAction, Occurrence
 from followthrough.checkins.models import CheckIn
@@ -15,7 +14,9 @@ from followthrough.clock import FrozenClock
 from followthrough.enums import ActionStatus, CheckInResult, ScheduleKind
 from followthrough.readcache import read_cache
 from tests.conftest import Caller, Callers, Database
-from tests.test_checkins import CHECK_INS, check_in_body, create_action
+from tests.support.actions import create_action
+from tests.support.checkins import CHECK_INS, check_in_body
+from tests.support.statements import counting_statements
 
 PROGRESS = "/api/v1/progress"
 FRIDAY_NOON = datetime(2026, 3, 6, 12, 0, tzinfo=UTC)
@@ -271,21 +272,6 @@ async def _insert_history(
     return [row["id"] for row in action_rows], in_window
 
 
-@contextmanager
-def _statements(app: Litestar) -> Iterator[list[str]]:
-    seen: list[str] = []
-    engine = app.state.alchemy.get_engine().sync_engine
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
 async def test_progress_costs_the_same_few_queries_for_a_week_or_a_year_of_history(
     app: Litestar, callers: Callers, database: Database, clock: FrozenClock
 ) -> None:
@@ -298,15 +284,15 @@ async def test_progress_costs_the_same_few_queries_for_a_week_or_a_year_of_histo
     costs: dict[str, list[int]] = {}
     for caller, action_id in [(newcomer, new_actions[1]), (veteran, old_actions[1])]:
         await caller.get(PROGRESS)  # sessions and occurrences settle on the first request
-        with _statements(app) as account:
+        with counting_statements(app) as account:
             account_response = await caller.get(PROGRESS)
-        with _statements(app) as one:
+        with counting_statements(app) as one:
             one_response = await caller.get(f"/api/v1/key-actions/{action_id}/progress")
         assert account_response.status_code == one_response.status_code == 200
         costs.setdefault("account", []).append(len(account))
         costs.setdefault("one", []).append(len(one))
         for value in ("4w", "1y", "all"):
-            with _statements(app) as ranged:
+            with counting_statements(app) as ranged:
                 response = await caller.get(f"/api/v1/key-actions/{action_id}/progress?range={value}")
             assert response.status_code == 200
             costs.setdefault(value, []).append(len(ranged))
@@ -511,6 +497,8 @@ async def test_another_participants_key_action_answers_404_whatever_the_range(
         assert (response.status_code, response.json()["detail"]) == (404, "key action not found")
 
 
+# On PostgreSQL the read cache runs only while it listens (NOTIFY).
+@pytest.mark.dialect
 async def test_a_remembered_answer_is_kept_per_range(
     app: Litestar, owner: Caller, database: Database, clock: FrozenClock
 ) -> None:

@@ -23,7 +23,7 @@ import pytest
 from followthrough import migrate
 from followthrough.accounts.operations import create_participant
 from followthrough.settings import Settings
-from tests.receivers import free_port
+from tests.support.receivers import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 FOLLOWTHROUGH = Path(sys.executable).parent / "followthrough"

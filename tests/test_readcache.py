@@ -23,7 +23,11 @@ from followthrough.clock import FrozenClock
 from followthrough.readcache import read_cache
 from followthrough.settings import Settings
 from tests.conftest import Caller, Callers, Database
-from tests.test_checkins import check_in_body, create_action
+from tests.support.actions import create_action
+from tests.support.checkins import check_in_body
+
+# Other processes' writes arrive by NOTIFY on PostgreSQL.
+pytestmark = pytest.mark.dialect
 
 TODAY = "/api/v1/today"
 PROGRESS = "/api/v1/progress"

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
-import httpx
 import pytest
 import sqlalchemy as sa
 from advanced_alchemy.types import GUID, DateTimeUTC
@@ -23,18 +22,18 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from followthrough import migrate
-from followthrough.accounts.models import Participant
 from followthrough.accounts.operations import create_participant
-from followthrough.accounts.passwords import argon2_runs
 from followthrough.app import create_app
 from followthrough.clock import FrozenClock
 from followthrough.enums import DeliveryStatus, Event
+from followthrough.identity.models import Participant
+from followthrough.identity.passwords import argon2_runs
 from followthrough.settings import Settings
 from tests.conftest import DEFAULT_NOW, Caller, Callers, Database, pg_admin
-from tests.receivers import HttpReceiver, http_receiver
-from tests.support.answers import said
-from tests.test_partners_helpers import invite
-from tests.test_scheduler import add_channel, app, deliveries_of, pipeline_settings, worker
+from tests.support.answers import error_fields, said
+from tests.support.partners import invite
+from tests.support.pipeline import add_channel, app, deliveries_of, pipeline_settings, worker
+from tests.support.receivers import HttpReceiver, http_receiver
 
 __all__ = ["app", "http_receiver", "pipeline_settings", "worker"]
 
@@ -52,10 +51,6 @@ def sign_up_body(email: str | None = None, **changes: Any) -> dict[str, Any]:
         "timeZone": "Europe/Paris",
         **changes,
     }
-
-
-def fields(response: httpx.Response) -> list[str]:
-    return [error["field"] for error in response.json()["errors"]]
 
 
 @asynccontextmanager
@@ -211,7 +206,7 @@ async def test_closed_registration_refuses_every_email_alike(
         taken = await closed.anonymous().client.post(SIGN_UP, json=sign_up_body(owner.email))
         assert free.status_code == taken.status_code == 403
         assert said(free) == said(taken)
-        assert fields(free) == ["body"]
+        assert error_fields(free) == ["body"]
         assert free.json()["errors"][0]["message"] == "sign-up is closed on this server"
         assert argon2_runs() == before
     assert await accounts_with(database, free_email) == 0
@@ -233,7 +228,7 @@ async def test_invite_only_registration_needs_a_pending_invite_and_leaves_it_unu
         ):
             refused = await invite_only.anonymous().client.post(SIGN_UP, json=refused_body)
             assert refused.status_code == 403, refused_body
-            assert fields(refused) == ["invite"]
+            assert error_fields(refused) == ["invite"]
         assert await accounts_with(database, email) == 0
 
         newcomer = invite_only.anonymous()
@@ -261,7 +256,7 @@ async def test_an_expired_invite_does_not_open_sign_up(
             SIGN_UP, json=sign_up_body(invite=created["token"])
         )
         assert refused.status_code == 403
-        assert fields(refused) == ["invite"]
+        assert error_fields(refused) == ["invite"]
 
 
 async def test_an_open_server_ignores_an_invite_in_sign_up(callers: Callers) -> None:

@@ -18,8 +18,8 @@ from followthrough.actions.schedule import (
     next_occurrence_after,
     occurrences_between,
     validate_schedule,
-    week_start_of,
 )
+from followthrough.localtime import week_start_of
 
 NEW_YORK = ZoneInfo("America/New_York")
 LONDON = ZoneInfo("Europe/London")

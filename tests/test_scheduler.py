@@ -1,153 +1,42 @@
 """Detection: reminders, end-of-day nudges and weekly reviews are queued at the right local instant, once.
 
-The helpers at the top are shared by the other delivery tests (test_dispatch, test_worker,
-test_deliveries_api).
+The pipeline's app, worker and helpers, shared by every delivery test, are in tests/support/pipeline.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import replace
-from datetime import UTC, datetime, time
-from typing import Any
-from uuid import UUID, uuid4
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
-from sqlalchemy import select, update
 
-from followthrough.app import create_app
 from followthrough.clock import FrozenClock
-from followthrough.database import session_scope
-from followthrough.enums import ChannelKind, DeliveryStatus, Event
-from followthrough.notifications.models import Channel
-from followthrough.reminders.claims import CLAIMABLE
-from followthrough.reminders.models import Delivery
-from followthrough.reminders.queue import after_quiet_hours
-from followthrough.reminders.worker import Worker
+from followthrough.deliveries.queue import after_quiet_hours
+from followthrough.deliveries.worker import Worker
+from followthrough.enums import DeliveryStatus, Event
 from followthrough.settings import Settings
 from followthrough.signing import verify
-from tests.conftest import Caller, Callers, Database
-from tests.receivers import RECEIVER_ALLOWED_HOSTS, HttpReceiver, http_receiver
+from tests.conftest import Callers, Database
+from tests.support.pipeline import (
+    add_channel,
+    app,
+    check_in,
+    create_action,
+    daily,
+    deliveries_of,
+    once,
+    pipeline_settings,
+    utc,
+    worker,
+)
+from tests.support.receivers import HttpReceiver, http_receiver
 
-__all__ = ["http_receiver"]
+# Queueing once: INSERT ... ON CONFLICT and claims differ by dialect.
+pytestmark = pytest.mark.dialect
+
+__all__ = ["app", "http_receiver", "pipeline_settings", "worker"]
 
 KEY_ACTIONS = "/api/v1/key-actions"
-ALL_EVENTS = [event.value for event in Event]
-
-
-# --------------------------------------------------------------------------------------------------
-# Shared fixtures and helpers
-
-
-@pytest.fixture
-def pipeline_settings(settings: Settings) -> Settings:
-    """The session's database, channels allowed to reach the local receivers, short timeouts. Deliveries
-    are claimed at their moment, not ahead (the preparation window has tests of its own)."""
-    return replace(
-        settings,
-        delivery_prepare_seconds=0,
-        channel_allowed_hosts=RECEIVER_ALLOWED_HOSTS,
-        send_timeout_seconds=1,
-        delivery_retry_base_seconds=30,
-        delivery_max_attempts=3,
-        channel_failure_limit=3,
-        delivery_lease_seconds=60,
-        delivery_grace_minutes=60,
-    )
-
-
-@pytest.fixture
-async def app(pipeline_settings: Settings, clock: FrozenClock) -> AsyncIterator[Litestar]:
-    application = create_app(pipeline_settings, clock)
-    async with AsyncTestClient(application):
-        yield application
-
-
-@pytest.fixture
-async def worker(app: Litestar, pipeline_settings: Settings, clock: FrozenClock) -> AsyncIterator[Worker]:
-    """A worker on the app's database. Deliveries earlier tests left waiting are settled first: their
-    receivers are gone, and a new receiver may have been given the same port."""
-    async with session_scope(app.state.alchemy) as db:
-        await db.execute(
-            update(Delivery)
-            .where(Delivery.status.in_(CLAIMABLE))
-            .values(status=DeliveryStatus.SKIPPED, last_error="left by an earlier test")
-        )
-    made = Worker(pipeline_settings, clock, alchemy=app.state.alchemy, name=f"test-{uuid4().hex[:8]}")
-    yield made
-    await made.close()  # its connection pool; the engine is the app's
-
-
-async def add_channel(
-    database: Database,
-    caller: Caller,
-    receiver: HttpReceiver,
-    *,
-    events: list[str] | None = None,
-    label: str = "Webhook",
-    path: str = "/hook",
-) -> UUID:
-    """A json:// channel to the receiver, stored directly (the channels API is tested on its own)."""
-    async with database() as db:
-        channel = Channel(
-            participant_id=UUID(caller.id),
-            kind=ChannelKind.APPRISE,
-            label=label,
-            url=receiver.json_url(path),
-            masked_url=f"json://{receiver.address}{path}",
-            events=ALL_EVENTS if events is None else events,
-            enabled=True,
-        )
-        db.add(channel)
-        await db.flush()
-        return channel.id
-
-
-async def create_action(caller: Caller, **fields: Any) -> dict[str, Any]:
-    body = {"title": "Ask for a training budget", "reminderOffsets": [0], **fields}
-    response = await caller.post(KEY_ACTIONS, json=body)
-    assert response.status_code == 201, response.text
-    action: dict[str, Any] = response.json()
-    return action
-
-
-def once(local: str) -> dict[str, str]:
-    return {"kind": "once", "dueAt": local}
-
-
-def daily(starts: str) -> dict[str, str]:
-    return {"kind": "recurring", "startsAt": starts, "rrule": "FREQ=DAILY"}
-
-
-async def deliveries_of(database: Database, caller: Caller) -> list[Delivery]:
-    async with database() as db:
-        rows = await db.scalars(
-            select(Delivery)
-            .where(Delivery.participant_id == UUID(caller.id))
-            .order_by(Delivery.due_at, Delivery.subject_key)
-            .execution_options(populate_existing=True)
-        )
-        return list(rows.all())
-
-
-async def check_in(caller: Caller, action: dict[str, Any], occurrence_at: str) -> None:
-    response = await caller.post(
-        "/api/v1/check-ins",
-        json={
-            "id": str(uuid4()),
-            "keyActionId": action["id"],
-            "occurrenceAt": occurrence_at,
-            "result": "done",
-        },
-    )
-    assert response.status_code in {200, 201}, response.text
-
-
-def utc(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -37,12 +37,12 @@ from schemathesis.specs.openapi.checks import (
 from sqlalchemy import select
 
 from followthrough import migrate
-from followthrough.accounts.auth import API_TOKEN_PREFIX, hash_token, new_token
-from followthrough.accounts.models import ApiToken, Participant
 from followthrough.app import create_app
 from followthrough.clock import FrozenClock
 from followthrough.database import alchemy_config, metadata, session_scope
 from followthrough.demo import load_demo
+from followthrough.identity.auth import API_TOKEN_PREFIX, hash_token, new_token
+from followthrough.identity.models import ApiToken, Participant
 from followthrough.settings import Settings
 from tests.contract import st_hooks  # noqa: F401  (registers the document's custom formats, as the CLI does)
 

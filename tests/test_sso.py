@@ -14,12 +14,10 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from litestar import Litestar
-from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from followthrough import signing
-from followthrough.app import create_app
 from followthrough.clock import FrozenClock
 from followthrough.database import session_scope
 from followthrough.settings import Settings
@@ -27,6 +25,7 @@ from followthrough.sso.models import SignInIdentity
 from followthrough.sso.oidc import FLOW_COOKIE, FLOW_PURPOSE
 from followthrough.sso.trusted_header import RememberPeer
 from tests.conftest import Caller, Callers
+from tests.support.apps import SharedApps
 from tests.support.oidc import Provider, free_port, running_provider, sign_in_at_provider
 
 CALLBACK = "http://testserver/api/v1/auth/oidc/callback"
@@ -67,7 +66,7 @@ MakeServer = Callable[..., Awaitable[Server]]
 
 @pytest.fixture
 async def make_server(
-    settings: Settings, clock: FrozenClock, provider: Provider
+    settings: Settings, clock: FrozenClock, provider: Provider, shared_apps: SharedApps
 ) -> AsyncIterator[MakeServer]:
     async with AsyncExitStack() as stack:
 
@@ -82,8 +81,7 @@ async def make_server(
                 "trusted_header_networks": PROXY_NETWORK,
             }
             configured = dataclasses.replace(settings, **(defaults | overrides))
-            app = create_app(configured, clock)
-            await stack.enter_async_context(AsyncTestClient(app))
+            app = await shared_apps.serve(configured, clock)
             callers = Callers(app)
             stack.push_async_callback(callers.close)
             return Server(app, callers, configured)

@@ -11,13 +11,24 @@ import pytest
 from litestar import Litestar
 
 from followthrough.clock import FrozenClock
+from followthrough.deliveries.worker import Worker
 from followthrough.enums import DeliveryStatus
-from followthrough.reminders.worker import Worker
 from followthrough.settings import Settings
+from followthrough.worker_setup import build_worker
 from tests.conftest import Callers, Database
-from tests.receivers import HttpReceiver, ReceivedRequest, http_receiver
-from tests.test_dispatch import NOW, queue_message
-from tests.test_scheduler import add_channel, app, deliveries_of, pipeline_settings, worker
+from tests.support.pipeline import (
+    NOW,
+    add_channel,
+    app,
+    deliveries_of,
+    pipeline_settings,
+    queue_message,
+    worker,
+)
+from tests.support.receivers import HttpReceiver, ReceivedRequest, http_receiver
+
+# Claims ahead of the moment: leases and SKIP LOCKED differ by dialect.
+pytestmark = pytest.mark.dialect
 
 __all__ = ["app", "http_receiver", "pipeline_settings", "worker"]
 
@@ -30,7 +41,7 @@ async def ahead(
 ) -> AsyncIterator[Worker]:
     """A worker (after the `worker` fixture settled earlier tests' leftovers) that prepares 30 s ahead."""
     settings = replace(pipeline_settings, delivery_prepare_seconds=WINDOW)
-    made = Worker(settings, clock, alchemy=app.state.alchemy, name="ahead")
+    made = build_worker(settings, clock, alchemy=app.state.alchemy, name="ahead")
     yield made
     await made.close()
 

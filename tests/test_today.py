@@ -1,23 +1,21 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
-from typing import Any
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 import pytest
 from litestar import Litestar
-from sqlalchemy import event, insert, select
+from sqlalchemy import insert, select
 
 from followthrough.actions.models import Occurrence
 from followthrough.checkins.models import CheckIn
 from followthrough.clock import FrozenClock
 from followthrough.enums import CheckInResult
 from tests.conftest import Caller, Callers, Database
+from tests.support.actions import KEY_ACTIONS, check_in, create, utc
 from tests.support.agenda import TODAY, agenda, at, daily, sign_in_again
-from tests.test_actions import KEY_ACTIONS, check_in, create, utc
+from tests.support.statements import counting_statements
 
 # The agenda
 
@@ -308,21 +306,6 @@ async def test_a_checked_in_occurrence_later_today_stays_when_the_zone_changes(
 
 
 # Cost: the agenda takes a fixed number of queries whatever the history
-
-
-@contextmanager
-def counting_statements(app: Litestar) -> Iterator[list[str]]:
-    engine = app.state.alchemy.get_engine().sync_engine
-    statements: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 async def with_history(callers: Callers, database: Database, actions: int) -> Caller:

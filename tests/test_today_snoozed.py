@@ -12,15 +12,15 @@ from litestar import Litestar
 from sqlalchemy import select, update
 
 from followthrough.actions.models import Occurrence
+from followthrough.deliveries.models import Delivery
 from followthrough.enums import ChannelKind, DeliveryStatus, Event
 from followthrough.notifications.models import Channel
 from followthrough.readcache import read_cache
-from followthrough.reminders.models import Delivery
 from followthrough.reminders.scheduler import snooze_token
 from followthrough.settings import Settings
 from tests.conftest import Caller, Callers, Database
+from tests.support.actions import create, utc
 from tests.support.agenda import agenda, at, daily
-from tests.test_actions import create, utc
 
 # Snoozed reminders: an open occurrence says until when
 
@@ -118,6 +118,8 @@ async def test_a_check_in_ends_the_snooze_though_its_reminder_still_waits(
         assert list(statuses) == [DeliveryStatus.SKIPPED]
 
 
+# On PostgreSQL a write is announced by NOTIFY.
+@pytest.mark.dialect
 async def test_a_snooze_from_a_link_ends_the_remembered_today(
     app: Litestar, owner: Caller, callers: Callers, database: Database, settings: Settings
 ) -> None:

@@ -21,7 +21,7 @@ from followthrough.notifications.messages import Message
 from followthrough.notifications.models import Channel
 from followthrough.settings import Settings
 from tests.conftest import Caller, Database
-from tests.receivers import HttpReceiver, free_port, http_receiver
+from tests.support.receivers import HttpReceiver, free_port, http_receiver
 
 __all__ = ["http_receiver"]
 
@@ -178,7 +178,8 @@ async def test_apprise_logs_each_message_sent_only_at_debug_but_failures_always(
 ) -> None:
     configure_logging(dataclasses.replace(fast, log_level=log_level))
     caplog.set_level(logging.DEBUG)  # everything reaches the root; the apprise logger's own level decides
-    channel = _channel(http_receiver.json_url())
+    # A service Apprise sends itself (generic web hooks are sent with aiohttp, without Apprise's lines).
+    channel = _channel(f"ntfy://{http_receiver.address}/reminders")
     await transport.send(channel, MESSAGE, fast)
     http_receiver.fail_next(1, status=500)
     with pytest.raises(transport.TransportError):

@@ -9,12 +9,17 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from followthrough.checkins.models import CheckIn, UndoneCheckIn
 from followthrough.clock import FrozenClock
 from tests.conftest import Caller, Database
-from tests.test_checkins import CHECK_INS, TODAY_AT_8, check_in_body, create_action, stored_check_ins
+from tests.support.actions import create_action
+from tests.support.checkins import CHECK_INS, TODAY_AT_8, check_in_body, stored_check_ins
+
+# Concurrent undos and replays: SQLite's write lock and PostgreSQL's constraints.
+pytestmark = pytest.mark.dialect
 
 REVIEWS = "/api/v1/weekly-reviews"
 YESTERDAY_AT_8 = "2026-03-01T08:00:00Z"

@@ -4,31 +4,24 @@ with its own implementation of the spec (tests/support/webhook_receiver.py)."""
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
-from sqlalchemy import select, text, update
+from sqlalchemy import select, text
 
-from followthrough.app import create_app
 from followthrough.clock import FrozenClock
-from followthrough.database import session_scope
+from followthrough.deliveries.models import Delivery
+from followthrough.deliveries.worker import Worker
 from followthrough.enums import ChannelKind, DeliveryStatus, Event
 from followthrough.notifications.models import Channel
-from followthrough.reminders.claims import CLAIMABLE
-from followthrough.reminders.models import Delivery
-from followthrough.reminders.worker import Worker
-from followthrough.settings import Settings
 from tests.conftest import Caller, Database
-from tests.receivers import RECEIVER_ALLOWED_HOSTS
+from tests.support.actions import create_action
+from tests.support.pipeline import app, pipeline_settings, worker
 from tests.support.webhook_receiver import VerificationFailed, WebhookReceiver, verify, webhook_receiver
 
-__all__ = ["webhook_receiver"]
+__all__ = ["app", "pipeline_settings", "webhook_receiver", "worker"]
 
 CHANNELS = "/api/v1/channels"
 KEY_ACTIONS = "/api/v1/key-actions"
@@ -37,59 +30,12 @@ REVIEWS = "/api/v1/weekly-reviews"
 TODAY_AT_8 = "2026-03-02T08:00:00Z"
 
 
-@pytest.fixture
-def webhook_settings(settings: Settings) -> Settings:
-    return replace(
-        settings,
-        delivery_prepare_seconds=0,
-        channel_allowed_hosts=RECEIVER_ALLOWED_HOSTS,
-        send_timeout_seconds=1,
-        delivery_retry_base_seconds=30,
-        delivery_max_attempts=3,
-        channel_failure_limit=3,
-        delivery_grace_minutes=60,
-    )
-
-
-@pytest.fixture
-async def app(webhook_settings: Settings, clock: FrozenClock) -> AsyncIterator[Litestar]:
-    application = create_app(webhook_settings, clock)
-    async with AsyncTestClient(application):
-        yield application
-
-
-@pytest.fixture
-async def worker(app: Litestar, webhook_settings: Settings, clock: FrozenClock) -> AsyncIterator[Worker]:
-    """Deliveries earlier tests left waiting are settled first: their receivers are gone."""
-    async with session_scope(app.state.alchemy) as db:
-        await db.execute(
-            update(Delivery)
-            .where(Delivery.status.in_(CLAIMABLE))
-            .values(status=DeliveryStatus.SKIPPED, last_error="left by an earlier test")
-        )
-    made = Worker(webhook_settings, clock, alchemy=app.state.alchemy, name=f"test-{uuid4().hex[:8]}")
-    yield made
-    await made.close()
-
-
 async def add_webhook(caller: Caller, receiver: WebhookReceiver, **fields: Any) -> dict[str, Any]:
     response = await caller.post(CHANNELS, json={"kind": "webhook", "url": receiver.url, **fields})
     assert response.status_code == 201, response.text
     made: dict[str, Any] = response.json()
     receiver.secret = made["signingSecret"]
     return made
-
-
-async def create_action(caller: Caller, **fields: Any) -> dict[str, Any]:
-    body = {
-        "title": "Ask one colleague for feedback",
-        "schedule": {"kind": "recurring", "startsAt": "2026-02-23T08:00:00", "rrule": "FREQ=DAILY"},
-        **fields,
-    }
-    response = await caller.post(KEY_ACTIONS, json=body)
-    assert response.status_code == 201, response.text
-    action: dict[str, Any] = response.json()
-    return action
 
 
 def check_in_body(action: dict[str, Any], **fields: Any) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import dataclasses
 import json
@@ -22,12 +21,13 @@ from litestar.testing import AsyncTestClient
 from followthrough import cli
 from followthrough.app import create_app
 from followthrough.enums import ChannelKind
-from followthrough.notifications import transport, webpush
+from followthrough.notifications import native, transport, webpush
 from followthrough.notifications.messages import Message
 from followthrough.notifications.models import Channel
 from followthrough.settings import Settings
 from tests.conftest import VAPID_SUBJECT, Caller, Callers
-from tests.receivers import PushReceiver, push_receiver, receiver_app, receiver_settings
+from tests.support.answers import error_fields
+from tests.support.receivers import PushReceiver, push_receiver, receiver_app, receiver_settings
 
 __all__ = ["push_receiver", "receiver_app", "receiver_settings"]
 
@@ -37,10 +37,6 @@ CHANNELS = "/api/v1/channels"
 @pytest.fixture
 async def app(receiver_app: Litestar) -> Litestar:
     return receiver_app
-
-
-def _fields(response: httpx.Response) -> list[str]:
-    return [error["field"] for error in response.json()["errors"]]
 
 
 async def _subscribe(caller: Caller, receiver: PushReceiver, **extra: Any) -> dict[str, Any]:
@@ -129,7 +125,7 @@ async def test_without_a_subject_the_pwa_gets_no_key_and_is_told_why(
     async with AsyncTestClient(application) as client:
         response = await client.get("/api/v1/push/vapid-public-key")
     assert response.status_code == 409, response.text
-    assert _fields(response) == ["vapidSubject"]
+    assert error_fields(response) == ["vapidSubject"]
     assert "FOLLOWTHROUGH_VAPID_SUBJECT" in response.json()["detail"]
 
 
@@ -149,7 +145,7 @@ async def test_without_a_subject_no_device_can_subscribe(
             CHANNELS, json={"kind": "webpush", "subscription": push_receiver.subscription()}, headers=csrf
         )
         assert response.status_code == 409, response.text
-        assert _fields(response) == ["vapidSubject"]
+        assert error_fields(response) == ["vapidSubject"]
         assert (await client.get(CHANNELS)).json()["items"] == []
 
 
@@ -272,21 +268,21 @@ async def test_bad_subscriptions_are_refused_naming_the_field(
         CHANNELS, json={"kind": "webpush", "subscription": {**subscription, **change}}
     )
     assert response.status_code in {400, 422}, response.text
-    assert _fields(response) == [field]
+    assert error_fields(response) == [field]
 
 
 async def test_web_push_channels_take_no_url(owner: Caller, push_receiver: PushReceiver) -> None:
     missing = await owner.post(CHANNELS, json={"kind": "webpush"})
-    assert _fields(missing) == ["subscription"]
+    assert error_fields(missing) == ["subscription"]
     both = await owner.post(
         CHANNELS,
         json={"kind": "webpush", "url": "json://example.com", "subscription": push_receiver.subscription()},
     )
-    assert _fields(both) == ["url"]
+    assert error_fields(both) == ["url"]
     created = await _subscribe(owner, push_receiver)
     update = await owner.patch(f"{CHANNELS}/{created['id']}", json={"url": "json://example.com"})
     assert update.status_code == 422
-    assert _fields(update) == ["url"]
+    assert error_fields(update) == ["url"]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -400,8 +396,8 @@ REMINDER_EXTRA = {
 }
 
 
-def _plugin(receiver: PushReceiver, extra: dict[str, Any] | None) -> Any:
-    return webpush.NotifyFollowthroughPush.for_subscription(
+def _push(receiver: PushReceiver, extra: dict[str, Any] | None) -> webpush.Push:
+    return webpush.Push.for_subscription(
         webpush.Subscription.from_json(json.dumps(receiver.subscription())),
         ec.generate_private_key(ec.SECP256R1()),
         "mailto:operator@example.com",
@@ -410,9 +406,12 @@ def _plugin(receiver: PushReceiver, extra: dict[str, Any] | None) -> Any:
     )
 
 
-async def test_a_reminder_push_carries_its_tag_token_and_actions(push_receiver: PushReceiver) -> None:
-    plugin = _plugin(push_receiver, REMINDER_EXTRA)
-    assert await asyncio.to_thread(plugin.send, "Walk 10 minutes, due 08:00", "Now: Walk")
+async def test_a_reminder_push_carries_its_tag_token_and_actions(
+    push_receiver: PushReceiver, receiver_settings: Settings
+) -> None:
+    push = _push(push_receiver, REMINDER_EXTRA)
+    answer = await native.fetch(push.request("Now: Walk", "Walk 10 minutes, due 08:00"), receiver_settings)
+    assert answer.status == 201
     [push] = await push_receiver.wait_for(1)
     assert push.payload == {
         "title": "Now: Walk",
@@ -424,7 +423,7 @@ async def test_a_reminder_push_carries_its_tag_token_and_actions(push_receiver: 
 
 def test_extra_never_replaces_the_message_and_leaves_out_empty_keys(push_receiver: PushReceiver) -> None:
     extra = {"title": "Forged", "url": "https://elsewhere.example/", "actToken": None, "tag": "occurrence:1"}
-    payload = json.loads(_plugin(push_receiver, extra).payload("Now: Walk", "Body"))
+    payload = json.loads(_push(push_receiver, extra).payload("Now: Walk", "Body"))
     assert payload["title"] == "Now: Walk"
     assert payload["url"].startswith("http://127.0.0.1:8000/")
     assert payload["tag"] == "occurrence:1"
@@ -432,14 +431,14 @@ def test_extra_never_replaces_the_message_and_leaves_out_empty_keys(push_receive
 
 
 def test_a_message_without_extra_keeps_its_three_keys(push_receiver: PushReceiver) -> None:
-    payload = json.loads(_plugin(push_receiver, None).payload("T", "B"))
+    payload = json.loads(_push(push_receiver, None).payload("T", "B"))
     assert set(payload) == {"title", "body", "url"}
 
 
 def test_a_long_reminder_shortens_its_body_but_keeps_what_the_actions_need(
     push_receiver: PushReceiver,
 ) -> None:
-    data = _plugin(push_receiver, REMINDER_EXTRA).payload("Now: Walk", "“quoted” " * 2000)
+    data = _push(push_receiver, REMINDER_EXTRA).payload("Now: Walk", "“quoted” " * 2000)
     assert len(data) <= webpush.RECORD_SIZE - 17 - 16
     payload = json.loads(data)
     assert payload["body"].endswith("…")
@@ -453,7 +452,7 @@ def test_extra_too_big_for_one_push_is_dropped_rather_than_failing_the_send(
     push_receiver: PushReceiver,
 ) -> None:
     huge = {**REMINDER_EXTRA, "actions": [{"action": "x" * 5000, "title": "X"}]}
-    data = _plugin(push_receiver, huge).payload("Now: Walk", "Body")
+    data = _push(push_receiver, huge).payload("Now: Walk", "Body")
     assert len(data) <= webpush.RECORD_SIZE - 17 - 16
     assert json.loads(data)["title"] == "Now: Walk"
     assert "actions" not in json.loads(data)

@@ -11,7 +11,9 @@ from sqlalchemy import func, select
 from followthrough.checkins.models import CheckIn, WeeklyReview
 from followthrough.clock import FrozenClock
 from tests.conftest import Caller, Callers, Database
-from tests.test_checkins import CHECK_INS, _fields, check_in_body, create_action, stored_check_ins
+from tests.support.actions import create_action
+from tests.support.answers import error_fields
+from tests.support.checkins import CHECK_INS, check_in_body, stored_check_ins
 
 REVIEWS = "/api/v1/weekly-reviews"
 FRIDAY_EVENING = datetime(2026, 3, 6, 18, 0, tzinfo=UTC)
@@ -148,6 +150,8 @@ async def test_a_review_replayed_in_the_next_week_with_its_week_given_is_still_t
     assert await stored_rows(database, owner) == (1, 0)
 
 
+# Concurrent writes: SQLite's write lock, PostgreSQL's constraints.
+@pytest.mark.dialect
 async def test_two_identical_reviews_sent_at_once_store_one(
     owner: Caller, database: Database, friday: FrozenClock
 ) -> None:
@@ -178,7 +182,7 @@ async def test_the_same_review_id_with_a_different_body_is_a_409(
     before = await stored_check_ins(database, owner)
     response = await owner.post(REVIEWS, json={**body, **change})
     assert response.status_code == 409
-    assert _fields(response) == ["id"]
+    assert error_fields(response) == ["id"]
     assert await stored_check_ins(database, owner) == before
     assert await stored_rows(database, owner) == (1, 1)
 
@@ -191,7 +195,7 @@ async def test_a_replayed_review_whose_check_in_differs_is_a_409(
     body = review_body(checkIns=[check_in])
     await owner.post(REVIEWS, json=body)
     response = await owner.post(REVIEWS, json={**body, "checkIns": [{**check_in, "result": "skipped"}]})
-    assert (response.status_code, _fields(response)) == (409, ["id"])
+    assert (response.status_code, error_fields(response)) == (409, ["id"])
     assert (await owner.get(f"{CHECK_INS}/{check_in['id']}")).json()["result"] == "done"
 
 
@@ -203,7 +207,7 @@ async def test_only_one_review_per_week(owner: Caller, database: Database, frida
         json=review_body(weekStart="2026-03-02", checkIns=[check_in_body(action, at="2026-03-05T08:00:00Z")]),
     )
     assert response.status_code == 409
-    assert _fields(response) == ["weekStart"]
+    assert error_fields(response) == ["weekStart"]
     assert await stored_rows(database, owner) == (1, 0)
 
 
@@ -218,7 +222,7 @@ async def test_a_past_week_can_be_reviewed_late_but_not_a_future_one(
     assert late.status_code == 201
     assert late.json()["review"]["weekStart"] == "2026-02-23"
     future = await owner.post(REVIEWS, json=review_body(weekStart="2026-03-09"))
-    assert (future.status_code, _fields(future)) == (422, ["weekStart"])
+    assert (future.status_code, error_fields(future)) == (422, ["weekStart"])
     assert await stored_rows(database, owner) == (1, 1)
 
 
@@ -244,7 +248,7 @@ async def test_a_failing_check_in_stores_nothing_of_the_review(
     )
     response = await owner.post(REVIEWS, json=body)
     assert response.status_code == 422
-    assert _fields(response) == ["checkIns[2].occurrenceAt"]
+    assert error_fields(response) == ["checkIns[2].occurrenceAt"]
     assert await stored_rows(database, owner) == (0, 0)
     # Nothing half-stored blocks a corrected submission.
     body["checkIns"].pop()
@@ -274,7 +278,7 @@ async def test_a_check_in_that_breaks_a_rule_is_named_by_its_index_and_nothing_i
     )
     response = await owner.post(REVIEWS, json=body)
     assert response.status_code == status
-    assert _fields(response) == [field]
+    assert error_fields(response) == [field]
     assert await stored_rows(database, owner) == (0, 0)
 
 
@@ -286,7 +290,7 @@ async def test_an_occurrence_checked_in_before_the_review_is_a_409_on_the_check_
     response = await owner.post(
         REVIEWS, json=review_body(checkIns=[check_in_body(action, at="2026-03-02T08:00:00Z")])
     )
-    assert (response.status_code, _fields(response)) == (409, ["checkIns[0].occurrenceAt"])
+    assert (response.status_code, error_fields(response)) == (409, ["checkIns[0].occurrenceAt"])
     assert await stored_rows(database, owner) == (0, 1)
 
 
@@ -296,7 +300,7 @@ async def test_the_same_check_in_twice_in_one_review_is_refused(
     action = await create_action(owner)
     check_in = check_in_body(action, at="2026-03-02T08:00:00Z")
     response = await owner.post(REVIEWS, json=review_body(checkIns=[check_in, check_in]))
-    assert (response.status_code, _fields(response)) == (422, ["checkIns[1].id"])
+    assert (response.status_code, error_fields(response)) == (422, ["checkIns[1].id"])
     assert await stored_rows(database, owner) == (0, 0)
 
 
@@ -307,7 +311,7 @@ async def test_a_stranger_cannot_review_with_my_actions(
     response = await stranger.post(
         REVIEWS, json=review_body(checkIns=[check_in_body(action, at="2026-03-02T08:00:00Z")])
     )
-    assert (response.status_code, _fields(response)) == (422, ["checkIns[0].keyActionId"])
+    assert (response.status_code, error_fields(response)) == (422, ["checkIns[0].keyActionId"])
     assert await stored_rows(database, stranger) == (0, 0)
     assert await stored_rows(database, owner) == (0, 0)
 
@@ -399,7 +403,7 @@ async def test_a_stranger_reusing_my_review_id_is_refused(
     body = review_body()
     await owner.post(REVIEWS, json=body)
     response = await stranger.post(REVIEWS, json=body)
-    assert (response.status_code, _fields(response)) == (409, ["id"])
+    assert (response.status_code, error_fields(response)) == (409, ["id"])
     assert "Asked three people" not in response.text
     assert await stored_rows(database, stranger) == (0, 0)
 

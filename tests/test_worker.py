@@ -7,10 +7,7 @@ The PostgreSQL tests use a database of their own, so that every delivery in it i
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import subprocess
-import sys
 import time
 import uuid
 from collections import Counter
@@ -18,33 +15,29 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, cast
-from uuid import UUID
+from typing import Any
 
 import pytest
-import uuid_utils
 from litestar.testing import AsyncTestClient
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import func, select, update
 
 from followthrough import migrate
-from followthrough.accounts.models import Participant
 from followthrough.app import create_app
 from followthrough.clock import FrozenClock
 from followthrough.database import alchemy_config, session_scope
-from followthrough.enums import ChannelKind, DeliveryStatus, Event
+from followthrough.deliveries.claims import CLAIMABLE
+from followthrough.deliveries.models import Delivery
+from followthrough.deliveries.queue import enqueue
+from followthrough.deliveries.worker import Worker
+from followthrough.enums import DeliveryStatus, Event
 from followthrough.notifications.keys import use_channel_key
-from followthrough.notifications.models import Channel
-from followthrough.reminders.claims import CLAIMABLE
-from followthrough.reminders.models import Delivery
-from followthrough.reminders.queue import enqueue
-from followthrough.reminders.worker import Worker
 from followthrough.settings import Settings
+from followthrough.worker_setup import build_worker
 from tests.conftest import pg_admin
-from tests.receivers import RECEIVER_ALLOWED_HOSTS, HttpReceiver, ReceivedRequest
+from tests.support.receivers import RECEIVER_ALLOWED_HOSTS, HttpReceiver, ReceivedRequest
+from tests.support.workers import add_recipient, seed, start_worker, wait_until
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-FOLLOWTHROUGH = Path(sys.executable).parent / "followthrough"
-DELIVERY_TABLE = cast("Table", Delivery.__table__)
 
 
 @pytest.fixture
@@ -66,53 +59,6 @@ def own_postgres(tmp_path: Path) -> Iterator[Settings]:
         yield settings
     finally:
         pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-async def seed(settings: Settings, receiver: HttpReceiver, count: int, due_at: datetime) -> list[str]:
-    """One participant with one channel to the receiver, and `count` due deliveries, each saying a marker."""
-    use_channel_key(settings)
-    alchemy = alchemy_config(settings)
-    markers = [f"m{number:05d}" for number in range(count)]
-    try:
-        async with session_scope(alchemy) as db:
-            person = Participant(
-                email=f"{uuid.uuid4().hex[:8]}@example.com",
-                display_name="Ada",
-                password_hash="-",
-                time_zone="UTC",
-            )
-            db.add(person)
-            await db.flush()
-            channel = Channel(
-                participant_id=person.id,
-                kind=ChannelKind.APPRISE,
-                label="Webhook",
-                url=receiver.json_url(),
-                masked_url=f"json://{receiver.address}/hook",
-                events=[event.value for event in Event],
-            )
-            db.add(channel)
-            await db.flush()
-            rows = [
-                {
-                    "id": UUID(bytes=uuid_utils.uuid7().bytes),
-                    "participant_id": person.id,
-                    "event": Event.ENCOURAGEMENT_RECEIVED,
-                    "subject_key": f"bench:{marker}",
-                    "channel_id": channel.id,
-                    "due_at": due_at,
-                    "next_attempt_at": due_at,
-                    "status": DeliveryStatus.PENDING,
-                    "attempts": 0,
-                    "payload": {"partnerName": "Grace", "message": marker, "keyActionTitle": None},
-                }
-                for marker in markers
-            ]
-            for offset in range(0, len(rows), 500):
-                await db.execute(insert(DELIVERY_TABLE), rows[offset : offset + 500])
-    finally:
-        await alchemy.get_engine().dispose()
-    return markers
 
 
 def received_markers(requests: list[ReceivedRequest]) -> Counter[str]:
@@ -141,7 +87,7 @@ async def test_two_workers_on_postgresql_send_each_of_2000_deliveries_exactly_on
         markers = await seed(own_postgres, receiver, 2000, NOW)
         clock = FrozenClock(NOW)
         # Separate engines, as separate processes would have; each claims batches until none is left.
-        workers = [Worker(own_postgres, clock, name=f"worker-{number}") for number in range(2)]
+        workers = [build_worker(own_postgres, clock, name=f"worker-{number}") for number in range(2)]
 
         async def drain(worker: Worker) -> int:
             claimed = 0
@@ -161,30 +107,6 @@ async def test_two_workers_on_postgresql_send_each_of_2000_deliveries_exactly_on
         assert await statuses(own_postgres) == Counter({DeliveryStatus.SENT: 2000})
     finally:
         receiver.close()
-
-
-def start_worker(settings: Settings, log: Path, **extra: str) -> subprocess.Popen[bytes]:
-    environment = {
-        **os.environ,
-        "FOLLOWTHROUGH_DATA_DIR": str(settings.data_dir),
-        "FOLLOWTHROUGH_DATABASE_URL": settings.database_url,
-        "FOLLOWTHROUGH_SECRET_KEY": settings.secret_key,
-        "FOLLOWTHROUGH_CHANNEL_KEY": settings.channel_key,
-        "FOLLOWTHROUGH_CHANNEL_ALLOWED_HOSTS": settings.channel_allowed_hosts,
-        "FOLLOWTHROUGH_WORKER_POLL_SECONDS": "1",
-        **{f"FOLLOWTHROUGH_{name.upper()}": value for name, value in extra.items()},
-    }
-    with log.open("ab") as output:
-        return subprocess.Popen([str(FOLLOWTHROUGH), "worker"], env=environment, stdout=output, stderr=output)
-
-
-async def wait_until(condition: Any, ceiling: float, what: str) -> None:
-    """Poll a real process's progress; the ceiling is for slow machines, not an assertion."""
-    deadline = time.monotonic() + ceiling
-    while not await condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.1)
 
 
 def slow_responder(seconds: float) -> Any:
@@ -259,6 +181,8 @@ async def test_sigterm_lets_the_worker_finish_its_batch_and_leave_nothing_half_w
         receiver.close()
 
 
+# The embedded worker claims with dialect-specific SQL.
+@pytest.mark.dialect
 async def test_serve_runs_the_worker_inside_the_api_process(settings: Settings) -> None:
     receiver = HttpReceiver().start()
     embedded = replace(
@@ -272,25 +196,7 @@ async def test_serve_runs_the_worker_inside_the_api_process(settings: Settings) 
             await db.execute(
                 update(Delivery).where(Delivery.status.in_(CLAIMABLE)).values(status=DeliveryStatus.SKIPPED)
             )
-            person = Participant(
-                email=f"{uuid.uuid4().hex[:8]}@example.com",
-                display_name="Ada",
-                password_hash="-",
-                time_zone="UTC",
-            )
-            db.add(person)
-            await db.flush()
-            db.add(
-                Channel(
-                    participant_id=person.id,
-                    kind=ChannelKind.APPRISE,
-                    label="Webhook",
-                    url=receiver.json_url(),
-                    masked_url="json://127.0.0.1/hook",
-                    events=["encouragement.received"],
-                )
-            )
-            await db.flush()
+            person, _ = await add_recipient(db, receiver, events=["encouragement.received"])
             await enqueue(
                 db,
                 recipient_id=person.id,

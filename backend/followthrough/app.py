@@ -16,23 +16,28 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 
-from followthrough import health, metrics
-from followthrough.accounts.auth import AuthenticationMiddleware
-from followthrough.accounts.controllers import AccountController, AuthController
-from followthrough.accounts.export_controllers import ExportController
-from followthrough.actions.controllers import KeyActionController, TodayController
+from followthrough import actlinks, health, metrics
+from followthrough.accounts.controllers import AccountController
+from followthrough.actions import KeptOccurrences
+from followthrough.actions.controllers import KeyActionController
 from followthrough.actlinks.controllers import ActLinkController
 from followthrough.barriers.controllers import BarrierController
 from followthrough.calendarfeed.controllers import CalendarFeedController, CalendarFileController
+from followthrough.checkins import has_check_in
+from followthrough.checkins.agenda_controllers import OccurrenceController, TodayController
 from followthrough.checkins.controllers import CheckInController, ProgressController, WeeklyReviewController
 from followthrough.clock import Clock
 from followthrough.database import alchemy_config
+from followthrough.deliveries import log_channel_test
+from followthrough.deliveries.controllers import DeliveryController
 from followthrough.dependencies import provide_now, provide_participant, provide_settings
 from followthrough.edge import add_security_headers, check_request
-from followthrough.errors import exception_handlers
+from followthrough.export.controllers import ExportController
+from followthrough.http_errors import exception_handlers
+from followthrough.identity import AuthController, AuthenticationMiddleware
 from followthrough.imports.controllers import ImportController
 from followthrough.logs import configure_logging, litestar_logging
-from followthrough.notifications import native
+from followthrough.notifications import egress, native
 from followthrough.notifications.controllers import ChannelController, PushController
 from followthrough.notifications.keys import use_channel_key
 from followthrough.openapi import (
@@ -51,12 +56,12 @@ from followthrough.partners.controllers import (
 from followthrough.readcache import ReadCache, listening
 from followthrough.reflections.controllers import ReflectionController
 from followthrough.registration.controllers import RegistrationController
-from followthrough.reminders.controllers import DeliveryController, SnoozeController
-from followthrough.reminders.worker import embedded_worker
+from followthrough.reminders.controllers import SnoozeController
 from followthrough.requestid import RequestIds
 from followthrough.settings import Settings
 from followthrough.sso.controllers import IdentityController, SignInController
 from followthrough.web import pwa_handler, pwa_is_built
+from followthrough.worker_setup import embedded_worker
 
 API_PREFIX = "/api/v1"
 DOCS_ASSETS = "/schema/assets"
@@ -75,6 +80,7 @@ api_controllers: list[type] = [
     ProgressController,
     ReflectionController,
     KeyActionController,
+    OccurrenceController,
     TodayController,
     ChannelController,
     PushController,
@@ -92,6 +98,8 @@ api_controllers: list[type] = [
 
 def create_app(settings: Settings, clock: Clock | None = None) -> Litestar:
     configure_logging(settings)
+    # Once per process, before anything can send: the egress guard and log redaction (idempotent).
+    egress.install()
     alchemy = alchemy_config(settings)
     use_channel_key(settings)
     api = Router(path=API_PREFIX, route_handlers=api_controllers)
@@ -137,6 +145,11 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Litestar:
             "settings": Provide(provide_settings, sync_to_thread=False),
             "now": Provide(provide_now, sync_to_thread=False),
             "participant": Provide(provide_participant, sync_to_thread=False),
+            "kept_occurrences": Provide(provide_kept_occurrences, sync_to_thread=False),
+            # "Send test" writes the delivery log, which sits above notifications: wired here.
+            "channel_test_log": Provide(lambda: log_channel_test, sync_to_thread=False),
+            # The delivery log shows answers given through act links, which sit above deliveries.
+            "delivery_answers": Provide(lambda: actlinks.latest_answers, sync_to_thread=False),
         },
         exception_handlers=exception_handlers,
         request_max_body_size=settings.max_body_bytes,
@@ -181,6 +194,12 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Litestar:
     # Around the router, not a route's middleware: a request no route matches gets an id too.
     app.asgi_handler = RequestIds(app.asgi_handler, settings.trusted_proxies)
     return app
+
+
+def provide_kept_occurrences() -> KeptOccurrences:
+    """The future occurrences a change of schedule, zone or status keeps: those with a check-in. `actions`
+    sits below `checkins` and cannot ask it, so it is told here."""
+    return has_check_in
 
 
 @get("/", include_in_schema=False, exclude_from_auth=True)

@@ -125,13 +125,15 @@ def serve(host: str, port: int, run_migrations: bool, workers: int, with_worker:
 def worker(check: bool) -> None:
     """Send reminders and notifications: detect what is due and deliver it, until SIGTERM. Run as many as
     needed on PostgreSQL; each delivery is claimed by one of them."""
-    from followthrough.notifications import webpush
-    from followthrough.reminders.worker import run_until_signalled
+    from followthrough.notifications import egress, webpush
+    from followthrough.worker_setup import run_until_signalled
 
     if check:
         sys.exit(0 if _run(worker_is_beating) else 1)
     settings = _settings()
     configure_logging(settings)
+    # Once per process, before anything can send: the egress guard and log redaction.
+    egress.install()
     click.echo(f"Followthrough worker (database: {_safe_url(settings)})")
     webpush.warn_when_off(settings)
     asyncio.run(run_until_signalled(settings))
@@ -139,8 +141,8 @@ def worker(check: bool) -> None:
 
 async def worker_is_beating(settings: Settings) -> bool:
     from followthrough.database import alchemy_config, session_scope
+    from followthrough.deliveries.worker import worker_host
     from followthrough.health import worker_beats_on_host
-    from followthrough.reminders.worker import worker_host
 
     alchemy = alchemy_config(settings)
     try:

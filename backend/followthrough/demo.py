@@ -16,12 +16,9 @@ import click
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from followthrough.accounts.models import Participant
-from followthrough.accounts.passwords import hash_password
-from followthrough.actions.models import KeyAction, KeyActionStatusChange, Occurrence
-from followthrough.actions.occurrences import OccurrenceService
-from followthrough.barriers.models import Barrier, BarrierStatusChange
-from followthrough.checkins.models import CheckIn, WeeklyReview
+from followthrough.actions import KeyAction, KeyActionStatusChange, Occurrence, OccurrenceService
+from followthrough.barriers import Barrier, BarrierStatusChange
+from followthrough.checkins import CheckIn, WeeklyReview
 from followthrough.clock import Clock
 from followthrough.database import alchemy_config, session_scope
 from followthrough.demo_story import (
@@ -42,7 +39,8 @@ from followthrough.enums import (
     ScheduleKind,
     Visibility,
 )
-from followthrough.reflections.models import Reflection
+from followthrough.identity import Participant, hash_password
+from followthrough.reflections import Reflection
 from followthrough.settings import Settings
 
 DEMO_NAME = "Sam Rivera"

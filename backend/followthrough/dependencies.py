@@ -8,8 +8,8 @@ from typing import Any
 from litestar import Request
 from litestar.datastructures import State
 
-from followthrough.accounts.models import Participant
 from followthrough.clock import Clock
+from followthrough.identity import Participant
 from followthrough.settings import Settings
 
 

@@ -27,10 +27,12 @@ import msgspec
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.datastructures import MutableScopeHeaders
+from litestar.exceptions import HTTPException
 from litestar.handlers.base import BaseRouteHandler
+from litestar.status_codes import HTTP_415_UNSUPPORTED_MEDIA_TYPE
 from litestar.types import Message, Scope
 
-from followthrough.errors import InvalidInput, UnreadableBody, UnsupportedMediaType
+from followthrough.errors import InvalidInput, MalformedInput
 
 JSON_MEDIA_TYPE = "application/json"
 JSON_CHARSETS = frozenset({"utf-8", "utf8"})
@@ -69,21 +71,21 @@ async def check_request(
 async def _check_body(request: Request[Any, Any, Any]) -> None:
     media_type, options = request.content_type
     if media_type and media_type != JSON_MEDIA_TYPE:
-        raise UnsupportedMediaType(f"must be {JSON_MEDIA_TYPE}, not {media_type}")
+        raise _unsupported(f"must be {JSON_MEDIA_TYPE}, not {media_type}")
     charset = options.get("charset")
     if charset is not None and charset.lower() not in JSON_CHARSETS:
-        raise UnsupportedMediaType(f"JSON is UTF-8, not {charset}")
+        raise _unsupported(f"JSON is UTF-8, not {charset}")
     body = await request.body()
     if not body:
         return  # the handler says whether its body is required
     if not media_type:
-        raise UnsupportedMediaType(f"must be {JSON_MEDIA_TYPE}; the request does not say")
+        raise _unsupported(f"must be {JSON_MEDIA_TYPE}; the request does not say")
     try:
         body.decode()
     except UnicodeDecodeError as error:
-        raise UnreadableBody(f"is not valid UTF-8 (byte {error.start})") from None
+        raise MalformedInput("body", f"is not valid UTF-8 (byte {error.start})") from None
     if nests_too_deep(body):
-        raise UnreadableBody(f"nests deeper than {MAX_JSON_DEPTH} levels")
+        raise MalformedInput("body", f"nests deeper than {MAX_JSON_DEPTH} levels")
     if _ESCAPED_NUL in body:
         try:
             decoded = msgspec.json.decode(body)
@@ -124,6 +126,15 @@ def nul_field(value: Any) -> str | None:
         elif isinstance(item, list):
             pending.extend((f"{path}[{index}]", child) for index, child in enumerate(item))
     return None
+
+
+def _unsupported(message: str) -> HTTPException:
+    """A body that is not declared `application/json`, as a cross-site form would send it."""
+    return HTTPException(
+        status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+        detail=f"content-type: {message}",
+        extra=[{"field": "content-type", "message": message}],
+    )
 
 
 def _nul(field: str) -> InvalidInput:

@@ -14,9 +14,9 @@ from litestar.exceptions import ServiceUnavailableException
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from followthrough.deliveries.heartbeat import stale_after
+from followthrough.deliveries.models import WorkerHeartbeat
 from followthrough.metrics import EXCLUDE_FROM_METRICS
-from followthrough.reminders.heartbeat import stale_after
-from followthrough.reminders.models import WorkerHeartbeat
 from followthrough.schemas import OutSchema
 from followthrough.settings import Settings
 

@@ -30,16 +30,17 @@ from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusMiddleware
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import start_http_server
 from prometheus_client.registry import Collector
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from followthrough.deliveries import Delivery, WorkerHeartbeat
+from followthrough.deliveries.figures import worker_heartbeat as worker_heartbeat  # served with the rest
 from followthrough.enums import DeliveryStatus
-from followthrough.notifications.models import Channel
-from followthrough.reminders.models import Delivery, WorkerHeartbeat
+from followthrough.notifications import Channel
 from followthrough.requestid import address_in, parse_networks
 from followthrough.settings import Settings
 
@@ -117,34 +118,6 @@ http_metrics = PrometheusConfig(
     exclude_opt_key=EXCLUDE_FROM_METRICS,
     middleware_class=CheapHttpMetrics,
 )
-
-# From a moment on time to an hour late: an hour is `delivery_grace_minutes`' default, after which a
-# delivery is marked missed instead.
-LATENESS_BUCKETS = (0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900, 1800, 3600)
-delivery_lateness = Histogram(
-    f"{NAMESPACE}_delivery_lateness_seconds",
-    "Seconds from when a delivery was due (after quiet hours and snoozes) to when it was sent; retries "
-    "included.",
-    buckets=LATENESS_BUCKETS,
-)
-delivery_attempts = Counter(
-    f"{NAMESPACE}_delivery_attempts",
-    "Send attempts made by this process, by outcome: sent, or error (passing or permanent).",
-    ["outcome"],
-)
-worker_heartbeat = Gauge(
-    f"{NAMESPACE}_worker_heartbeat_timestamp_seconds",
-    "When this process's worker last recorded its heartbeat (Unix time).",
-)
-
-
-def observe_send(due_at: datetime, sent_at: datetime, failed: bool) -> None:
-    """One send attempt finished, at `sent_at`."""
-    if failed:
-        delivery_attempts.labels("error").inc()
-        return
-    delivery_attempts.labels("sent").inc()
-    delivery_lateness.observe(max((sent_at - due_at).total_seconds(), 0.0))
 
 
 @dataclass(eq=False)  # registered by identity

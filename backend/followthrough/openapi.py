@@ -34,7 +34,7 @@ from litestar.routes import HTTPRoute
 from litestar.typing import FieldDefinition
 
 from followthrough.actions.schedule import FIRST_YEAR, LAST_YEAR
-from followthrough.errors import ErrorBody, InvalidInput
+from followthrough.errors import ErrorBody, MalformedInput
 from followthrough.schemas import local_date_pattern
 
 DATE_IN_SCHEDULE_YEARS = local_date_pattern(FIRST_YEAR, LAST_YEAR)
@@ -277,4 +277,4 @@ async def refuse_loose_types(
         found = _AT_PATH.match(str(error))
         if found is None or not found["message"].startswith("Expected `"):
             return  # not a question of type: the handler's own validation names it as usual
-        raise InvalidInput(found["path"] or "body", found["message"], status_code=400) from None
+        raise MalformedInput(found["path"] or "body", found["message"]) from None

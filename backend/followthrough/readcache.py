@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
-from zoneinfo import ZoneInfo
 
 import asyncpg
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
@@ -48,6 +47,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from followthrough.clock import Clock
+from followthrough.localtime import local_today
 from followthrough.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -228,7 +228,7 @@ def remembered_read(app: ASGIApp) -> ASGIApp:
             await app(scope, receive, send)
             return
         clock: Clock = state.clock
-        local_day = clock.now().astimezone(ZoneInfo(participant.time_zone)).date()
+        local_day = local_today(participant.time_zone, clock.now())
         encodings = next((value for name, value in scope["headers"] if name == b"accept-encoding"), b"")
         key = (scope["path"], scope.get("query_string", b""), local_day, participant.time_zone, encodings)
         remembered = cache.response(participant.id, key)

@@ -24,6 +24,17 @@ class OutSchema(msgspec.Struct, rename="camel", kw_only=True):
     """Base for response bodies."""
 
 
+StructT = TypeVar("StructT", bound=msgspec.Struct)
+
+
+def to_schema(model: object, schema: type[StructT]) -> StructT:
+    """`schema` filled from the like-named attributes of `model` (an ORM row, a dataclass), for a mapper
+    that only copies. msgspec reads each field by its Python name (the camelCase wire name only if that is
+    missing), so a model attribute named otherwise needs a hand-written mapper. Values are checked against
+    the field types as on input: a wrong type raises here rather than reaching the wire."""
+    return msgspec.convert(model, schema, from_attributes=True)
+
+
 # Query parameters of every paged list. The offset is bounded so that no database integer overflows.
 LimitParam = Annotated[int, Parameter(ge=1, le=200, description="Page size")]
 # schema_extra: Litestar leaves a bound of 0 out of the document.
@@ -161,3 +172,8 @@ def require_quiet_hours(start: time | None, end: time | None) -> None:
         raise InvalidInput("quietHoursEnd" if end is None else "quietHoursStart", "give both ends or neither")
     if start is not None and start == end:
         raise InvalidInput("quietHoursEnd", "must differ from quietHoursStart")
+
+
+EXPORT_FORMAT_VERSION = 1
+"""The version of the account export document: `export` writes it and `imports` reads it back, so it lives
+below both."""

@@ -14,3 +14,8 @@ def said(response: httpx.Response) -> Any:
     if isinstance(body, dict):
         body.pop("requestId", None)
     return body
+
+
+def error_fields(response: httpx.Response) -> list[str]:
+    """The fields a refusal names, in its order."""
+    return [error["field"] for error in response.json()["errors"]]

@@ -27,7 +27,7 @@ from followthrough.clock import FrozenClock
 from followthrough.database import MIGRATIONS_PATH
 from followthrough.settings import Settings
 from tests.conftest import DEFAULT_NOW, VAPID_SUBJECT, Callers
-from tests.receivers import RECEIVER_ALLOWED_HOSTS
+from tests.support.receivers import RECEIVER_ALLOWED_HOSTS
 
 # Variables that would change where the commands look, whatever the machine running the tests has set.
 UNSET_VARIABLES: dict[str, str | None] = {

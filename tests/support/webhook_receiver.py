@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from tests.receivers import HttpReceiver, ReceivedRequest
+from tests.support.receivers import HttpReceiver, ReceivedRequest
 
 TOLERANCE_SECONDS = 5 * 60
 

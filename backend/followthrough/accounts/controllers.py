@@ -5,7 +5,6 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, delete, get, patch, post
-from litestar.datastructures import Cookie
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
@@ -13,12 +12,16 @@ from msgspec import UNSET
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from followthrough.accounts import schemas
-from followthrough.accounts.auth import SESSION_COOKIE, Credential, client_address, csrf_token_for, hash_token
-from followthrough.accounts.models import ApiToken, Participant
-from followthrough.accounts.passwords import has_password
 from followthrough.accounts.services import AccountService
-from followthrough.reminders.quiet import follow_quiet_hours
-from followthrough.schemas import format_local_time
+from followthrough.deliveries import follow_quiet_hours
+from followthrough.identity import (
+    ApiToken,
+    Credential,
+    Participant,
+    ParticipantOut,
+    participant_out,
+    session_cookie,
+)
 from followthrough.settings import Settings
 
 
@@ -28,22 +31,6 @@ def provide_account_service(
     now: NamedDependency[datetime],
 ) -> AccountService:
     return AccountService(db_session, settings, now)
-
-
-def participant_out(participant: Participant) -> schemas.ParticipantOut:
-    return schemas.ParticipantOut(
-        id=participant.id,
-        email=participant.email,
-        display_name=participant.display_name,
-        time_zone=participant.time_zone,
-        review_weekday=participant.review_weekday,
-        review_time=format_local_time(participant.review_time) or "",
-        quiet_hours_start=format_local_time(participant.quiet_hours_start),
-        quiet_hours_end=format_local_time(participant.quiet_hours_end),
-        nudge_enabled=participant.nudge_enabled,
-        has_password=has_password(participant.password_hash),
-        created_at=participant.created_at,
-    )
 
 
 def token_out(api_token: ApiToken) -> schemas.ApiTokenOut:
@@ -57,83 +44,13 @@ def token_out(api_token: ApiToken) -> schemas.ApiTokenOut:
     )
 
 
-def _session_cookie(settings: Settings, value: str, max_age: int) -> Cookie:
-    return Cookie(
-        key=SESSION_COOKIE,
-        value=value,
-        max_age=max_age,
-        path="/",
-        httponly=True,
-        secure=settings.resolved_cookie_secure,
-        samesite="lax",
-    )
-
-
-class AuthController(Controller):
-    path = "/auth"
-    tags = ["auth"]
-    dependencies = {
-        "accounts": Provide(provide_account_service, sync_to_thread=False),
-    }
-
-    async def _signed_in(
-        self, accounts: AccountService, participant: Participant, request: Request[Any, Any, Any], status: int
-    ) -> Response[schemas.SessionOut]:
-        token, _ = await accounts.start_session(participant, request.headers.get("user-agent"))
-        settings = accounts.settings
-        body = schemas.SessionOut(
-            participant=participant_out(participant),
-            csrf_token=csrf_token_for(hash_token(token), settings.resolved_secret_key),
-        )
-        cookie = _session_cookie(settings, token, settings.session_days * 86400)
-        return Response(body, status_code=status, cookies=[cookie])
-
-    @post(
-        "/sign-in",
-        operation_id="signIn",
-        exclude_from_auth=True,
-        status_code=HTTP_200_OK,
-        opt={"rate_limited": True},
-    )
-    async def sign_in(
-        self,
-        data: JSONBody[schemas.SignIn],
-        accounts: NamedDependency[AccountService],
-        request: Request[Any, Any, Any],
-    ) -> Response[schemas.SessionOut]:
-        """Sign in with email and password; sets the session cookie and returns the CSRF token."""
-        participant = await accounts.sign_in(data, client_address(request))
-        return await self._signed_in(accounts, participant, request, HTTP_200_OK)
-
-    @post("/sign-out", operation_id="signOut", status_code=HTTP_204_NO_CONTENT)
-    async def sign_out(
-        self, accounts: NamedDependency[AccountService], request: Request[Participant, Credential, Any]
-    ) -> Response[None]:
-        """End this session (a no-op for API tokens, which are revoked instead)."""
-        if request.auth.kind == "session":
-            await accounts.end_session(request.auth.id)
-        return Response(
-            None, status_code=HTTP_204_NO_CONTENT, cookies=[_session_cookie(accounts.settings, "", 0)]
-        )
-
-    @get("/session", operation_id="getSession")
-    async def get_session(
-        self, request: Request[Participant, Credential, Any], settings: NamedDependency[Settings]
-    ) -> schemas.SessionOut:
-        """Who is signed in, with a fresh copy of the CSRF token for cookie sessions."""
-        csrf = None
-        if request.auth.kind == "session":
-            csrf = csrf_token_for(request.auth.token_hash, settings.resolved_secret_key)
-        return schemas.SessionOut(participant=participant_out(request.user), csrf_token=csrf)
-
-
 class AccountController(Controller):
     path = "/account"
     tags = ["account"]
     dependencies = {"accounts": Provide(provide_account_service, sync_to_thread=False)}
 
     @get("", operation_id="getAccount")
-    async def get_account(self, participant: NamedDependency[Participant]) -> schemas.ParticipantOut:
+    async def get_account(self, participant: NamedDependency[Participant]) -> ParticipantOut:
         """The signed-in participant's profile."""
         return participant_out(participant)
 
@@ -143,7 +60,7 @@ class AccountController(Controller):
         data: JSONBody[schemas.ProfileUpdate],
         participant: NamedDependency[Participant],
         accounts: NamedDependency[AccountService],
-    ) -> schemas.ParticipantOut:
+    ) -> ParticipantOut:
         """Change name, time zone, weekly-review day and time, or quiet hours. A new time zone moves
         future occurrences to it and leaves history as it was. Reminders already queued follow the quiet
         hours as they now are."""
@@ -188,7 +105,7 @@ class AccountController(Controller):
         """Delete the account and everything it owns, after confirming the password."""
         await accounts.delete_account(participant, data)
         return Response(
-            None, status_code=HTTP_204_NO_CONTENT, cookies=[_session_cookie(accounts.settings, "", 0)]
+            None, status_code=HTTP_204_NO_CONTENT, cookies=[session_cookie(accounts.settings, "", 0)]
         )
 
     @get("/tokens", operation_id="listApiTokens")

@@ -6,15 +6,13 @@ from typing import TypeVar
 
 import click
 import msgspec
-from litestar.exceptions import HTTPException
 from sqlalchemy import delete, select
 
 from followthrough.accounts import schemas
-from followthrough.accounts.models import AuthSession, Participant
-from followthrough.accounts.passwords import hash_password
-from followthrough.accounts.services import AccountService
 from followthrough.clock import Clock
 from followthrough.database import alchemy_config, session_scope
+from followthrough.errors import DomainError
+from followthrough.identity import AuthSession, IdentityService, Participant, SignUp, hash_password
 from followthrough.settings import Settings
 
 T = TypeVar("T")
@@ -24,14 +22,14 @@ async def create_participant(
     settings: Settings, email: str, display_name: str, time_zone: str, password: str
 ) -> Participant:
     data = _decode(
-        schemas.SignUp,
+        SignUp,
         {"email": email, "displayName": display_name, "timeZone": time_zone, "password": password},
     )
     config = alchemy_config(settings)
     try:
         async with session_scope(config) as session:
-            return await AccountService(session, settings, Clock().now()).create_participant(data)
-    except HTTPException as error:
+            return await IdentityService(session, settings, Clock().now()).create_participant(data)
+    except DomainError as error:
         raise click.ClickException(error.detail) from error
     finally:
         await config.get_engine().dispose()

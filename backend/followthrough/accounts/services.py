@@ -1,6 +1,6 @@
-"""Creating accounts, sign-in with rate limits, sessions, profile and personal API tokens.
+"""What a signed-in participant changes about their account: profile, password, deletion, API tokens.
 
-Public sign-up, which must not tell whether an email is registered, is in `registration`.
+Creating accounts, sign-in and sessions are in `identity`; public sign-up is in `registration`.
 """
 
 from __future__ import annotations
@@ -8,20 +8,26 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from uuid import UUID
 
-from litestar.exceptions import NotAuthorizedException
 from msgspec import UNSET
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from followthrough.accounts import schemas
-from followthrough.accounts.auth import API_TOKEN_PREFIX, hash_token, new_token
-from followthrough.accounts.limits import TooManyAttempts, counts_since, limit_key, record_attempts
-from followthrough.accounts.models import ApiToken, AuthSession, Participant
-from followthrough.accounts.passwords import has_password, hash_password, verify_password
-from followthrough.actions.occurrences import OccurrenceService
-from followthrough.errors import Conflict, InvalidInput, NotFound
-from followthrough.schemas import parse_local_time, require_email, require_quiet_hours, require_time_zone
+from followthrough.actions import OccurrenceService
+from followthrough.checkins import has_check_in
+from followthrough.errors import Forbidden, InvalidInput, NotFound
+from followthrough.identity import (
+    API_TOKEN_PREFIX,
+    ApiToken,
+    AuthSession,
+    IdentityService,
+    Participant,
+    has_password,
+    hash_password,
+    hash_token,
+    new_token,
+)
+from followthrough.schemas import parse_local_time, require_quiet_hours, require_time_zone
 from followthrough.settings import Settings
 
 FIRST_PASSWORD_WINDOW = timedelta(minutes=10)
@@ -33,75 +39,7 @@ class AccountService:
         self.session = session
         self.settings = settings
         self.now = now
-
-    async def create_participant(self, data: schemas.SignUp, password_hash: str | None = None) -> Participant:
-        """A new account (the operator's `users create`, and sign-up for a free email); 409 when the email
-        is taken. `password_hash`: the password already hashed by the caller."""
-        participant = Participant(
-            email=require_email(data.email),
-            display_name=data.display_name.strip(),
-            password_hash=password_hash
-            or await hash_password(data.password, self.settings.password_hash_cost),
-            time_zone=require_time_zone(data.time_zone),
-        )
-        self.session.add(participant)
-        try:
-            async with self.session.begin_nested():
-                await self.session.flush()
-        except IntegrityError:
-            if participant in self.session:  # so that a caller who goes on does not insert it again
-                self.session.expunge(participant)
-            raise Conflict("email", "an account with this email already exists") from None
-        return participant
-
-    async def sign_in(self, data: schemas.SignIn, address: str) -> Participant:
-        email = data.email.strip().lower()
-        keys = [limit_key("account", email), limit_key("address", address)]
-        await self._refuse_when_rate_limited(*keys)
-        participant = await self.session.scalar(select(Participant).where(Participant.email == email))
-        # Verified before deciding, so an unknown email costs the same argon2 work as a wrong password.
-        matches = await verify_password(
-            data.password,
-            participant.password_hash if participant else None,
-            self.settings.password_hash_cost,
-        )
-        if participant is None or not matches:
-            await record_attempts(self.session, keys, self.now, self.settings)
-            raise NotAuthorizedException("email or password is wrong")
-        return participant
-
-    async def _refuse_when_rate_limited(self, account_key: str, address_key: str | None = None) -> None:
-        since = self.now - timedelta(minutes=self.settings.sign_in_window_minutes)
-        keys = [account_key] if address_key is None else [account_key, address_key]
-        counts = await counts_since(self.session, keys, since)
-        if counts.get(account_key, 0) >= self.settings.sign_in_failures_per_account or (
-            address_key is not None
-            and counts.get(address_key, 0) >= self.settings.sign_in_failures_per_address
-        ):
-            raise TooManyAttempts(
-                "too many failed sign-ins; try again later", self.settings.sign_in_window_minutes * 60
-            )
-
-    async def start_session(
-        self, participant: Participant, user_agent: str | None
-    ) -> tuple[str, AuthSession]:
-        token = new_token()
-        auth_session = AuthSession(
-            participant_id=participant.id,
-            token_hash=hash_token(token),
-            expires_at=self.now + timedelta(days=self.settings.session_days),
-            last_seen_at=self.now,
-            # On the app's clock, like every time a rule reads: an account without a password may set one
-            # only soon after signing in (FIRST_PASSWORD_WINDOW).
-            created_at=self.now,
-            user_agent=(user_agent or "")[:200] or None,
-        )
-        self.session.add(auth_session)
-        await self.session.flush()
-        return token, auth_session
-
-    async def end_session(self, session_id: UUID) -> None:
-        await self.session.execute(delete(AuthSession).where(AuthSession.id == session_id))
+        self.identity = IdentityService(session, settings, now)
 
     async def update_profile(self, participant: Participant, data: schemas.ProfileUpdate) -> Participant:
         zone_changed = False
@@ -124,7 +62,7 @@ class AccountService:
         await self.session.flush()
         if zone_changed:
             horizon = timedelta(days=self.settings.occurrence_horizon_days)
-            await OccurrenceService(self.session, self.now, horizon).reschedule(participant)
+            await OccurrenceService(self.session, self.now, horizon).reschedule(participant, has_check_in)
         return participant
 
     async def change_password(
@@ -135,7 +73,7 @@ class AccountService:
         if has_password(participant.password_hash):
             if data.current_password is None:
                 raise InvalidInput("currentPassword", "is required")
-            await self.require_password(participant, data.current_password, "currentPassword")
+            await self.identity.require_password(participant, data.current_password, "currentPassword")
         else:
             await self._require_fresh_sign_in(keep_session_id)
         participant.password_hash = await hash_password(data.new_password, self.settings.password_hash_cost)
@@ -150,16 +88,6 @@ class AccountService:
             await self.session.execute(delete(ApiToken).where(ApiToken.participant_id == participant.id))
         return int(ended.rowcount or 0), revoked  # type: ignore[attr-defined]
 
-    async def require_password(self, participant: Participant, password: str, field: str) -> None:
-        """Confirms a password before a sensitive change; wrong guesses count against sign-in's limit, so a
-        stolen session cannot be used to guess the password."""
-        key = limit_key("account", participant.email)
-        await self._refuse_when_rate_limited(key)
-        cost = self.settings.password_hash_cost
-        if not await verify_password(password, participant.password_hash, cost):
-            await record_attempts(self.session, [key], self.now, self.settings)
-            raise InvalidInput(field, "is not your current password", status_code=403)
-
     async def _require_fresh_sign_in(self, session_id: UUID | None) -> None:
         """An account without a password proves it is its owner by a recent sign-in through its provider,
         not by an old session someone may have taken over."""
@@ -170,19 +98,18 @@ class AccountService:
             )
         if started is None or self.now - started > FIRST_PASSWORD_WINDOW:
             minutes = int(FIRST_PASSWORD_WINDOW.total_seconds() // 60)
-            raise InvalidInput(
-                "currentPassword",
+            raise Forbidden(
                 f"this account has no password yet: sign in again, then set one within {minutes} minutes",
-                status_code=403,
+                field="currentPassword",
             )
 
     async def delete_account(self, participant: Participant, data: schemas.AccountDeletion) -> None:
         if has_password(participant.password_hash):
             if data.password is None:
                 raise InvalidInput("password", "is required")
-            await self.require_password(participant, data.password, "password")
+            await self.identity.require_password(participant, data.password, "password")
         elif (data.confirm_email or "").strip().casefold() != participant.email.casefold():
-            raise InvalidInput("confirmEmail", "is not this account's email", status_code=403)
+            raise Forbidden("is not this account's email", field="confirmEmail")
         # Every owned row references the participant with ON DELETE CASCADE.
         await self.session.execute(delete(Participant).where(Participant.id == participant.id))
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -10,41 +10,23 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from followthrough.accounts.models import Participant
 from followthrough.actions import schemas
+from followthrough.actions.occurrences import KeptOccurrences
 from followthrough.actions.services import KeyActionService, status_change_out
 from followthrough.enums import ActionStatus, Visibility
-from followthrough.readcache import remembered_read
+from followthrough.identity import Participant
 from followthrough.schemas import LimitParam, OffsetParam, Page
 from followthrough.settings import Settings
-
-FromParam = Annotated[
-    date | None,
-    QueryParameter(
-        name="from", description="First local date (inclusive), 1970 to 2200; Monday of this week"
-    ),
-]
-ToParam = Annotated[
-    date | None,
-    QueryParameter(
-        name="to",
-        description="Last local date (inclusive), 1970 to 2200, at most 365 days after from; Sunday",
-    ),
-]
-DateParam = Annotated[
-    date | None,
-    QueryParameter(
-        name="date", description="A local date, 1970 to at most the horizon ahead; today unless given"
-    ),
-]
 
 
 def provide_key_action_service(
     db_session: NamedDependency[AsyncSession],
     now: NamedDependency[datetime],
     settings: NamedDependency[Settings],
+    kept_occurrences: NamedDependency[KeptOccurrences],
 ) -> KeyActionService:
-    return KeyActionService(db_session, now, settings)
+    """`kept_occurrences` comes from composition: which occurrences are kept is said by the layers above."""
+    return KeyActionService(db_session, now, settings, kept_occurrences)
 
 
 class KeyActionController(Controller):
@@ -148,33 +130,3 @@ class KeyActionController(Controller):
     ) -> list[schemas.KeyActionStatusChangeOut]:
         """Every status the key action has had, oldest first, starting with its creation."""
         return [status_change_out(change) for change in await actions.history(participant, key_action_id)]
-
-    @get("/{key_action_id:uuid}/occurrences", operation_id="listKeyActionOccurrences")
-    async def list_occurrences(
-        self,
-        key_action_id: FromPath[UUID],
-        participant: NamedDependency[Participant],
-        actions: NamedDependency[KeyActionService],
-        since: FromParam = None,
-        until: ToParam = None,
-    ) -> list[schemas.OccurrenceOut]:
-        """Occurrences between two local dates (inclusive; this local week unless given), earliest first,
-        each with its check-in if there is one."""
-        return await actions.occurrences_of(participant, key_action_id, since, until)
-
-
-class TodayController(Controller):
-    path = "/today"
-    tags = ["key actions"]
-    dependencies = {"actions": Provide(provide_key_action_service, sync_to_thread=False)}
-
-    @get("", operation_id="getToday", middleware=[remembered_read])
-    async def get_today(
-        self,
-        participant: NamedDependency[Participant],
-        actions: NamedDependency[KeyActionService],
-        day: DateParam = None,
-    ) -> schemas.Agenda:
-        """Everything due on the participant's local today (or the given local date), earliest first,
-        each with its check-in if there is one."""
-        return await actions.agenda(participant, day)

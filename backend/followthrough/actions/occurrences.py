@@ -9,23 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import cast
+from typing import Protocol, cast, runtime_checkable
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import uuid_utils
-from sqlalchemy import Table, bindparam, delete, exists, inspect, or_, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, delete, inspect, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.orm.attributes import set_committed_value
 
-from followthrough.accounts.models import Participant
 from followthrough.actions import schedule as schedules
 from followthrough.actions.models import KeyAction, Occurrence
 from followthrough.actions.schedule import Schedule, latest_occurrences_before, occurrences_between
-from followthrough.checkins.models import CheckIn
 from followthrough.dialect import insert_ignoring_conflicts
 from followthrough.enums import ActionStatus
 from followthrough.errors import InvalidInput
+from followthrough.identity import Participant
 
 # How far back a new action with a past start is filled in: enough for a year of history, bounded for
 # hostile starts such as an hourly rule beginning decades ago.
@@ -55,6 +55,15 @@ _STAMPS = ("created_at", "updated_at")
 _INSERT_VALUES = [
     {name: bindparam(f"v_{name}", type_=OCCURRENCE_TABLE.c[name].type) for name in _COLUMNS + _STAMPS}
 ]
+
+
+@runtime_checkable  # Litestar checks what a dependency provides against its type
+class KeptOccurrences(Protocol):
+    """Which future occurrences outlive a change of schedule, zone or status: those something was recorded on
+    (a check-in). What refers to an occurrence lives in layers above this one, so they say it, as a condition
+    on the occurrence's id (`checkins.has_check_in`, which composition hands to the key-action endpoints)."""
+
+    def __call__(self, occurrence_id: InstrumentedAttribute[UUID], /) -> ColumnElement[bool]: ...
 
 
 def schedule_of(action: KeyAction) -> Schedule:
@@ -176,12 +185,13 @@ class OccurrenceService:
         if len(stored) < len(actions):
             await self.session.flush()
 
-    async def drop_future(self, participant_id: UUID, action_ids: Sequence[UUID] | None = None) -> None:
-        """Remove future occurrences that nobody checked in on, and mark their actions for re-materialising
-        from now."""
-        checked_in = exists().where(CheckIn.occurrence_id == Occurrence.id)
+    async def drop_future(
+        self, participant_id: UUID, kept: KeptOccurrences, action_ids: Sequence[UUID] | None = None
+    ) -> None:
+        """Remove future occurrences that are not `kept` (nobody checked in on them), and mark their actions
+        for re-materialising from now."""
         statement = delete(Occurrence).where(
-            Occurrence.participant_id == participant_id, Occurrence.due_at > self.now, ~checked_in
+            Occurrence.participant_id == participant_id, Occurrence.due_at > self.now, ~kept(Occurrence.id)
         )
         reset = update(KeyAction).where(KeyAction.participant_id == participant_id)
         if action_ids is not None:
@@ -194,9 +204,12 @@ class OccurrenceService:
             )
         )
 
-    async def reschedule(self, participant: Participant, action_ids: Sequence[UUID] | None = None) -> None:
-        """After a change of zone or schedule: the future follows the new rules, the past stays."""
-        await self.drop_future(participant.id, action_ids)
+    async def reschedule(
+        self, participant: Participant, kept: KeptOccurrences, action_ids: Sequence[UUID] | None = None
+    ) -> None:
+        """After a change of zone or schedule: the future follows the new rules, the past (and what is
+        `kept`) stays."""
+        await self.drop_future(participant.id, kept, action_ids)
         await self.ensure_for_participant(participant)
 
 

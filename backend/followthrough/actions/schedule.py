@@ -20,6 +20,8 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import DAILY, HOURLY, MONTHLY, WEEKLY, YEARLY, rrule, rrulestr
 
+from followthrough.localtime import week_start_of
+
 ScheduleKind = Literal["once", "recurring"]
 MAX_RRULE_LENGTH = 500
 FIRST_YEAR, LAST_YEAR = 1970, 2200
@@ -202,11 +204,6 @@ def portable_rule(schedule: Schedule) -> tuple[datetime, str]:
     first occurrence the rule keeps its phase: that occurrence is in one of its periods (_restart_before)."""
     rule = _parse(schedule.rrule or "", schedule.starts_at)
     return _first_wall_times(rule, 1)[0], rule.spelled_out
-
-
-def week_start_of(day: date) -> date:
-    """Monday of the ISO week holding `day`."""
-    return day - timedelta(days=day.weekday())
 
 
 def _rejected(field: str, reason: str) -> ScheduleError:

@@ -1,8 +1,8 @@
-"""Wire shapes of key actions, their status history, their occurrences and the today agenda."""
+"""Wire shapes of key actions and their status history."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -10,7 +10,6 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from followthrough.actions.schedule import FIRST_YEAR, LAST_YEAR
-from followthrough.checkins.schemas import CheckInOut
 from followthrough.enums import ActionStatus, KeyHolder, Visibility
 from followthrough.schemas import Name, OutSchema, Schema, ShortText, Title, local_date_time_pattern
 
@@ -151,38 +150,3 @@ class KeyActionStatusChangeOut(OutSchema):
     to_status: ActionStatus
     reason: str | None
     changed_at: datetime
-
-
-class OccurrenceOut(OutSchema):
-    key_action_id: UUID
-    due_at: datetime
-    """The UTC instant; check-ins name the occurrence by it (`occurrenceAt`)."""
-    local_date: date
-    """The day it falls on in the participant's zone."""
-    check_in: CheckInOut | None
-
-
-class AgendaKeyAction(OutSchema):
-    id: UUID
-    title: str
-    cue: str | None
-    measure: Measure | None
-    visibility: Visibility
-
-
-class AgendaItem(OutSchema):
-    occurrence_id: UUID
-    """The occurrence's id, as reminders name it (a push notification opens /today?occurrence=<id>)."""
-    key_action: AgendaKeyAction
-    due_at: datetime
-    local_date: date
-    check_in: CheckInOut | None
-    snoozed_until: datetime | None
-    """When the reminder snoozed last is due again, while it waits to be sent and nothing is checked in."""
-
-
-class Agenda(OutSchema):
-    date: date
-    time_zone: str
-    items: list[AgendaItem]
-    """Everything due on that local date, earliest first."""

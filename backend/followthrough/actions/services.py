@@ -1,4 +1,4 @@
-"""Key actions: the commitments, their schedules, their status history, their occurrences and today's agenda.
+"""Key actions: the commitments, their schedules, their status history and their occurrences.
 
 Schedules are validated by `actions.schedule` and read in the participant's zone. Occurrences are materialised
 by `OccurrenceService` in the same transaction as the change that causes them; past occurrences and those
@@ -7,8 +7,8 @@ with a check-in are never rewritten.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from datetime import date, datetime, timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -16,30 +16,23 @@ from msgspec import UNSET
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from followthrough.accounts.models import Participant
-from followthrough.actions import occurrences as materialised
 from followthrough.actions import schemas
-from followthrough.actions.models import KeyAction, KeyActionStatusChange, Occurrence
-from followthrough.actions.occurrences import OccurrenceService, schedule_of, start_of_local_day
+from followthrough.actions.models import KeyAction, KeyActionStatusChange
+from followthrough.actions.occurrences import KeptOccurrences, OccurrenceService, schedule_of
 from followthrough.actions.schedule import (
     Schedule,
     ScheduleError,
     next_occurrence_after,
     validate_schedule,
-    week_start_of,
 )
-from followthrough.barriers.models import Barrier
-from followthrough.barriers.services import require_key_holder
-from followthrough.checkins.models import CheckIn
-from followthrough.checkins.ranges import EARLIEST_DATE, LATEST_DATE, checked_date, checked_span
-from followthrough.checkins.services import check_in_out
+from followthrough.barriers import Barrier, require_key_holder
 from followthrough.enums import ActionStatus, KeyHolder, ScheduleKind, Visibility
 from followthrough.errors import Conflict, InvalidInput
+from followthrough.identity import Participant
 from followthrough.ownership import delete_owned, get_owned, page_of
-from followthrough.reminders.snoozes import snoozed_until
+from followthrough.schemas import to_schema
 from followthrough.settings import Settings
-
-MAX_RANGE_DAYS = 366
+from followthrough.text import stripped_or_none
 
 
 def schedule_out(action: KeyAction) -> schemas.ScheduleIn:
@@ -86,17 +79,7 @@ def next_due_at(action: KeyAction, time_zone: str, now: datetime) -> datetime | 
 
 
 def status_change_out(change: KeyActionStatusChange) -> schemas.KeyActionStatusChangeOut:
-    return schemas.KeyActionStatusChangeOut(
-        from_status=change.from_status,
-        to_status=change.to_status,
-        reason=change.reason,
-        changed_at=change.changed_at,
-    )
-
-
-def _text(value: str | None) -> str | None:
-    value = value.strip() if value is not None else None
-    return value or None
+    return to_schema(change, schemas.KeyActionStatusChangeOut)
 
 
 def _valid(data: schemas.ScheduleIn) -> Schedule:
@@ -121,16 +104,20 @@ def _reminders(offsets: Sequence[int]) -> list[int]:
 
 
 class KeyActionService:
-    def __init__(self, session: AsyncSession, now: datetime, settings: Settings) -> None:
+    def __init__(
+        self, session: AsyncSession, now: datetime, settings: Settings, kept: KeptOccurrences
+    ) -> None:
         self.session = session
         self.now = now
         self.settings = settings
+        self.kept = kept
+        """The future occurrences a change of schedule or status leaves in place."""
         self.occurrences = OccurrenceService(session, now, timedelta(days=settings.occurrence_horizon_days))
 
     async def create(self, participant: Participant, data: schemas.KeyActionCreate) -> KeyAction:
         """Store a key action, the first entry of its history and its occurrences up to the horizon."""
         zone = ZoneInfo(participant.time_zone)
-        key_holder_name = _text(data.key_holder_name)
+        key_holder_name = stripped_or_none(data.key_holder_name)
         require_key_holder(data.key_holder, key_holder_name)
         reminders = _reminders(data.reminder_offsets)
         schedule = _valid(data.schedule)
@@ -140,10 +127,10 @@ class KeyActionService:
             participant_id=participant.id,
             barrier_id=data.barrier_id,
             title=data.title.strip(),
-            cue=_text(data.cue),
+            cue=stripped_or_none(data.cue),
             key_holder=data.key_holder,
             key_holder_name=key_holder_name,
-            own_part=_text(data.own_part),
+            own_part=stripped_or_none(data.own_part),
             schedule_kind=ScheduleKind(schedule.kind),
             starts_at=schedule.starts_at,
             rrule=schedule.rrule,
@@ -207,7 +194,7 @@ class KeyActionService:
         action = await self.get(participant, key_action_id)
         key_holder = action.key_holder if data.key_holder is UNSET else data.key_holder
         if data.key_holder_name is not UNSET:
-            key_holder_name = _text(data.key_holder_name)
+            key_holder_name = stripped_or_none(data.key_holder_name)
         elif key_holder is KeyHolder.ME:
             key_holder_name = None
         else:
@@ -223,11 +210,11 @@ class KeyActionService:
         if data.barrier_id is not UNSET:
             action.barrier_id = data.barrier_id
         if data.cue is not UNSET:
-            action.cue = _text(data.cue)
+            action.cue = stripped_or_none(data.cue)
         action.key_holder = key_holder
         action.key_holder_name = key_holder_name
         if data.own_part is not UNSET:
-            action.own_part = _text(data.own_part)
+            action.own_part = stripped_or_none(data.own_part)
         if reminders is not None:
             action.reminder_offsets = reminders
         if data.visibility is not UNSET:
@@ -243,7 +230,7 @@ class KeyActionService:
         action.updated_at = self.now
         await self.session.flush()
         if moved and action.status is ActionStatus.ACTIVE:
-            await self.occurrences.reschedule(participant, [action.id])
+            await self.occurrences.reschedule(participant, self.kept, [action.id])
         return action
 
     async def delete(self, participant: Participant, key_action_id: UUID) -> None:
@@ -258,7 +245,7 @@ class KeyActionService:
         action = await self.get(participant, key_action_id)
         if data.status == action.status:
             raise Conflict("status", f"the key action is already {action.status.value}")
-        reason = _text(data.reason)
+        reason = stripped_or_none(data.reason)
         if data.status is not ActionStatus.ACTIVE and reason is None:
             raise InvalidInput("reason", f"say why the key action is {data.status.value}")
         self._record_status(action, action.status, data.status, reason)
@@ -269,10 +256,10 @@ class KeyActionService:
         action.updated_at = self.now
         await self.session.flush()
         if was_active:
-            await self.occurrences.drop_future(participant.id, [action.id])
+            await self.occurrences.drop_future(participant.id, self.kept, [action.id])
         elif data.status is ActionStatus.ACTIVE:
             # Nothing is filled in for the time it was not active: materialising restarts from now.
-            await self.occurrences.reschedule(participant, [action.id])
+            await self.occurrences.reschedule(participant, self.kept, [action.id])
         return action
 
     async def history(self, participant: Participant, key_action_id: UUID) -> list[KeyActionStatusChange]:
@@ -304,107 +291,3 @@ class KeyActionService:
                 updated_at=self.now,
             )
         )
-
-    def local_today(self, participant: Participant) -> date:
-        return self.now.astimezone(ZoneInfo(participant.time_zone)).date()
-
-    async def occurrences_of(
-        self, participant: Participant, key_action_id: UUID, since: date | None, until: date | None
-    ) -> list[schemas.OccurrenceOut]:
-        """Occurrences between two local dates (inclusive), with their check-ins: the stored ones, then
-        the ones the schedule will produce beyond what is stored yet; more than MAX_LISTED is a 422."""
-        since, until = self._range(participant, since, until)
-        action = await self.get(participant, key_action_id)
-        projected: list[schemas.OccurrenceOut] = []
-        if action.status is ActionStatus.ACTIVE:
-            await self.occurrences.ensure_for_participant(participant)
-            projected = [
-                schemas.OccurrenceOut(
-                    key_action_id=action.id, due_at=item.due_at, local_date=item.local_date, check_in=None
-                )
-                for item in self.occurrences.projected(action, ZoneInfo(participant.time_zone), since, until)
-            ]
-        rows = await self.session.execute(
-            select(Occurrence, CheckIn)
-            .outerjoin(CheckIn, CheckIn.occurrence_id == Occurrence.id)
-            .where(
-                Occurrence.participant_id == participant.id,
-                Occurrence.key_action_id == action.id,
-                Occurrence.local_date >= since,
-                Occurrence.local_date <= until,
-            )
-            .order_by(Occurrence.due_at)
-            .limit(
-                materialised.MAX_LISTED + 1
-            )  # one more tells that there are too many, without reading them all
-        )
-        found = [
-            schemas.OccurrenceOut(
-                key_action_id=action.id,
-                due_at=row.due_at,
-                local_date=row.local_date,
-                check_in=None if check_in is None else check_in_out(check_in, row),
-            )
-            for row, check_in in rows.tuples()
-        ]
-        stored = {item.due_at for item in found}
-        found += [item for item in projected if item.due_at not in stored]
-        if len(found) > materialised.MAX_LISTED:
-            raise materialised.too_many_listed()
-        return found
-
-    def _range(self, participant: Participant, since: date | None, until: date | None) -> tuple[date, date]:
-        """The dates asked for, or a week: this local week, or the week from or to the one date given."""
-        checked_span(since, until, MAX_RANGE_DAYS)
-        if since is None and until is None:
-            since = week_start_of(self.local_today(participant))
-        if since is None:
-            assert until is not None
-            since = max(until - timedelta(days=6), EARLIEST_DATE)
-        if until is None:
-            until = min(since + timedelta(days=6), LATEST_DATE)
-        return since, until
-
-    async def agenda(
-        self, participant: Participant, day: date | None, only: Collection[UUID] | None = None
-    ) -> schemas.Agenda:
-        """Everything due on one local date (today unless given), earliest first, with its check-in; with
-        `only`, of those key actions alone (what a partner is shown). An open occurrence says until when its
-        reminder was snoozed, if it was.
-        Two queries whatever the history: the staleness check and the agenda itself."""
-        today = self.local_today(participant)
-        day = checked_date(day, "date") or today
-        horizon = self.settings.occurrence_horizon_days
-        if day > today + timedelta(days=horizon):
-            raise InvalidInput("date", f"may be at most {horizon} days ahead")
-        end_of_day = start_of_local_day(day + timedelta(days=2), ZoneInfo(participant.time_zone))
-        await self.occurrences.ensure_for_participant(participant, max(self.occurrences.until, end_of_day))
-        query = (
-            select(Occurrence, KeyAction, CheckIn, snoozed_until())
-            .join(KeyAction, KeyAction.id == Occurrence.key_action_id)
-            .outerjoin(CheckIn, CheckIn.occurrence_id == Occurrence.id)
-            .where(Occurrence.participant_id == participant.id, Occurrence.local_date == day)
-            .order_by(Occurrence.due_at, Occurrence.id)
-        )
-        if only is not None:
-            query = query.where(Occurrence.key_action_id.in_(only))
-        rows = await self.session.execute(query)
-        items = [
-            schemas.AgendaItem(
-                occurrence_id=occurrence.id,
-                key_action=schemas.AgendaKeyAction(
-                    id=action.id,
-                    title=action.title,
-                    cue=action.cue,
-                    measure=measure_out(action),
-                    visibility=action.visibility,
-                ),
-                due_at=occurrence.due_at,
-                local_date=occurrence.local_date,
-                check_in=None if check_in is None else check_in_out(check_in, occurrence),
-                # A snoozed reminder still waits after a check-in (the worker skips it when it is due).
-                snoozed_until=snoozed if check_in is None else None,
-            )
-            for occurrence, action, check_in, snoozed in rows.tuples()
-        ]
-        return schemas.Agenda(date=day, time_zone=participant.time_zone, items=items)

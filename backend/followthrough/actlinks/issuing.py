@@ -11,23 +11,22 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from followthrough.actlinks.models import ActPurpose
+from followthrough.actlinks.models import ActLink, ActPurpose
 from followthrough.actlinks.tokens import act_token, act_url, link_row, store_links
+from followthrough.deliveries import Delivery
 from followthrough.enums import Event
-from followthrough.partners.models import Partnership
-from followthrough.reminders.models import Delivery
+from followthrough.partners import Partnership
 from followthrough.settings import Settings
 
 # How long a reminder's act link keeps working after the message was due.
 ACT_LINK_LIFETIME = timedelta(days=2)
 
 
-async def issue_links(
+async def reminder_links(
     session: AsyncSession, deliveries: Sequence[Delivery], settings: Settings, now: datetime
 ) -> dict[UUID, dict[str, Any]]:
-    """For each delivery about to be sent, what to add to its payload when the message is written:
-    `actToken` for a reminder; for a digest, each person's act link of purpose "encourage" (`actTokens` and
-    `oneTapLinks`, keyed by the person's id). Stores the links' rows."""
+    """For reminders about to be sent, `actToken` to add to each one's payload when its message is written.
+    Stores the links' rows (the reminder rule's extras)."""
     secret = settings.resolved_secret_key
     rows: list[dict[str, Any]] = []
     rendering: dict[UUID, dict[str, Any]] = {}
@@ -46,6 +45,19 @@ async def issue_links(
                 )
             )
             rendering[delivery.id] = {"actToken": token}
+    if rows:
+        await store_links(session, rows)
+    return rendering
+
+
+async def digest_links(
+    session: AsyncSession, deliveries: Sequence[Delivery], settings: Settings, now: datetime
+) -> dict[UUID, dict[str, Any]]:
+    """For digests about to be sent, each person's act link of purpose "encourage" (`actTokens` and
+    `oneTapLinks`, keyed by the person's id). Stores the links' rows (the digest rule's extras)."""
+    secret = settings.resolved_secret_key
+    rows: list[dict[str, Any]] = []
+    rendering: dict[UUID, dict[str, Any]] = {}
     digests = [delivery for delivery in deliveries if delivery.event == Event.PARTNER_DIGEST]
     partnerships = await _digest_partnerships(session, digests)
     for delivery in digests:
@@ -90,3 +102,15 @@ async def _digest_partnerships(
         )
     )
     return {(partner, str(person)): partnership for partner, person, partnership in rows.tuples()}
+
+
+async def latest_answers(session: AsyncSession, delivery_ids: Sequence[UUID]) -> dict[UUID, ActLink]:
+    """The latest answer given through each of these deliveries' links (the delivery log shows it)."""
+    answers: dict[UUID, ActLink] = {}
+    for link in await session.scalars(
+        select(ActLink)
+        .where(ActLink.delivery_id.in_(delivery_ids), ActLink.answered_at.is_not(None))
+        .order_by(ActLink.answered_at)
+    ):
+        answers[link.delivery_id] = link  # the latest wins
+    return answers

@@ -10,9 +10,9 @@ from uuid import UUID
 import msgspec
 
 from followthrough.actlinks.models import ActPurpose
-from followthrough.checkins.schemas import MeasureValue
+from followthrough.checkins import MeasureValue
 from followthrough.enums import CheckInResult
-from followthrough.reminders.schemas import SnoozeChoice
+from followthrough.reminders import SnoozeChoice
 from followthrough.schemas import OutSchema, Schema
 
 # Text that is stored: no NUL (PostgreSQL refuses it), bounded like the fields it ends up in.

@@ -12,30 +12,25 @@ from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
-from litestar.exceptions import HTTPException
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from followthrough.accounts.models import Participant
-from followthrough.actions.models import KeyAction, Occurrence
+from followthrough.actions import KeyAction, Occurrence
 from followthrough.actlinks import schemas
 from followthrough.actlinks.models import ActLink, ActPurpose
 from followthrough.actlinks.schemas import RESULTS, SNOOZES, ActChoice
 from followthrough.actlinks.tokens import token_hash, well_formed
-from followthrough.checkins.models import CheckIn
-from followthrough.checkins.schemas import CheckInCreate
-from followthrough.checkins.services import CheckInService, forget_check_in, hold_write_lock, local_today
+from followthrough.checkins import CheckIn, CheckInCreate, CheckInService, forget_check_in, hold_write_lock
+from followthrough.deliveries import WAITING, Delivery, restore_reminders
 from followthrough.enums import DeliveryStatus, Event
-from followthrough.errors import Conflict, InvalidInput
-from followthrough.partners.encouragement import ONE_TAP_MESSAGES, EncouragementService
-from followthrough.partners.models import Encouragement, Partnership
-from followthrough.reminders.cancel import WAITING, restore_reminders
-from followthrough.reminders.models import Delivery
-from followthrough.reminders.services import DeliveryService
+from followthrough.errors import Conflict, DomainError, Gone, InvalidInput, NotFound
+from followthrough.identity import Participant
+from followthrough.localtime import local_today
+from followthrough.partners import ONE_TAP_MESSAGES, Encouragement, EncouragementService, Partnership
+from followthrough.reminders import SnoozeService
 from followthrough.settings import Settings
 
 UNDO_WINDOW = timedelta(minutes=10)
-HTTP_410_GONE = 410
 CHOICE_WORDS = {
     ActChoice.DONE: "Done",
     ActChoice.PARTLY: "Partly",
@@ -49,20 +44,17 @@ CHOICE_WORDS = {
 REMINDER_CHOICES = [*RESULTS, *SNOOZES]
 
 
-class LinkNotValid(HTTPException):
+class LinkNotValid(NotFound):
     """Unknown, tampered, malformed, or about something deleted since: all answer alike."""
 
-    status_code = 404
-
     def __init__(self) -> None:
-        super().__init__(detail="This link is not valid.", status_code=self.status_code)
+        # A sentence of its own, shown on the page the link opens, rather than NotFound's "link not found".
+        DomainError.__init__(self, "This link is not valid.")
 
 
-class LinkGone(HTTPException):
-    status_code = HTTP_410_GONE
-
-    def __init__(self, detail: str = "This link has expired.") -> None:
-        super().__init__(detail=detail, status_code=self.status_code)
+class LinkGone(Gone):
+    def __init__(self, message: str = "This link has expired.") -> None:
+        super().__init__(message)
 
 
 @dataclass
@@ -145,7 +137,7 @@ class ActLinkService:
                 snoozed_until=link.snoozed_until,
                 note=None,
             )
-        on_later_day = occurrence.local_date > local_today(person, self.now)
+        on_later_day = occurrence.local_date > local_today(person.time_zone, self.now)
         return schemas.ActLinkOut(
             purpose=ActPurpose.REMINDER,
             key_action_title=action.title,
@@ -234,7 +226,7 @@ class ActLinkService:
             return set()
         self._still_open(link)
         if data.choice in RESULTS:
-            if occurrence.local_date > local_today(person, self.now):
+            if occurrence.local_date > local_today(person.time_zone, self.now):
                 raise InvalidInput(
                     "choice", "the key action is due on a later day; check in once its day has come"
                 )
@@ -257,7 +249,7 @@ class ActLinkService:
             raise InvalidInput(field, "only with a check-in result, not with a snooze")
         if link.choice == data.choice.value and link.snoozed_until is not None:
             return set()  # the same snooze again
-        deliveries = DeliveryService(self.session, self.now, self.settings)
+        deliveries = SnoozeService(self.session, self.now, self.settings)
         tapped = await self.session.get_one(Delivery, link.delivery_id)
         first_due = (tapped.payload or {}).get("snoozedFrom") or tapped.due_at.isoformat()
         until = await deliveries.snooze_occurrence(
@@ -324,7 +316,7 @@ class ActLinkService:
                 await forget_check_in(self.session, check_in, self.now)
             await restore_reminders(self.session, link.occurrence_id, self.now)
         if link.snoozed_until is not None and link.occurrence_id is not None:
-            await DeliveryService(self.session, self.now, self.settings).drop_snoozes(
+            await SnoozeService(self.session, self.now, self.settings).drop_snoozes(
                 link.occurrence_id, self._snooze_prefix(link)
             )
         if link.encouragement_id is not None:

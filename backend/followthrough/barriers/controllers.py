@@ -9,10 +9,10 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from followthrough.accounts.models import Participant
 from followthrough.barriers import schemas
 from followthrough.barriers.services import BarrierService, barrier_out, status_change_out
 from followthrough.enums import BarrierLevel, BarrierStatus
+from followthrough.identity import Participant
 from followthrough.schemas import LimitParam, OffsetParam, Page
 
 

@@ -10,38 +10,22 @@ from msgspec import UNSET
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from followthrough.accounts.models import Participant
 from followthrough.barriers import schemas
 from followthrough.barriers.models import Barrier, BarrierStatusChange
 from followthrough.enums import BarrierLevel, BarrierStatus, KeyHolder
 from followthrough.errors import InvalidInput
+from followthrough.identity import Participant
 from followthrough.ownership import delete_owned, get_owned, page_of
+from followthrough.schemas import to_schema
+from followthrough.text import stripped_or_none
 
 
 def barrier_out(barrier: Barrier) -> schemas.BarrierOut:
-    return schemas.BarrierOut(
-        id=barrier.id,
-        title=barrier.title,
-        detail=barrier.detail,
-        level=barrier.level,
-        key_holder=barrier.key_holder,
-        key_holder_name=barrier.key_holder_name,
-        status=barrier.status,
-        status_changed_at=barrier.status_changed_at,
-        resolved_at=barrier.resolved_at,
-        reflection_id=barrier.reflection_id,
-        created_at=barrier.created_at,
-        updated_at=barrier.updated_at,
-    )
+    return to_schema(barrier, schemas.BarrierOut)
 
 
 def status_change_out(change: BarrierStatusChange) -> schemas.BarrierStatusChangeOut:
-    return schemas.BarrierStatusChangeOut(
-        from_status=change.from_status,
-        to_status=change.to_status,
-        reason=change.reason,
-        changed_at=change.changed_at,
-    )
+    return to_schema(change, schemas.BarrierStatusChangeOut)
 
 
 def require_key_holder(
@@ -54,11 +38,6 @@ def require_key_holder(
         raise InvalidInput(field, "must be empty when keyHolder is me")
 
 
-def _text(value: str | None) -> str | None:
-    value = value.strip() if value is not None else None
-    return value or None
-
-
 class BarrierService:
     def __init__(self, session: AsyncSession, now: datetime) -> None:
         self.session = session
@@ -68,12 +47,12 @@ class BarrierService:
         self, participant: Participant, data: schemas.BarrierCreate, reflection_id: UUID | None = None
     ) -> Barrier:
         """Store a barrier and the first entry of its history (no previous status)."""
-        key_holder_name = _text(data.key_holder_name)
+        key_holder_name = stripped_or_none(data.key_holder_name)
         require_key_holder(data.key_holder, key_holder_name)
         barrier = Barrier(
             participant_id=participant.id,
             title=data.title.strip(),
-            detail=_text(data.detail),
+            detail=stripped_or_none(data.detail),
             level=data.level,
             key_holder=data.key_holder,
             key_holder_name=key_holder_name,
@@ -116,7 +95,7 @@ class BarrierService:
         barrier = await self.get(participant, barrier_id)
         key_holder = barrier.key_holder if data.key_holder is UNSET else data.key_holder
         if data.key_holder_name is not UNSET:
-            key_holder_name = _text(data.key_holder_name)
+            key_holder_name = stripped_or_none(data.key_holder_name)
         elif key_holder is KeyHolder.ME:
             key_holder_name = None
         else:
@@ -128,13 +107,13 @@ class BarrierService:
         if data.title is not UNSET:
             barrier.title = data.title.strip()
         if data.detail is not UNSET:
-            barrier.detail = _text(data.detail)
+            barrier.detail = stripped_or_none(data.detail)
         if data.level is not UNSET:
             barrier.level = data.level
         barrier.key_holder = key_holder
         barrier.key_holder_name = key_holder_name
         if data.status is not UNSET and data.status != barrier.status:
-            reason = None if data.status_reason is UNSET else _text(data.status_reason)
+            reason = None if data.status_reason is UNSET else stripped_or_none(data.status_reason)
             self._record_status(barrier, barrier.status, data.status, reason)
             barrier.status = data.status
             barrier.status_changed_at = self.now

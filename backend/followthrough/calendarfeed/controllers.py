@@ -11,13 +11,13 @@ from litestar.params import Parameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_304_NOT_MODIFIED
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from followthrough.accounts.models import Participant
 from followthrough.calendarfeed import schemas
 from followthrough.calendarfeed.models import CalendarFeed
 from followthrough.calendarfeed.services import CalendarFeedService, record_fetch
 from followthrough.clock import Clock
 from followthrough.database import session_scope
 from followthrough.errors import ErrorBody
+from followthrough.identity import Participant
 from followthrough.settings import Settings
 
 # Litestar adds "; charset=utf-8" to text types.

@@ -32,9 +32,13 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event, Timezone, vDuration, vRecur
 
-from followthrough.actions.models import KeyAction
-from followthrough.actions.occurrences import schedule_of
-from followthrough.actions.schedule import ScheduleError, latest_occurrences_before, portable_rule
+from followthrough.actions import (
+    KeyAction,
+    ScheduleError,
+    latest_occurrences_before,
+    portable_rule,
+    schedule_of,
+)
 from followthrough.enums import ScheduleKind
 
 PRODUCT_ID = "-//Followthrough//Calendar feed//EN"

@@ -17,13 +17,13 @@ from uuid import UUID
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from followthrough.accounts.models import Participant
-from followthrough.actions.models import KeyAction
-from followthrough.barriers.models import Barrier
+from followthrough.actions import KeyAction
+from followthrough.barriers import Barrier
 from followthrough.calendarfeed.ics import FeedAction, calendar_bytes
 from followthrough.calendarfeed.models import CalendarFeed
 from followthrough.enums import ActionStatus
 from followthrough.errors import NotFound
+from followthrough.identity import Participant
 from followthrough.settings import Settings
 
 TOKEN_BYTES = 32

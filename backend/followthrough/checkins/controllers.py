@@ -12,13 +12,13 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from followthrough.accounts.models import Participant
 from followthrough.checkins import schemas
 from followthrough.checkins.progress import ProgressService
 from followthrough.checkins.ranges import EARLIEST_DATE, LATEST_DATE
 from followthrough.checkins.reviews import WeeklyReviewService, review_out
 from followthrough.checkins.services import CheckInService, check_in_out
 from followthrough.errors import ErrorBody, InvalidInput
+from followthrough.identity import Participant
 from followthrough.readcache import remembered_read
 from followthrough.schemas import LimitParam, OffsetParam, Page
 from followthrough.settings import Settings

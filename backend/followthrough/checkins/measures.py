@@ -16,7 +16,7 @@ from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from followthrough.actions.models import KeyAction, Occurrence
+from followthrough.actions import KeyAction, Occurrence
 from followthrough.checkins import schemas
 from followthrough.checkins.models import CheckIn
 from followthrough.checkins.ranges import recent_week_starts

@@ -32,11 +32,8 @@ from sqlalchemy import ColumnElement, Select, and_, case, extract, func, or_, se
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.selectable import CTE
 
-from followthrough.accounts.models import Participant
-from followthrough.actions.models import KeyAction, Occurrence
-from followthrough.actions.occurrences import OccurrenceService
-from followthrough.barriers.models import Barrier
-from followthrough.barriers.services import BarrierService, status_change_out
+from followthrough.actions import KeyAction, Occurrence, OccurrenceService
+from followthrough.barriers import Barrier, BarrierService, status_change_out
 from followthrough.checkins import schemas
 from followthrough.checkins.measures import measure_progress, of_actions
 from followthrough.checkins.models import CheckIn
@@ -50,9 +47,10 @@ from followthrough.checkins.ranges import (
     monday_based_weekday,
     recent_week_starts,
 )
-from followthrough.checkins.services import local_today
 from followthrough.enums import CheckInResult
 from followthrough.errors import NotFound
+from followthrough.identity import Participant
+from followthrough.localtime import local_today
 from followthrough.schemas import OutSchema
 from followthrough.settings import Settings
 
@@ -110,7 +108,7 @@ class ProgressService:
         """The account's progress; with `only`, restricted to those key actions (what a partner is shown)
         and without barriers."""
         await self.occurrences.ensure_for_participant(participant)
-        today = local_today(participant, self.now)
+        today = local_today(participant.time_zone, self.now)
         streaks = await self._streaks(self._days(self._counted(participant.id, today, None, only)))
         unit, buckets, total, _ = await self._over_range(participant, today, progress_range, None, only)
         return schemas.AccountProgress(
@@ -134,7 +132,7 @@ class ProgressService:
         if action is None:
             raise NotFound("key action")
         await self.occurrences.ensure_for_participant(participant)
-        today = local_today(participant, self.now)
+        today = local_today(participant.time_zone, self.now)
         counted = self._counted(participant.id, today, key_action_id)
         steps = select(
             counted.c.key_action_id.label("part"), counted.c.due_at.label("step"), counted.c.kept

@@ -17,9 +17,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from followthrough.actions.schedule import FIRST_YEAR, LAST_YEAR, week_start_of
+from followthrough.actions import FIRST_YEAR, LAST_YEAR
 from followthrough.checkins import schemas
 from followthrough.errors import InvalidInput
+from followthrough.localtime import week_start_of
 
 RECENT_WEEKS = 12
 """How many local weeks, this one included, `weeks` and measure histories show."""

@@ -10,38 +10,29 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from followthrough.accounts.models import Participant
-from followthrough.actions.models import KeyAction, Occurrence
-from followthrough.checkins import schemas
+from followthrough.actions import KeyAction, Occurrence
+from followthrough.checkins import schemas, webhook_events
 from followthrough.checkins.models import CheckIn, WeeklyReview
 from followthrough.checkins.ranges import checked_date
 from followthrough.checkins.services import (
     CheckInService,
     Recorded,
     hold_write_lock,
-    local_today,
-    monday_of,
     same_check_in,
     undone_among,
     undone_check_in,
 )
 from followthrough.enums import ActionStatus
 from followthrough.errors import Conflict, InvalidInput
-from followthrough.notifications import webhook_events
+from followthrough.identity import Participant
+from followthrough.localtime import local_today, week_start_of
 from followthrough.ownership import get_owned, page_of
+from followthrough.schemas import to_schema
 from followthrough.settings import Settings
 
 
 def review_out(review: WeeklyReview) -> schemas.WeeklyReviewOut:
-    return schemas.WeeklyReviewOut(
-        id=review.id,
-        week_start=review.week_start,
-        moved=review.moved,
-        in_the_way=review.in_the_way,
-        next_step=review.next_step,
-        confidence=review.confidence,
-        submitted_at=review.submitted_at,
-    )
+    return to_schema(review, schemas.WeeklyReviewOut)
 
 
 class WeeklyReviewService:
@@ -55,7 +46,7 @@ class WeeklyReviewService:
     ) -> tuple[WeeklyReview, list[Recorded], bool]:
         """Store the review and its check-ins together, or recognise a replay; one review per local week."""
         await hold_write_lock(self.session)
-        current = monday_of(local_today(participant, self.now))
+        current = week_start_of(local_today(participant.time_zone, self.now))
         week = checked_date(data.week_start, "weekStart") or current
         if week.weekday() != 0:
             raise InvalidInput("weekStart", "must be a Monday, the first day of a week")
@@ -155,8 +146,8 @@ class WeeklyReviewService:
     async def current(self, participant: Participant) -> schemas.CurrentWeekOut:
         """This local week: its open occurrences (due by today, no check-in yet) and its review, if any."""
         await self.check_ins.occurrences.ensure_for_participant(participant)
-        today = local_today(participant, self.now)
-        week = monday_of(today)
+        today = local_today(participant.time_zone, self.now)
+        week = week_start_of(today)
         rows = await self.session.execute(
             select(Occurrence, KeyAction.title, KeyAction.measure_unit)
             .join(KeyAction, KeyAction.id == Occurrence.key_action_id)

@@ -1,4 +1,4 @@
-"""Wire shapes of check-ins, weekly reviews and progress."""
+"""Wire shapes of check-ins, weekly reviews, progress, and the agenda and occurrences they are shown in."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from uuid import UUID
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from followthrough.barriers.schemas import BarrierStatusChangeOut
-from followthrough.enums import BarrierStatus, CheckInResult
+from followthrough.actions import Measure
+from followthrough.barriers import BarrierStatusChangeOut
+from followthrough.enums import BarrierStatus, CheckInResult, Visibility
 from followthrough.schemas import OutSchema, Schema
 
 Note = Annotated[str, msgspec.Meta(max_length=2000)]
@@ -240,3 +241,38 @@ class AccountProgress(OutSchema):
     """The range in local weeks, months or years, oldest first; at most 120."""
     total: ProgressCounts
     """The same counts over the whole range."""
+
+
+class OccurrenceOut(OutSchema):
+    key_action_id: UUID
+    due_at: datetime
+    """The UTC instant; check-ins name the occurrence by it (`occurrenceAt`)."""
+    local_date: date
+    """The day it falls on in the participant's zone."""
+    check_in: CheckInOut | None
+
+
+class AgendaKeyAction(OutSchema):
+    id: UUID
+    title: str
+    cue: str | None
+    measure: Measure | None
+    visibility: Visibility
+
+
+class AgendaItem(OutSchema):
+    occurrence_id: UUID
+    """The occurrence's id, as reminders name it (a push notification opens /today?occurrence=<id>)."""
+    key_action: AgendaKeyAction
+    due_at: datetime
+    local_date: date
+    check_in: CheckInOut | None
+    snoozed_until: datetime | None
+    """When the reminder snoozed last is due again, while it waits to be sent and nothing is checked in."""
+
+
+class Agenda(OutSchema):
+    date: date
+    time_zone: str
+    items: list[AgendaItem]
+    """Everything due on that local date, earliest first."""

@@ -13,23 +13,21 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
-from litestar.status_codes import HTTP_410_GONE
 from msgspec import UNSET
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
-from followthrough.accounts.models import Participant
-from followthrough.actions.models import KeyAction, Occurrence
-from followthrough.actions.occurrences import OccurrenceService
-from followthrough.checkins import schemas
+from followthrough.actions import KeyAction, Occurrence, OccurrenceService
+from followthrough.checkins import schemas, webhook_events
 from followthrough.checkins.models import CheckIn, UndoneCheckIn
 from followthrough.checkins.ranges import checked_span
-from followthrough.errors import Conflict, InvalidInput, NotFound
-from followthrough.notifications import webhook_events
-from followthrough.reminders.cancel import cancel_reminders
+from followthrough.deliveries import cancel_reminders
+from followthrough.errors import Conflict, Gone, InvalidInput, NotFound
+from followthrough.identity import Participant
+from followthrough.localtime import local_today
 from followthrough.settings import Settings
 
 UNDO_WINDOW = timedelta(days=1)
@@ -53,12 +51,10 @@ def check_in_out(check_in: CheckIn, occurrence: Occurrence) -> schemas.CheckInOu
     )
 
 
-def local_today(participant: Participant, now: datetime) -> date:
-    return now.astimezone(ZoneInfo(participant.time_zone)).date()
-
-
-def monday_of(day: date) -> date:
-    return day - timedelta(days=day.weekday())
+def has_check_in(occurrence_id: InstrumentedAttribute[UUID]) -> ColumnElement[bool]:
+    """Whether the occurrence has a check-in: such an occurrence stays when its key action's schedule, zone or
+    status changes (`actions.KeptOccurrences`)."""
+    return exists().where(CheckIn.occurrence_id == occurrence_id)
 
 
 async def hold_write_lock(session: AsyncSession) -> None:
@@ -78,11 +74,9 @@ async def hold_write_lock(session: AsyncSession) -> None:
         await connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def undone_check_in(field: str, check_in_id: UUID) -> InvalidInput:
+def undone_check_in(field: str, check_in_id: UUID) -> Gone:
     """The answer to a check-in id that was undone: final, so that an outbox drops it rather than retry."""
-    return InvalidInput(
-        field, f"check-in {check_in_id} was undone; it is not stored again", status_code=HTTP_410_GONE
-    )
+    return Gone(f"check-in {check_in_id} was undone; it is not stored again", field=field)
 
 
 async def undone_among(session: AsyncSession, ids: Sequence[UUID]) -> set[UUID]:
@@ -214,7 +208,7 @@ class CheckInService:
             if on_it is not None:
                 # A request committing between the two reads above shows up here first.
                 stored.setdefault(on_it.id, (on_it, occurrence))
-        today = local_today(participant, self.now)
+        today = local_today(participant.time_zone, self.now)
         seen_ids: set[UUID] = set()
         seen_occurrences: set[UUID] = set()
         planned: list[Recorded] = []

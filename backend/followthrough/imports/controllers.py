@@ -9,7 +9,7 @@ from litestar.params import JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from followthrough.accounts.models import Participant
+from followthrough.identity import Participant
 from followthrough.imports import schemas
 from followthrough.imports.services import ImportService
 from followthrough.settings import Settings

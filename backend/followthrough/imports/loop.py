@@ -33,9 +33,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from followthrough.actions.schedule import FIRST_YEAR
+from followthrough.actions import FIRST_YEAR
 from followthrough.enums import ActionStatus, CheckInResult, ImportSource, KeyHolder, ScheduleKind, Visibility
 from followthrough.imports.plan import ImportFileError, ImportPlan, PlannedAction, PlannedCheckIn, StatusStep
+from followthrough.text import stripped_or_none
 
 MAX_PATH = 300
 """Of a file's path inside the export zip."""
@@ -247,7 +248,7 @@ def _read_checkmarks(path: str, text: str, habit: _Habit, today: date) -> list[P
         if len(row) < 2:
             raise ImportFileError(f"{path}:{line}:2", "the row has no value")
         value = _value(f"{path}:{line}:2", row[1].strip(), habit.numerical)
-        note = row[2].strip() if len(row) > 2 and row[2].strip() else None
+        note = stripped_or_none(row[2]) if len(row) > 2 else None
         planned = _check_in(habit, day, value, note)
         if planned is not None:
             check_ins.append(planned)

@@ -16,7 +16,7 @@ class ImportRecord(Owned, UUIDv7AuditBase):
     Kept for the things a person edits after importing them (barriers, key actions, reflections): a natural
     key such as a title would stop matching after an edit. Check-ins and weekly reviews need no record: one
     occurrence holds one check-in, and one week one review. Bookkeeping, not the person's data: the account
-    export leaves it out (`accounts.export.BOOKKEEPING_TABLES`), so an export imported elsewhere round-trips.
+    export leaves it out (`export.services.BOOKKEEPING_TABLES`), so an export imported elsewhere round-trips.
     """
 
     __tablename__ = "import_record"

@@ -7,10 +7,10 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
-from followthrough.accounts.models import Participant
 from followthrough.clock import Clock
 from followthrough.database import alchemy_config, session_scope
 from followthrough.errors import InvalidInput
+from followthrough.identity import Participant
 from followthrough.imports import schemas
 from followthrough.imports.files import read_account_document, read_loop_files
 from followthrough.imports.plan import ImportFileError

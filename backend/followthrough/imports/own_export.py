@@ -1,4 +1,4 @@
-"""The app's own JSON export (`accounts.export`, FORMAT_VERSION 1), read into an import plan.
+"""The app's own JSON export (`export`, format version 1), read into an import plan.
 
 Everything a person made is taken: reflections, barriers and key actions with their status histories,
 check-ins with their occurrences, weekly reviews, and the weekly review, quiet hours and nudge settings. Not
@@ -15,15 +15,14 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from uuid import UUID
 
-from followthrough.accounts.export import FORMAT_VERSION
-from followthrough.actions.schedule import (
+from followthrough.actions import (
     FIRST_YEAR,
     LAST_YEAR,
     Schedule,
     ScheduleError,
     validate_schedule,
 )
-from followthrough.barriers.services import require_key_holder
+from followthrough.barriers import require_key_holder
 from followthrough.enums import ImportSource, ScheduleKind
 from followthrough.errors import InvalidInput
 from followthrough.imports import schemas
@@ -39,7 +38,8 @@ from followthrough.imports.plan import (
     Stamps,
     StatusStep,
 )
-from followthrough.schemas import require_quiet_hours
+from followthrough.schemas import EXPORT_FORMAT_VERSION, require_quiet_hours
+from followthrough.text import stripped_or_none
 
 _EARLIEST = datetime(FIRST_YEAR, 1, 1, tzinfo=UTC)
 _LATEST = datetime(LAST_YEAR, 12, 31, tzinfo=UTC)
@@ -48,9 +48,10 @@ _REFLECTION_ANSWERS = ("industry", "organization", "personal", "organization_fre
 
 def read_account_export(document: schemas.AccountDocument, today: date) -> ImportPlan:
     """The plan for an export; `today` is the participant's local date (nothing may be checked in later)."""
-    if document.format_version != FORMAT_VERSION:
+    if document.format_version != EXPORT_FORMAT_VERSION:
         raise ImportFileError(
-            "formatVersion", f"is {document.format_version}; this server reads version {FORMAT_VERSION}"
+            "formatVersion",
+            f"is {document.format_version}; this server reads version {EXPORT_FORMAT_VERSION}",
         )
     plan = ImportPlan(source=ImportSource.FOLLOWTHROUGH, preferences=_preferences(document.participant))
     reflections = _unique_ids("reflections", document.reflections)
@@ -64,7 +65,7 @@ def read_account_export(document: schemas.AccountDocument, today: date) -> Impor
             PlannedReflection(
                 key=f"reflection:{reflection.id}",
                 reflected_on=reflection.reflected_on,
-                answers={name: _text(getattr(reflection, name)) for name in _REFLECTION_ANSWERS},
+                answers={name: stripped_or_none(getattr(reflection, name)) for name in _REFLECTION_ANSWERS},
                 stamps=_stamps(where, reflection),
             )
         )
@@ -85,9 +86,9 @@ def read_account_export(document: schemas.AccountDocument, today: date) -> Impor
             PlannedReview(
                 key=f"week:{review.week_start}",
                 week_start=review.week_start,
-                moved=_text(review.moved),
-                in_the_way=_text(review.in_the_way),
-                next_step=_text(review.next_step),
+                moved=stripped_or_none(review.moved),
+                in_the_way=stripped_or_none(review.in_the_way),
+                next_step=stripped_or_none(review.next_step),
                 confidence=review.confidence,
                 submitted_at=_instant(f"{where}.submittedAt", review.submitted_at),
                 stamps=_stamps(where, review),
@@ -149,8 +150,7 @@ def _preferences(participant: schemas.ExportParticipant) -> Preferences:
     try:
         require_quiet_hours(quiet_start, quiet_end)
     except InvalidInput as error:
-        [item] = error.extra if isinstance(error.extra, list) else [{"field": "quietHoursEnd", "message": ""}]
-        raise ImportFileError(f"participant.{item['field']}", item["message"]) from None
+        raise ImportFileError(f"participant.{error.field}", error.message) from None
     return Preferences(
         review_weekday=participant.review_weekday,
         review_time=_wall_time(participant.review_time),
@@ -161,14 +161,14 @@ def _preferences(participant: schemas.ExportParticipant) -> Preferences:
 
 
 def _barrier(where: str, barrier: schemas.ExportBarrier, reflections: set[UUID]) -> PlannedBarrier:
-    name = _text(barrier.key_holder_name)
+    name = stripped_or_none(barrier.key_holder_name)
     _key_holder(where, barrier.key_holder, name)
     if barrier.reflection_id is not None and barrier.reflection_id not in reflections:
         raise ImportFileError(f"{where}.reflectionId", "names no reflection in this file")
     return PlannedBarrier(
         key=f"barrier:{barrier.id}",
         title=barrier.title.strip(),
-        detail=_text(barrier.detail),
+        detail=stripped_or_none(barrier.detail),
         level=barrier.level,
         key_holder=barrier.key_holder,
         key_holder_name=name,
@@ -182,7 +182,7 @@ def _barrier(where: str, barrier: schemas.ExportBarrier, reflections: set[UUID])
 
 
 def _action(where: str, action: schemas.ExportKeyAction, barriers: set[UUID]) -> PlannedAction:
-    name = _text(action.key_holder_name)
+    name = stripped_or_none(action.key_holder_name)
     _key_holder(where, action.key_holder, name)
     rrule = action.rrule.strip() if action.rrule is not None else None
     schedule = Schedule(kind=action.schedule_kind.value, starts_at=action.starts_at, rrule=rrule)
@@ -200,16 +200,16 @@ def _action(where: str, action: schemas.ExportKeyAction, barriers: set[UUID]) ->
     return PlannedAction(
         key=f"key_action:{action.id}",
         title=action.title.strip(),
-        cue=_text(action.cue),
+        cue=stripped_or_none(action.cue),
         key_holder=action.key_holder,
         key_holder_name=name,
-        own_part=_text(action.own_part),
+        own_part=stripped_or_none(action.own_part),
         schedule_kind=ScheduleKind(schedule.kind),
         starts_at=schedule.starts_at,
         rrule=rrule if schedule.kind == "recurring" else None,
         reminder_offsets=sorted(action.reminder_offsets),
         status=action.status,
-        status_reason=_text(action.status_reason),
+        status_reason=stripped_or_none(action.status_reason),
         status_changed_at=_optional_instant(f"{where}.statusChangedAt", action.status_changed_at),
         visibility=action.visibility,
         measure_unit=None if action.measure_unit is None else action.measure_unit.strip(),
@@ -228,7 +228,7 @@ def _history(
         StatusStep(
             from_status=change.from_status,
             to_status=change.to_status,
-            reason=_text(change.reason),
+            reason=stripped_or_none(change.reason),
             changed_at=_instant(f"{where}[{index}].changedAt", change.changed_at),
             stamps=_stamps(f"{where}[{index}]", change),
         )
@@ -240,9 +240,7 @@ def _key_holder(where: str, key_holder: object, name: str | None) -> None:
     try:
         require_key_holder(key_holder, name)  # type: ignore[arg-type]
     except InvalidInput as error:
-        raise ImportFileError(
-            f"{where}.keyHolderName", str(error.detail).removeprefix("keyHolderName: ")
-        ) from None
+        raise ImportFileError(f"{where}.{error.field}", error.message) from None
 
 
 def _unique_ids(section: str, rows: Iterable[schemas.ExportRow]) -> set[UUID]:
@@ -276,8 +274,3 @@ def _optional_instant(where: str, value: datetime | None) -> datetime | None:
 def _check_day(where: str, value: date) -> None:
     if not FIRST_YEAR <= value.year <= LAST_YEAR:
         raise ImportFileError(where, f"must be between {FIRST_YEAR} and {LAST_YEAR}")
-
-
-def _text(value: str | None) -> str | None:
-    value = value.strip() if value is not None else None
-    return value or None

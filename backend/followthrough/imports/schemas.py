@@ -12,7 +12,7 @@ from uuid import UUID
 
 import msgspec
 
-from followthrough.actions.schemas import (
+from followthrough.actions import (
     Cue,
     LocalDateTime,
     MeasureTarget,
@@ -21,7 +21,7 @@ from followthrough.actions.schemas import (
     Rrule,
     StatusReason,
 )
-from followthrough.checkins.schemas import Confidence, Instant, MeasureValue, Note
+from followthrough.checkins import Confidence, Instant, MeasureValue, Note
 from followthrough.enums import (
     ActionStatus,
     BarrierLevel,

@@ -23,15 +23,12 @@ from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from followthrough.accounts.models import Participant
-from followthrough.actions.models import KeyAction, KeyActionStatusChange, Occurrence
-from followthrough.actions.occurrences import OccurrenceService
-from followthrough.actions.schedule import week_start_of
-from followthrough.barriers.models import Barrier, BarrierStatusChange
-from followthrough.checkins.models import CheckIn, WeeklyReview
-from followthrough.checkins.services import hold_write_lock, local_today
+from followthrough.actions import KeyAction, KeyActionStatusChange, Occurrence, OccurrenceService
+from followthrough.barriers import Barrier, BarrierStatusChange
+from followthrough.checkins import CheckIn, WeeklyReview, hold_write_lock
 from followthrough.enums import ActionStatus
 from followthrough.errors import Conflict, InvalidInput
+from followthrough.identity import Participant
 from followthrough.imports import schemas
 from followthrough.imports.loop import read_loop_export
 from followthrough.imports.models import ImportRecord
@@ -45,7 +42,8 @@ from followthrough.imports.plan import (
     Stamps,
     StatusStep,
 )
-from followthrough.reflections.models import Reflection
+from followthrough.localtime import local_today, week_start_of
+from followthrough.reflections import Reflection
 from followthrough.settings import Settings
 
 OCCURRENCES = cast("Table", Occurrence.__table__)
@@ -93,7 +91,7 @@ class ImportService:
         self, participant: Participant, document: schemas.AccountDocument, dry_run: bool = False
     ) -> schemas.ImportSummary:
         try:
-            plan = read_account_export(document, local_today(participant, self.now))
+            plan = read_account_export(document, local_today(participant.time_zone, self.now))
         except ImportFileError as error:
             raise ImportRefused(error) from None
         return await self.apply(participant, plan, dry_run)
@@ -102,7 +100,7 @@ class ImportService:
         self, participant: Participant, files: Mapping[str, str], dry_run: bool = False
     ) -> schemas.ImportSummary:
         try:
-            plan = read_loop_export(files, local_today(participant, self.now))
+            plan = read_loop_export(files, local_today(participant.time_zone, self.now))
         except ImportFileError as error:
             raise ImportRefused(error) from None
         return await self.apply(participant, plan, dry_run)
@@ -130,7 +128,7 @@ class _Writer:
         self.horizon = timedelta(days=service.settings.occurrence_horizon_days)
         self.participant = participant
         self.zone = ZoneInfo(participant.time_zone)
-        today = local_today(participant, self.now)
+        today = local_today(participant.time_zone, self.now)
         self.start_of_today = min(datetime.combine(today, time(0), self.zone).astimezone(UTC), self.now)
         self.plan = plan
         self.counts = _Counts()

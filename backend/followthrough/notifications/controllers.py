@@ -10,10 +10,10 @@ from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from followthrough.accounts.models import Participant
 from followthrough.errors import ErrorBody
+from followthrough.identity import Participant
 from followthrough.notifications import schemas, webpush
-from followthrough.notifications.services import ChannelService, channel_out
+from followthrough.notifications.services import ChannelService, TestLog, channel_out
 from followthrough.schemas import LimitParam, OffsetParam, Page
 from followthrough.settings import Settings
 
@@ -30,8 +30,10 @@ def provide_channel_service(
     db_session: NamedDependency[AsyncSession],
     now: NamedDependency[datetime],
     settings: NamedDependency[Settings],
+    channel_test_log: NamedDependency[TestLog],
 ) -> ChannelService:
-    return ChannelService(db_session, now, settings)
+    """`channel_test_log` is provided by composition (the delivery log sits above this package)."""
+    return ChannelService(db_session, now, settings, test_log=channel_test_log)
 
 
 class ChannelController(Controller):

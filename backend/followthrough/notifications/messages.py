@@ -396,6 +396,9 @@ def _channel_test(payload: Mapping[str, Any], links: _Links) -> Message:
     )
 
 
+WEBHOOK_ONLY_EVENTS = frozenset({Event.CHECKIN_RECORDED, Event.OCCURRENCE_MISSED, Event.REVIEW_SUBMITTED})
+"""Events with no words: only webhooks receive them (their payload as data, docs/webhooks.md)."""
+
 _RENDERERS: dict[Event, Callable[[Mapping[str, Any], _Links], Message]] = {
     Event.REMINDER_DUE: _reminder_due,
     Event.REVIEW_WEEKLY: _review_weekly,

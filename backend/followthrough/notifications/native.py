@@ -1,17 +1,14 @@
-"""Apprise's web plugins, sending on the event loop through a pool of kept-alive connections.
+"""HTTP with aiohttp: one kept-alive, guarded connection pool per worker, for web hooks and Web Push.
 
-Why: Apprise runs a plugin's blocking `send()` in its thread pool of six, and its web plugins call
+Why: Apprise runs a plugin's blocking `send()` in its thread pool, and its web plugins call
 `requests.request`, which builds a session and opens a connection for every message. That cost about
-1.5 ms of CPU per message and held a worker under 450 deliveries a second (docs/performance.md).
+1.5 ms of CPU per message and held a worker under 450 deliveries a second (docs/performance.md). So the
+messages that are one HTTP request each (signed web hooks, Apprise's json://, form:// and xml://, and Web
+Push) are described as an `HttpRequest` and sent here, on the event loop, through a pool that keeps
+connections alive.
 
-How: for the plugins in `NATIVE_PLUGINS`, whose only I/O is one HTTP request made through `requests` and
-which never throttle, `notify()` runs in a greenlet on the event loop (SQLAlchemy's bridge, the one its
-async engine is built on). While it runs, `requests.request` (which `requests.post` calls) is answered by
-an aiohttp session that keeps connections alive. Apprise still builds each request and judges its answer;
-only the socket work changes hands. Anywhere else the two functions behave exactly as before.
-
-Safety: the pool checks every connection as `safety.guarded` checks Apprise's own: a name when it
-resolves (`GuardedResolver`), an IP literal before each request, and every redirect hop again.
+Safety is passed in, not patched in: the pool's resolver (`GuardedResolver`) refuses a name when it
+resolves to a refused address, IP literals are checked before each request, and every redirect hop again.
 """
 
 from __future__ import annotations
@@ -20,30 +17,19 @@ import asyncio
 import contextlib
 import contextvars
 import socket
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from weakref import WeakKeyDictionary
 
 import aiohttp
-import requests
-import requests.api
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
-from apprise.plugins.custom_form import NotifyForm
-from apprise.plugins.custom_json import NotifyJSON
-from apprise.plugins.custom_xml import NotifyXML
-from requests.structures import CaseInsensitiveDict
-from sqlalchemy.util import await_only, greenlet_spawn
 from yarl import URL
 
-from followthrough.notifications import safety, webpush
+from followthrough.notifications import safety
+from followthrough.notifications.errors import TransportError, no_answer, refused
 from followthrough.settings import Settings
 
-# One HTTP request per send, no throttling, no other I/O: safe to run on the event loop.
-NATIVE_PLUGINS: frozenset[type] = frozenset(
-    {NotifyJSON, NotifyForm, NotifyXML, webpush.NotifyFollowthroughPush}
-)
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 MAX_REDIRECTS = 10
 # Open connections per worker, and to any one host (a self-hosted service should not see a crowd); sends
@@ -52,102 +38,101 @@ POOL_CONNECTIONS = 100
 POOL_CONNECTIONS_PER_HOST = 16
 
 
-def supports(plugin: Any) -> bool:
-    return type(plugin) in NATIVE_PLUGINS
+@dataclass(frozen=True)
+class HttpRequest:
+    """One message as one HTTP request. `data` is the body (a mapping is sent form-encoded); `auth` is
+    HTTP Basic, sent only to the request's own origin."""
+
+    method: str
+    url: str
+    data: bytes | str | Mapping[str, str] | None = None
+    params: Mapping[str, str] | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    auth: tuple[str, str] | None = None
+    verify: bool = True
+    follow_redirects: bool = True
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The final answer, after any redirects."""
+
+    status: int
+    reason: str
+
+
+async def fetch(request: HttpRequest, settings: Settings) -> Answer:
+    """Send the request through the pool; the answer, whatever its status, or TransportError when none
+    came: a refused destination (permanent), no answer in time, or a connection error. Redirects included,
+    the request has `send_timeout_seconds`."""
+    limit = float(settings.send_timeout_seconds)
+    headers = dict(request.headers)
+    if request.auth:
+        headers["Authorization"] = aiohttp.encode_basic_auth(request.auth[0], request.auth[1] or "")
+    hop = _Hop(
+        pool(settings),
+        safety.allow_list(settings.channel_allowed_hosts),
+        headers,
+        request.verify,
+        aiohttp.ClientTimeout(sock_connect=limit, sock_read=limit),
+    )
+    try:
+        async with asyncio.timeout(limit):
+            return await hop.follow(request)
+    except TimeoutError:
+        raise no_answer(settings) from None
 
 
 @dataclass
-class Exchange:
-    """One send's HTTP as the plugin saw it: what answered, or why nothing did. Its request, redirects
-    included, has `limit` seconds."""
+class _Hop:
+    """Sends a request one hop at a time. Headers, certificate check and timeouts go with every hop;
+    credentials only within their origin."""
 
     session: aiohttp.ClientSession
     allowed: safety.AllowList
-    limit: float
-    delivered: bool = False
-    status: int | None = None
-    reason: str = ""
-    error: str | None = None
-    refusal: str | None = None
-    timed_out: bool = False
+    headers: dict[str, str]
+    verify: bool
+    timeout: aiohttp.ClientTimeout
 
-    def refuse(self, reason: str) -> None:
-        self.refusal = self.refusal or reason
-
-    async def request(
-        self,
-        method: str,
-        url: str,
-        *,
-        params: Any = None,
-        data: Any = None,
-        headers: Any = None,
-        auth: Any = None,
-        verify: bool = True,
-        timeout: Any = None,  # noqa: ASYNC109 - requests.request's own (connect, read) argument
-        allow_redirects: bool = True,
-        **unsupported: Any,
-    ) -> requests.Response:
-        """What `requests.request` would answer, with redirects followed (and checked) one hop at a time."""
-        if any(unsupported.values()):
-            named = ", ".join(sorted(unsupported))
-            raise requests.RequestException(f"not sent: {named} is not supported here")
-        connect, read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
-        headers = dict(headers or {})
-        if auth:
-            headers["Authorization"] = aiohttp.encode_basic_auth(auth[0], auth[1] or "")
-        options = {
-            "headers": headers,
-            "ssl": bool(verify),
-            "timeout": aiohttp.ClientTimeout(sock_connect=connect, sock_read=read),
-        }
-        try:
-            async with asyncio.timeout(self.limit):
-                return await self._follow(method, URL(url), params, data, options, allow_redirects)
-        except TimeoutError as error:
-            self.timed_out = True
-            raise requests.Timeout("no answer in time") from error
-
-    async def _follow(
-        self, method: str, target: URL, params: Any, data: Any, options: dict[str, Any], allow_redirects: bool
-    ) -> requests.Response:
-        """`options` (headers, ssl, timeout) go with every hop; credentials only within their origin."""
+    async def follow(self, request: HttpRequest) -> Answer:
+        method, target, params, data = request.method, URL(request.url), request.params, request.data
         for hop in range(MAX_REDIRECTS + 1):
             self._check_literal(target.host or "")
-            answer, body = await self._one(method, target, params, data, options)
+            answer = await self._one(method, target, params, data)
             location = answer.headers.get("Location")
             redirected = answer.status in REDIRECT_STATUSES and location
-            if not (allow_redirects and redirected and hop < MAX_REDIRECTS):
-                self.status, self.reason = answer.status, answer.reason or ""
-                return _response(answer, body)
+            if not (request.follow_redirects and redirected and hop < MAX_REDIRECTS):
+                return Answer(answer.status, answer.reason or "")
             following = answer.url.join(URL(str(location)))
             if answer.status == 303 or (answer.status in {301, 302} and method.upper() == "POST"):
                 method, data = "GET", None
             if following.origin() != target.origin():
-                options["headers"].pop("Authorization", None)
+                self.headers.pop("Authorization", None)
             target, params = following, None
         raise AssertionError("unreachable: the last hop returns")
 
     async def _one(
-        self, method: str, target: URL, params: Any, data: Any, options: dict[str, Any]
-    ) -> tuple[aiohttp.ClientResponse, bytes]:
+        self, method: str, target: URL, params: Mapping[str, str] | None, data: object
+    ) -> aiohttp.ClientResponse:
         try:
             async with self.session.request(
                 method,
                 target,
                 params=params,
                 data=data,
+                headers=self.headers,
+                ssl=self.verify,
+                timeout=self.timeout,
                 allow_redirects=False,
-                **options,
             ) as answer:
-                return answer, await answer.read()
+                await answer.read()  # the connection goes back to the pool only once the body is read
+                return answer
         except aiohttp.ClientError as error:
             if isinstance(error, aiohttp.ClientConnectorError) and isinstance(
                 error.os_error, RefusedConnection
             ):
-                self.refuse(error.os_error.reason)
-            self.error = _describe(error)
-            raise requests.ConnectionError(self.error) from None
+                raise refused(error.os_error.reason) from None
+            raise TransportError(_describe(error)) from None
 
     def _check_literal(self, host: str) -> None:
         """IP literals never reach the resolver, so they are checked here, on every hop."""
@@ -156,40 +141,8 @@ class Exchange:
             return
         try:
             safety.check_address(host, address, self.allowed)
-        except safety.UnsafeDestination as refused:
-            self.refuse(refused.reason)
-            raise requests.ConnectionError("refused by the channel safety rules") from None
-
-
-_exchange: contextvars.ContextVar[Exchange | None] = contextvars.ContextVar("native_exchange", default=None)
-_original_request = requests.api.request
-
-
-def _bridged_request(method: str, url: str, **kwargs: Any) -> requests.Response:
-    exchange = _exchange.get()
-    if exchange is None:
-        return _original_request(method, url, **kwargs)
-    return await_only(exchange.request(method, url, **kwargs))
-
-
-def install() -> None:
-    """Route `requests` through the bridge; it only acts inside `notify()`, so it is inert elsewhere."""
-    if requests.api.request is not _bridged_request:
-        requests.api.request = requests.request = _bridged_request  # type: ignore[assignment]
-
-
-async def notify(plugin: Any, body: str, title: str, settings: Settings) -> Exchange:
-    """Send one message through a plugin in `NATIVE_PLUGINS`; the exchange tells how it went."""
-    install()
-    allowed = safety.allow_list(settings.channel_allowed_hosts)
-    exchange = Exchange(pool(settings), allowed, settings.send_timeout_seconds)
-    token = _exchange.set(exchange)
-    try:
-        # The greenlet runs in this task's context, so the plugin's requests call finds the exchange.
-        exchange.delivered = bool(await greenlet_spawn(plugin.notify, body=body, title=title))
-    finally:
-        _exchange.reset(token)
-    return exchange
+        except safety.UnsafeDestination as refusal:
+            raise refused(refusal.reason) from None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -281,17 +234,6 @@ async def close_pools() -> None:
     pools = _loop_pools.pop(asyncio.get_running_loop(), None)
     if pools is not None:
         await pools.close()
-
-
-def _response(answer: aiohttp.ClientResponse, body: bytes) -> requests.Response:
-    response = requests.Response()
-    response.status_code = answer.status
-    response.reason = answer.reason or ""
-    response.headers = CaseInsensitiveDict(answer.headers)
-    response._content = body
-    response.url = str(answer.url)
-    response.encoding = requests.utils.get_encoding_from_headers(response.headers)
-    return response
 
 
 def _describe(error: aiohttp.ClientError) -> str:

@@ -7,9 +7,9 @@ Two layers:
 - `check_url` runs when a channel is saved and before each send: it finds the hosts the Apprise plugin
   will connect to, parses IP literals in every legacy form, resolves names, and refuses when ANY address
   is refused. It names the reason, for a 422 or a permanent send error.
-- `guarded()` is active while Apprise sends: every name resolution made by that send (in Apprise's
-  worker threads too, which inherit the context) is checked before the socket connects. This covers what
-  the first layer cannot see: HTTP redirects, DNS that changed since the check, and plugins whose
+- at connection time, every name is checked as it resolves: by `native.GuardedResolver` for the sends made
+  with aiohttp (web hooks, Web Push), and by `egress.guarded()` for Apprise's own transports. This covers
+  what the first layer cannot see: HTTP redirects, DNS that changed since the check, and plugins whose
   destination is not in a `host` attribute.
 
 The operator may allow named hosts and networks (`settings.channel_allowed_hosts`), e.g. a self-hosted
@@ -19,12 +19,10 @@ ntfy on the LAN. Cloud metadata addresses are refused even then.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import contextvars
 import ipaddress
 import socket
-from collections.abc import Awaitable, Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -261,7 +259,7 @@ def plugin_hosts(plugin: Any) -> list[str]:
     Plugins with a `host` URL token connect to it (json://, ntfy://, gotify://, matrix://...), except
     ntfy's cloud mode where the "host" is a topic; email connects to its SMTP server. Services with a
     fixed API (tgram://, discord://, slack://) use the URL's host part for a token: their destination
-    is a public host, and `guarded()` still checks whatever they resolve.
+    is a public host, and `egress.guarded()` still checks whatever they resolve.
     """
     hosts: list[str] = []
     smtp_host = getattr(plugin, "smtp_host", None)
@@ -277,54 +275,3 @@ def plugin_hosts(plugin: Any) -> list[str]:
 async def check_plugin(plugin: Any, settings: Settings, resolver: Resolver = system_resolver) -> None:
     for host in plugin_hosts(plugin):
         await check_host(host, settings, resolver)
-
-
-# --------------------------------------------------------------------------------------------------
-# The guard around a send
-
-
-@dataclass
-class _Guard:
-    allowed: AllowList
-    refusals: list[str] = field(default_factory=list)
-
-
-_active_guard: contextvars.ContextVar[_Guard | None] = contextvars.ContextVar("channel_guard", default=None)
-_original_getaddrinfo = socket.getaddrinfo
-
-
-def _guarded_getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
-    infos = _original_getaddrinfo(host, port, *args, **kwargs)
-    guard = _active_guard.get()
-    if guard is None or host is None:
-        return infos
-    name = host.decode() if isinstance(host, bytes) else str(host)
-    try:
-        check_name(name, guard.allowed)
-        if not guard.allowed.allows_name(name):
-            for *_, sockaddr in infos:
-                address = parse_ip_literal(str(sockaddr[0]))
-                if address is not None:
-                    check_address(name, address, guard.allowed)
-    except UnsafeDestination as refused:
-        guard.refusals.append(refused.reason)
-        raise socket.gaierror(socket.EAI_FAIL, "refused by the channel safety rules") from None
-    return infos
-
-
-def install_guard() -> None:
-    """Route name resolution through the guard; it only acts inside `guarded()`, so it is inert elsewhere."""
-    if socket.getaddrinfo is not _guarded_getaddrinfo:
-        socket.getaddrinfo = _guarded_getaddrinfo
-
-
-@contextlib.contextmanager
-def guarded(settings: Settings) -> Iterator[Sequence[str]]:
-    """Check every connection made inside; yields the list of refusals (empty when none happened)."""
-    install_guard()
-    guard = _Guard(allow_list(settings.channel_allowed_hosts))
-    token = _active_guard.set(guard)
-    try:
-        yield guard.refusals
-    finally:
-        _active_guard.reset(token)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -13,15 +13,15 @@ from msgspec import UNSET
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from followthrough.accounts.models import Participant
-from followthrough.enums import ChannelKind, DeliveryStatus, Event
+from followthrough.enums import ChannelKind, Event
 from followthrough.errors import Conflict, InvalidInput, NotFound
+from followthrough.identity import Participant
 from followthrough.notifications import safety, schemas, transport, webhooks, webpush
 from followthrough.notifications.health import record_send_outcome
-from followthrough.notifications.messages import channel_test_message
+from followthrough.notifications.messages import WEBHOOK_ONLY_EVENTS, channel_test_message
 from followthrough.notifications.models import Channel
-from followthrough.notifications.webhook_events import WEBHOOK_ONLY_EVENTS, channel_test_envelope
-from followthrough.reminders.models import Delivery
+from followthrough.notifications.webhooks import Envelope
+from followthrough.schemas import to_schema
 from followthrough.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -32,6 +32,19 @@ DEFAULT_EVENTS = tuple(value for value in SUBSCRIBABLE if Event(value) not in WE
 """What an Apprise or Web Push channel receives unless told otherwise (everything that has words)."""
 WEBHOOK_DEFAULT_EVENTS = tuple(value for value in SUBSCRIBABLE if Event(value) in WEBHOOK_ONLY_EVENTS)
 WEB_PUSH_SERVICE = "Web Push"
+
+TestLog = Callable[[AsyncSession, Channel, str | None, datetime], None]
+"""Adds a "Send test" to the delivery log (sent, or failed with this error), like any message. The log is the
+delivery engine's, which sits above this package, so composition passes its function in."""
+
+
+def channel_test_envelope(channel: Channel, message_id: str, now: datetime) -> Envelope:
+    return Envelope(
+        message_id=message_id,
+        type=Event.CHANNEL_TEST.value,
+        timestamp=now,
+        data={"channelId": str(channel.id), "channelLabel": channel.label},
+    )
 
 
 def channel_out(channel: Channel, signing_secret: str | None = None) -> schemas.ChannelOut:
@@ -44,13 +57,7 @@ def channel_out(channel: Channel, signing_secret: str | None = None) -> schemas.
         destination=channel.masked_url,
         events=[Event(value) for value in channel.events if value in SUBSCRIBABLE],
         enabled=channel.enabled,
-        health=schemas.ChannelHealth(
-            last_success_at=channel.last_success_at,
-            last_error_at=channel.last_error_at,
-            last_error=channel.last_error,
-            consecutive_failures=channel.consecutive_failures,
-            disabled_reason=channel.disabled_reason,
-        ),
+        health=to_schema(channel, schemas.ChannelHealth),
         created_at=channel.created_at,
         updated_at=channel.updated_at,
         signing_secret=signing_secret,
@@ -72,10 +79,13 @@ def _events(values: Sequence[Event] | None, kind: ChannelKind) -> list[str]:
 
 
 class ChannelService:
-    def __init__(self, session: AsyncSession, now: datetime, settings: Settings) -> None:
+    def __init__(
+        self, session: AsyncSession, now: datetime, settings: Settings, *, test_log: TestLog
+    ) -> None:
         self.session = session
         self.now = now
         self.settings = settings
+        self.test_log = test_log
 
     # --- reading
 
@@ -209,28 +219,8 @@ class ChannelService:
             error = failed
             logger.info("Test send to %s failed: %s", transport.describe(channel), failed.message)
         await record_send_outcome(self.session, channel, error, self.now, self.settings)
-        self._log_test(channel, error)
+        self.test_log(self.session, channel, None if error is None else error.message, self.now)
         return channel, error
-
-    def _log_test(self, channel: Channel, error: transport.TransportError | None) -> None:
-        """The test goes into the delivery log like any message (sent or failed, never retried)."""
-        self.session.add(
-            Delivery(
-                participant_id=channel.participant_id,
-                event=Event.CHANNEL_TEST,
-                subject_key=f"channel:{channel.id}:test:{uuid4().hex}",
-                channel_id=channel.id,
-                due_at=self.now,
-                status=DeliveryStatus.SENT if error is None else DeliveryStatus.FAILED,
-                next_attempt_at=self.now,
-                attempts=1,
-                last_error=None if error is None else error.message[:500],
-                sent_at=self.now if error is None else None,
-                payload={"channelLabel": channel.label},
-                created_at=self.now,
-                updated_at=self.now,
-            )
-        )
 
     # --- validation
 

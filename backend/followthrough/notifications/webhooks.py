@@ -12,7 +12,7 @@ request carries three headers:
 
 The channel's secret state (its URL and signing secret) is stored as JSON in the channel's encrypted
 `url` column; lists show only the URL's scheme and host. Sending goes through the same guarded aiohttp
-pool as the other web channels (`native.Exchange`): each name is checked when it resolves, IP literals
+pool as the other web channels (`native.fetch`): each name is checked when it resolves, IP literals
 before the request, and redirects are not followed (a webhook URL is the final address).
 """
 
@@ -29,10 +29,9 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-import requests
-
 from followthrough.notifications import native, safety
-from followthrough.notifications.transport import TransportError, keeping_secret, redact
+from followthrough.notifications.errors import TransportError
+from followthrough.notifications.transport import keeping_secret
 from followthrough.settings import Settings
 
 SERVICE = "Webhook"
@@ -161,26 +160,10 @@ async def send(stored: str, envelope: Envelope, settings: Settings, now: datetim
         "webhook-timestamp": str(sent_at),
         "webhook-signature": sign(target.secret, envelope.message_id, sent_at, body),
     }
-    allowed = safety.allow_list(settings.channel_allowed_hosts)
-    limit = float(settings.send_timeout_seconds)
-    exchange = native.Exchange(native.pool(settings), allowed, limit)
+    request = native.HttpRequest("POST", target.url, data=body, headers=headers, follow_redirects=False)
     with keeping_secret(target.url):
-        try:
-            answer = await exchange.request(
-                "POST", target.url, data=body, headers=headers, timeout=(limit, limit), allow_redirects=False
-            )
-        except requests.RequestException:
-            raise _failure(exchange, settings) from None
-    _judge(answer.status_code, answer.reason or "")
-
-
-def _failure(exchange: native.Exchange, settings: Settings) -> TransportError:
-    if exchange.refusal:
-        return TransportError(f"Refused destination: {exchange.refusal}", permanent=True)
-    if exchange.timed_out:
-        seconds = settings.send_timeout_seconds
-        return TransportError(f"No answer within {seconds} second{'' if seconds == 1 else 's'}")
-    return TransportError(redact(exchange.error or "") or "The request could not be sent")
+        answer = await native.fetch(request, settings)
+    _judge(answer.status, answer.reason)
 
 
 def _judge(status: int, reason: str) -> None:

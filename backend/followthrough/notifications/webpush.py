@@ -1,10 +1,10 @@
-"""Web Push to the installed PWA: the installation's VAPID key, RFC 8291 encryption, and an Apprise plugin.
+"""Web Push to the installed PWA: the installation's VAPID key, RFC 8291 encryption, and the request.
 
 Apprise's own `vapid://` plugin targets a fixed list of push services; a browser subscription names its
-own endpoint, so sending goes through `NotifyFollowthroughPush` (scheme `ftpush://`), registered with
-Apprise like any other plugin. It POSTs the message as JSON `{title, body, url}` (plus what the service
-worker needs to act on a reminder: `tag`, `occurrenceId`, `actToken`, `actions`), encrypted for the
-subscription (RFC 8291, aes128gcm), signed with the installation's VAPID key (RFC 8292).
+own endpoint, so a push is built here (`Push`) and sent with aiohttp like the other web requests
+(`web.HttpTransport`). It POSTs the message as JSON `{title, body, url}` (plus what the service worker
+needs to act on a reminder: `tag`, `occurrenceId`, `actToken`, `actions`), encrypted for the subscription
+(RFC 8291, aes128gcm), signed with the installation's VAPID key (RFC 8292).
 """
 
 from __future__ import annotations
@@ -16,15 +16,11 @@ import secrets
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 import msgspec
-import requests
-from apprise import NotifyType
-from apprise.manager_plugins import NotificationManager
-from apprise.plugins import base as apprise_base
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
@@ -32,15 +28,20 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from followthrough.errors import Conflict
+from followthrough.notifications.errors import TransportError
+from followthrough.notifications.messages import Message
+from followthrough.notifications.models import Channel
+from followthrough.notifications.native import Answer, HttpRequest
 from followthrough.settings import VAPID_KEY_FILE, Settings, create_private_file
 
 logger = logging.getLogger(__name__)
 RECORD_SIZE = 4096
-# Apprise's plugin base is untyped; the plugin below follows its conventions, not mypy's view of them.
-_NotifyBase: Any = apprise_base.NotifyBase
 TTL_SECONDS = 24 * 60 * 60
 JWT_LIFETIME_SECONDS = 12 * 60 * 60
+# The scheme of the Apprise plugin Web Push once was: refused as an Apprise URL (`urls.instantiate`).
 SCHEME = "ftpush"
+TITLE_LENGTH = 200
+GONE_STATUSES = frozenset({404, 410})
 MESSAGE_KEYS = frozenset({"title", "body", "url"})
 
 
@@ -220,54 +221,21 @@ def encrypt(plaintext: bytes, p256dh: str, auth: str) -> bytes:
 
 
 # --------------------------------------------------------------------------------------------------
-# The Apprise plugin
+# One push
 
 
-@dataclass
-class PushOutcome:
-    """What the last send learnt that Apprise's True/False cannot carry."""
+@dataclass(frozen=True)
+class Push:
+    """One message for one subscription: `extra` (tag, occurrenceId, actToken, actions) goes into the
+    JSON beside title, body and url; the message's own keys win over same-named ones there, and empty keys
+    are left out."""
 
-    status: int | None = None
-    gone: bool = False
-
-
-class NotifyFollowthroughPush(_NotifyBase):  # type: ignore[misc]
-    """Web Push to one subscription: `ftpush://<endpoint host and path>?p256dh=…&auth=…`."""
-
-    service_name = "Followthrough Web Push"
-    protocol = SCHEME
-    secure_protocol = SCHEME + "s"
-    setup_url = "https://datatracker.ietf.org/doc/html/rfc8291"
-    request_rate_per_sec = 0
-    title_maxlen = 200
-    body_maxlen = 2000
-    templates = ("{schema}://{host}/{fullpath}",)
-
-    def __init__(
-        self,
-        p256dh: str | None = None,
-        auth: str | None = None,
-        vapid_key: ec.EllipticCurvePrivateKey | None = None,
-        subject: str = "",
-        link: str = "",
-        urgency: str = "normal",
-        extra: Mapping[str, Any] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.p256dh = p256dh or ""
-        self.auth = auth or ""
-        self.vapid_key = vapid_key
-        self.subject = subject
-        self.link = link
-        self.urgency = urgency
-        # The message's own title, body and link win over a same-named key here; empty keys are left out.
-        self.extra = {
-            key: value
-            for key, value in (extra or {}).items()
-            if key not in MESSAGE_KEYS and value is not None
-        }
-        self.outcome = PushOutcome()
+    subscription: Subscription
+    vapid_key: ec.EllipticCurvePrivateKey
+    subject: str
+    link: str
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    urgency: str = "normal"
 
     @classmethod
     def for_subscription(
@@ -277,34 +245,13 @@ class NotifyFollowthroughPush(_NotifyBase):  # type: ignore[misc]
         subject: str,
         link: str,
         extra: Mapping[str, Any] | None = None,
-    ) -> NotifyFollowthroughPush:
-        """`extra` (tag, occurrenceId, actToken, actions) goes into the JSON beside title, body and url."""
-        parts = urlsplit(subscription.endpoint)
-        return cls(
-            p256dh=subscription.p256dh,
-            auth=subscription.auth,
-            vapid_key=vapid_key,
-            subject=subject,
-            link=link,
-            extra=extra,
-            schema=SCHEME + ("s" if parts.scheme == "https" else ""),
-            host=parts.hostname,
-            port=parts.port,
-            fullpath=parts.path + (f"?{parts.query}" if parts.query else ""),
-        )
-
-    @property
-    def endpoint(self) -> str:
-        port = f":{self.port}" if self.port else ""
-        return f"{'https' if self.secure else 'http'}://{self.host}{port}{self.fullpath}"
-
-    def url(self, privacy: bool = False, *args: Any, **kwargs: Any) -> str:
-        # The endpoint path is a capability URL: never show it, not even to its owner.
-        return f"{self.secure_protocol if self.secure else self.protocol}://{self.host}/…"
-
-    @property
-    def url_identifier(self) -> tuple[str, str]:
-        return (self.protocol, self.endpoint)
+    ) -> Push:
+        kept = {
+            key: value
+            for key, value in (extra or {}).items()
+            if key not in MESSAGE_KEYS and value is not None
+        }
+        return cls(subscription, vapid_key, subject, link, kept)
 
     def payload(self, title: str, body: str) -> bytes:
         """The JSON the service worker shows, shortened until it fits one encrypted record.
@@ -312,7 +259,7 @@ class NotifyFollowthroughPush(_NotifyBase):  # type: ignore[misc]
         The body gives way first. The extra keys are small, but should they still not fit, the message
         goes without them: a plain notification that opens the app beats none."""
         room = RECORD_SIZE - 17 - 16  # the padding delimiter, the tag, and a little slack
-        title = title[:200]
+        title = title.strip()[:TITLE_LENGTH]
         extra = self.extra
         while True:
             message = {"title": title, "body": body, "url": self.link, **extra}
@@ -327,42 +274,50 @@ class NotifyFollowthroughPush(_NotifyBase):  # type: ignore[misc]
             else:
                 return data
 
-    def send(self, body: str, title: str = "", notify_type: str = NotifyType.INFO, **kwargs: Any) -> bool:
-        if self.vapid_key is None:
-            self.logger.warning("Web Push needs the installation's VAPID key.")
-            return False
-        if not self.subject:
-            self.logger.warning(f"{NO_SUBJECT}; the operator must set it.")
-            return False
-        payload = self.payload(title, body)
+    def request(self, title: str, body: str) -> HttpRequest:
+        """The encrypted, signed POST to the subscription's endpoint. Push services answer where they are:
+        a redirect is not followed."""
+        endpoint = self.subscription.endpoint
         headers = {
             "Content-Type": "application/octet-stream",
             "Content-Encoding": "aes128gcm",
             "TTL": str(TTL_SECONDS),
             "Urgency": self.urgency,
-            "Authorization": vapid_authorization(self.endpoint, self.vapid_key, self.subject, time.time()),
+            "Authorization": vapid_authorization(endpoint, self.vapid_key, self.subject, time.time()),
         }
-        self.throttle()
-        try:
-            response = requests.post(
-                self.endpoint,
-                data=encrypt(payload, self.p256dh, self.auth),
-                headers=headers,
-                timeout=self.request_timeout,
-                allow_redirects=False,
-            )
-        except requests.RequestException:
-            self.logger.warning("A connection error occurred sending Web Push to %s.", self.host)
-            return False
-        self.outcome = PushOutcome(status=response.status_code, gone=response.status_code in {404, 410})
-        if 200 <= response.status_code < 300:
-            self.logger.info("Sent Web Push notification.")
-            return True
-        self.logger.warning("Web Push to %s failed: error=%s.", self.host, response.status_code)
-        return False
+        data = encrypt(self.payload(title, body.rstrip()), self.subscription.p256dh, self.subscription.auth)
+        return HttpRequest("POST", endpoint, data=data, headers=headers, follow_redirects=False)
 
 
-def register_plugin() -> None:
-    manager: Any = NotificationManager()  # type: ignore[no-untyped-call]
-    if SCHEME not in manager:
-        manager.add(NotifyFollowthroughPush, schemas=[SCHEME, SCHEME + "s"])
+# --------------------------------------------------------------------------------------------------
+# Sending to a channel
+
+
+def push_for(channel: Channel, message: Message, settings: Settings) -> Push:
+    """The push for a Web Push channel, or TransportError: permanent when the stored subscription is
+    unreadable; passing when the server's own configuration is to blame (the operator can fix it)."""
+    try:
+        subscription = Subscription.from_json(channel.url)
+    except (ValueError, KeyError, TypeError):
+        raise TransportError("The stored Web Push subscription is unreadable", permanent=True) from None
+    subject = vapid_subject(settings)
+    if not subject:
+        raise TransportError(NO_SUBJECT)
+    try:
+        key = vapid_private_key(settings)
+    except (ValueError, TypeError, OSError) as error:
+        logger.error("The VAPID private key is unusable: %s", type(error).__name__)
+        raise TransportError("The server's Web Push key is unusable; the operator must fix it") from None
+    return Push.for_subscription(subscription, key, subject, message.url, extra=message.push)
+
+
+def judge(answer: Answer) -> None:
+    """A 2xx is delivered; 404 and 410 say the subscription is gone for good; anything else may pass."""
+    if 200 <= answer.status < 300:
+        return
+    if answer.status in GONE_STATUSES:
+        raise TransportError(
+            f"The push subscription is gone (HTTP {answer.status}); the device must subscribe again",
+            permanent=True,
+        )
+    raise TransportError(f"The service answered HTTP {answer.status} {answer.reason}".rstrip())

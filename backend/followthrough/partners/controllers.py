@@ -11,8 +11,8 @@ from litestar.params import FromPath, JSONBody, Parameter, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from followthrough.accounts.models import Participant
 from followthrough.errors import ErrorBody
+from followthrough.identity import Participant
 from followthrough.partners import schemas
 from followthrough.partners.encouragement import EncouragementService, encouragement_out
 from followthrough.partners.invites import InviteService, invite_out, invite_url

@@ -1,7 +1,7 @@
 """Scheduler steps for partner notifications, each `async def ...(session, now, settings) -> int`.
 
-They only detect and queue (through `reminders.queue.enqueue`, whose unique key makes a step that runs twice,
-or on two workers at once, queue each message once); the reminders worker sends. A step looks back over the
+They only detect and queue (through `deliveries.enqueue`, whose unique key makes a step that runs twice,
+or on two workers at once, queue each message once); the delivery worker sends. A step looks back over the
 delivery grace window only, so a worker that was down longer does not send stale news.
 
 - `digest_step`: each partner's weekly digest, at their weekly review weekday and time in their own zone
@@ -20,16 +20,14 @@ from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from followthrough.accounts.models import Participant
-from followthrough.actions.models import KeyAction, Occurrence
-from followthrough.checkins.models import CheckIn
-from followthrough.checkins.progress import ProgressService
-from followthrough.checkins.services import monday_of
+from followthrough.actions import KeyAction, Occurrence
+from followthrough.checkins import CheckIn, ProgressService
+from followthrough.deliveries import Delivery, Enqueuer, Step, local_instant
 from followthrough.enums import ActionStatus, Event, Visibility
+from followthrough.identity import Participant
+from followthrough.localtime import week_start_of
 from followthrough.partners.encouragement import one_tap_placeholder
 from followthrough.partners.models import Partnership
-from followthrough.reminders.models import Delivery
-from followthrough.reminders.queue import Enqueuer, local_instant
 from followthrough.settings import Settings
 
 
@@ -74,7 +72,7 @@ async def digest_step(session: AsyncSession, now: datetime, settings: Settings) 
         )
         if queued is not None:
             continue
-        week_start = monday_of(day - timedelta(days=1))
+        week_start = week_start_of(day - timedelta(days=1))
         payload = await _digest_payload(session, now, settings, partnerships, week_start)
         made += await enqueuer.add(
             recipient_id=partner.id,
@@ -169,3 +167,7 @@ async def missed_step(session: AsyncSession, now: datetime, settings: Settings) 
             due_at=occurrence.due_at + grace,
         )
     return made
+
+
+STEPS: tuple[Step, ...] = (digest_step, missed_step)
+"""The partner notifications' detection steps, in the order the worker runs them."""

@@ -14,29 +14,25 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from litestar.exceptions import PermissionDeniedException
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from followthrough.accounts.models import Participant
-from followthrough.actions.models import KeyAction
-from followthrough.checkins.models import CheckIn
-from followthrough.checkins.services import hold_write_lock
+from followthrough.actions import KeyAction
+from followthrough.checkins import CheckIn, hold_write_lock
+from followthrough.deliveries import enqueue
 from followthrough.enums import Event, Visibility
-from followthrough.errors import InvalidInput, NotFound
+from followthrough.errors import Forbidden, Gone, InvalidInput, NotFound, TooManyAttempts
+from followthrough.identity import Participant
 from followthrough.partners import schemas
 from followthrough.partners.models import Encouragement, Partnership
 from followthrough.partners.services import PartnershipService, person_out
-from followthrough.reminders.queue import enqueue
 from followthrough.settings import Settings
 from followthrough.signing import BadSignature, verify
 
 ONE_TAP_PURPOSE = "encourage"
 ONE_TAP_MESSAGES = ("Keep going, I'm cheering you on!",)
 RATE_WINDOW = timedelta(hours=24)
-HTTP_410_GONE = 410
-HTTP_429_TOO_MANY_REQUESTS = 429
 
 
 def encouragement_out(item: Encouragement, partner: Participant) -> schemas.EncouragementOut:
@@ -110,10 +106,8 @@ class EncouragementService:
         )
         limit = self.settings.encouragements_per_day
         if (sent or 0) >= limit:
-            raise InvalidInput(
-                "message",
-                f"at most {limit} encouragements a day to one person; try again later",
-                status_code=HTTP_429_TOO_MANY_REQUESTS,
+            raise TooManyAttempts(
+                f"at most {limit} encouragements a day to one person; try again later", field="message"
             )
 
     def _new(
@@ -184,7 +178,7 @@ class EncouragementService:
         if item is None:
             raise NotFound("encouragement")
         if item.participant_id != participant.id:
-            raise PermissionDeniedException("only the person encouraged may hide it")
+            raise Forbidden("only the person encouraged may hide it")
         item.hidden = hidden
         item.updated_at = self.now
         await self.session.flush()
@@ -199,7 +193,7 @@ class EncouragementService:
             payload = verify(self.settings.resolved_secret_key, ONE_TAP_PURPOSE, token, self.now)
         except BadSignature as error:
             if "expired" in str(error):
-                raise InvalidInput("token", "the link has expired", status_code=HTTP_410_GONE) from None
+                raise Gone("the link has expired", field="token") from None
             raise NotFound("link") from None
         try:
             partnership_id, message, nonce = (

@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from followthrough.accounts.limits import TooManyAttempts, counts_since, limit_key, record_attempts
+from followthrough.errors import TooManyAttempts
+from followthrough.identity import counts_since, limit_key, record_attempts
 from followthrough.settings import Settings
 
 

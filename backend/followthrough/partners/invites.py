@@ -22,26 +22,21 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from followthrough.accounts.auth import hash_token
-from followthrough.accounts.models import Participant
+from followthrough.deliveries import enqueue
 from followthrough.enums import Event
-from followthrough.errors import Conflict, InvalidInput, NotFound
+from followthrough.errors import Conflict, Gone, InvalidInput, NotFound
+from followthrough.identity import Participant, hash_token
 from followthrough.partners import schemas
 from followthrough.partners.guessing import GuessLimit
 from followthrough.partners.models import Invite, Partnership
-from followthrough.reminders.queue import enqueue
 from followthrough.settings import Settings
 
-HTTP_410_GONE = 410
 
-
-class DeadInvite(InvalidInput):
+class DeadInvite(Gone):
     """A preview of an invite that cannot be accepted; which of the reasons it is, is not said."""
 
-    status_code = HTTP_410_GONE
-
     def __init__(self) -> None:
-        super().__init__("token", "this invite has expired, was revoked or was used; ask for a new one")
+        super().__init__("this invite has expired, was revoked or was used; ask for a new one", field="token")
 
 
 def invite_status(invite: Invite, now: datetime) -> str:
@@ -154,9 +149,7 @@ class InviteService:
         if status == "revoked":
             raise Conflict("token", "this invite was revoked")
         if status == "expired":
-            raise InvalidInput(
-                "token", "this invite has expired; ask for a new one", status_code=HTTP_410_GONE
-            )
+            raise Gone("this invite has expired; ask for a new one", field="token")
         if invite.participant_id == invitee.id:
             raise InvalidInput("token", "this is your own invite; give it to the person you want as partner")
         existing = await self._pairs(invite.participant_id, invitee.id)

@@ -9,8 +9,8 @@ from uuid import UUID
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from followthrough.actions.schemas import Measure
-from followthrough.checkins.schemas import MeasureProgress, Streak, WeekProgress
+from followthrough.actions import Measure
+from followthrough.checkins import MeasureProgress, Streak, WeekProgress
 from followthrough.enums import ActionStatus, BarrierStatus, CheckInResult
 from followthrough.schemas import OutSchema, Schema
 

@@ -11,13 +11,12 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from litestar.exceptions import PermissionDeniedException
 from msgspec import UNSET
 from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from followthrough.accounts.models import Participant
-from followthrough.errors import NotFound
+from followthrough.errors import Forbidden, NotFound
+from followthrough.identity import Participant
 from followthrough.partners import schemas
 from followthrough.partners.models import Partnership
 from followthrough.settings import Settings
@@ -78,7 +77,7 @@ class PartnershipService:
         """One of the caller's partners; their partner on the other side of it gets 403."""
         partnership = await self._involving(caller, partnership_id)
         if partnership.participant_id != caller.id:
-            raise PermissionDeniedException("only the participant a partnership supports may do this")
+            raise Forbidden("only the participant a partnership supports may do this")
         partner = await self.session.get_one(Participant, partnership.partner_id)
         return partnership, partner
 
@@ -86,7 +85,7 @@ class PartnershipService:
         """Someone the caller supports; that person, on the other side, gets 403."""
         partnership = await self._involving(caller, partnership_id)
         if partnership.partner_id != caller.id:
-            raise PermissionDeniedException("only the partner may do this")
+            raise Forbidden("only the partner may do this")
         person = await self.session.get_one(Participant, partnership.participant_id)
         return partnership, person
 

@@ -2,7 +2,7 @@
 and progress. Computed on each request from the participant's current choices, so a change of visibility or
 scope takes effect at once.
 
-The figures come from the participant's own computations (`ProgressService`, `KeyActionService.agenda`),
+The figures come from the participant's own computations (`ProgressService`, `AgendaService.agenda`),
 restricted to the shared key actions, so the partner's numbers can never drift from the participant's.
 Notes and barrier details appear only when the participant shares details with this partner.
 """
@@ -15,13 +15,11 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from followthrough.accounts.models import Participant
-from followthrough.actions.models import KeyAction, Occurrence
-from followthrough.actions.services import KeyActionService, measure_out
-from followthrough.barriers.models import Barrier
-from followthrough.checkins.models import CheckIn
-from followthrough.checkins.progress import ProgressService
+from followthrough.actions import KeyAction, Occurrence, measure_out
+from followthrough.barriers import Barrier
+from followthrough.checkins import AgendaService, CheckIn, ProgressService
 from followthrough.enums import Visibility
+from followthrough.identity import Participant
 from followthrough.partners import schemas
 from followthrough.partners.models import Partnership
 from followthrough.partners.services import person_out
@@ -62,7 +60,7 @@ class PartnerView:
         actions = await self.shared_actions(person)
         ids = [action.id for action, _ in actions]
         progress = await ProgressService(self.session, self.now, self.settings).for_account(person, only=ids)
-        agenda = await KeyActionService(self.session, self.now, self.settings).agenda(person, None, only=ids)
+        agenda = await AgendaService(self.session, self.now, self.settings).agenda(person, None, only=ids)
         titles = {action.id: action.title for action, _ in actions}
         today_items = [
             schemas.SharedOccurrence(

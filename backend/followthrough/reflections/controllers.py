@@ -10,7 +10,8 @@ from litestar.params import FromPath, JSONBody, Parameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from followthrough.accounts.models import Participant
+from followthrough.actions import KeptOccurrences
+from followthrough.identity import Participant
 from followthrough.reflections import schemas
 from followthrough.reflections.services import ReflectionService, questions_out, reflection_out
 from followthrough.schemas import LimitParam, OffsetParam, Page
@@ -25,8 +26,9 @@ def provide_reflection_service(
     db_session: NamedDependency[AsyncSession],
     now: NamedDependency[datetime],
     settings: NamedDependency[Settings],
+    kept_occurrences: NamedDependency[KeptOccurrences],
 ) -> ReflectionService:
-    return ReflectionService(db_session, now, settings)
+    return ReflectionService(db_session, now, settings, kept_occurrences)
 
 
 class ReflectionController(Controller):

@@ -7,8 +7,8 @@ from uuid import UUID
 
 import msgspec
 
-from followthrough.actions.schemas import KeyActionCreate, KeyActionOut
-from followthrough.barriers.schemas import BarrierCreate, BarrierOut
+from followthrough.actions import KeyActionCreate, KeyActionOut
+from followthrough.barriers import BarrierCreate, BarrierOut
 from followthrough.enums import BarrierLevel
 from followthrough.schemas import LongText, OutSchema, Schema
 

@@ -3,80 +3,67 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import UnaryExpression, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from followthrough.accounts.models import Participant
-from followthrough.actions.models import KeyAction
-from followthrough.actions.schemas import KeyActionCreate
-from followthrough.actions.services import KeyActionService, key_action_out
-from followthrough.barriers.models import Barrier
-from followthrough.barriers.services import BarrierService, barrier_out
+from followthrough.actions import (
+    KeptOccurrences,
+    KeyAction,
+    KeyActionCreate,
+    KeyActionService,
+    key_action_out,
+)
+from followthrough.barriers import Barrier, BarrierService, barrier_out
 from followthrough.errors import InvalidInput
+from followthrough.identity import Participant
+from followthrough.localtime import local_today
 from followthrough.ownership import delete_owned, get_owned, page_of
 from followthrough.reflections import schemas
 from followthrough.reflections.models import Reflection
+from followthrough.schemas import to_schema
 from followthrough.settings import Settings
+from followthrough.text import stripped_or_none
 
 
 def reflection_out(reflection: Reflection) -> schemas.ReflectionOut:
     return schemas.ReflectionOut(
         id=reflection.id,
         reflected_on=reflection.reflected_on,
-        answers=schemas.ReflectionAnswers(
-            **{question.attribute: getattr(reflection, question.attribute) for question in schemas.QUESTIONS}
-        ),
+        answers=to_schema(reflection, schemas.ReflectionAnswers),
         created_at=reflection.created_at,
         updated_at=reflection.updated_at,
     )
 
 
 def questions_out() -> list[schemas.QuestionOut]:
-    return [
-        schemas.QuestionOut(
-            key=question.key, number=question.number, text=question.text, barrier_level=question.barrier_level
-        )
-        for question in schemas.QUESTIONS
-    ]
-
-
-def _text(value: str | None) -> str | None:
-    value = value.strip() if value is not None else None
-    return value or None
-
-
-def _within(prefix: str, error: InvalidInput) -> InvalidInput:
-    """The same error, naming the field by its path in the reflection request, e.g. `barriers[1].title`."""
-    extra = error.extra if isinstance(error.extra, list) and error.extra else [{"field": "", "message": ""}]
-    field, message = str(extra[0].get("field", "")), str(extra[0].get("message", error.detail))
-    return InvalidInput(f"{prefix}.{field}" if field else prefix, message, status_code=error.status_code)
+    return [to_schema(question, schemas.QuestionOut) for question in schemas.QUESTIONS]
 
 
 class ReflectionService:
-    def __init__(self, session: AsyncSession, now: datetime, settings: Settings) -> None:
+    def __init__(
+        self, session: AsyncSession, now: datetime, settings: Settings, kept: KeptOccurrences
+    ) -> None:
         self.session = session
         self.now = now
         self.settings = settings
-
-    def local_today(self, participant: Participant) -> date:
-        return self.now.astimezone(ZoneInfo(participant.time_zone)).date()
+        self.kept = kept
+        """What the key actions it creates keep when their schedule changes (`actions.KeptOccurrences`)."""
 
     async def create(
         self, participant: Participant, data: schemas.ReflectionCreate
     ) -> schemas.ReflectionCreated:
         """Store the answers, the barriers and the key actions together. Any refused item refuses the
         request, and the transaction (committed only on success) stores none of it."""
-        today = self.local_today(participant)
+        today = local_today(participant.time_zone, self.now)
         reflected_on = data.reflected_on or today
         if reflected_on > today:
             raise InvalidInput("reflectedOn", f"must not be after today ({today.isoformat()})")
         answers = {
-            question.attribute: _text(getattr(data.answers, question.attribute))
+            question.attribute: stripped_or_none(getattr(data.answers, question.attribute))
             for question in schemas.QUESTIONS
         }
         if not any(answers.values()) and not data.barriers and not data.key_actions:
@@ -108,10 +95,11 @@ class ReflectionService:
                 barriers.append(
                     await barrier_service.create(participant, barrier_data, reflection_id=reflection.id)
                 )
-            except InvalidInput as error:
-                raise _within(f"barriers[{index}]", error) from error
+            except InvalidInput as error:  # named by its path in the reflection request
+                error.within(f"barriers[{index}]")
+                raise
 
-        action_service = KeyActionService(self.session, self.now, self.settings)
+        action_service = KeyActionService(self.session, self.now, self.settings, self.kept)
         actions: list[KeyAction] = []
         for index, item in enumerate(data.key_actions):
             fields = {name: getattr(item, name) for name in KeyActionCreate.__struct_fields__}
@@ -120,7 +108,8 @@ class ReflectionService:
             try:
                 actions.append(await action_service.create(participant, KeyActionCreate(**fields)))
             except InvalidInput as error:
-                raise _within(f"keyActions[{index}]", error) from error
+                error.within(f"keyActions[{index}]")
+                raise
         return schemas.ReflectionCreated(
             reflection=reflection_out(reflection),
             barriers=[barrier_out(barrier) for barrier in barriers],

@@ -10,9 +10,9 @@ from litestar.params import JSONBody
 from litestar.status_codes import HTTP_202_ACCEPTED
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from followthrough.accounts import schemas
-from followthrough.accounts.auth import client_address
 from followthrough.errors import ErrorBody
+from followthrough.identity import SignUp, client_address
+from followthrough.registration import schemas
 from followthrough.registration.services import RegistrationService
 from followthrough.settings import Settings
 
@@ -62,7 +62,7 @@ class RegistrationController(Controller):
     )
     async def sign_up(
         self,
-        data: JSONBody[schemas.SignUp],
+        data: JSONBody[SignUp],
         registration: NamedDependency[RegistrationService],
         request: Request[Any, Any, Any],
     ) -> schemas.SignUpAccepted:

@@ -19,15 +19,20 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from followthrough.accounts import schemas
-from followthrough.accounts.limits import TooManyAttempts, counts_since, limit_key, record_attempts
-from followthrough.accounts.models import Participant
-from followthrough.accounts.passwords import hash_password
-from followthrough.accounts.services import AccountService
+from followthrough.deliveries import enqueue
 from followthrough.enums import Event
-from followthrough.errors import Conflict, InvalidInput
-from followthrough.partners.invites import InviteService
-from followthrough.reminders.queue import enqueue
+from followthrough.errors import Conflict, Forbidden, TooManyAttempts
+from followthrough.identity import (
+    IdentityService,
+    Participant,
+    SignUp,
+    counts_since,
+    hash_password,
+    limit_key,
+    record_attempts,
+)
+from followthrough.partners import InviteService
+from followthrough.registration import schemas
 from followthrough.schemas import require_email, require_time_zone
 from followthrough.settings import Settings
 
@@ -40,9 +45,9 @@ class RegistrationService:
         self.settings = settings
         self.now = now
 
-    async def sign_up(self, data: schemas.SignUp, address: str) -> schemas.SignUpAccepted:
+    async def sign_up(self, data: SignUp, address: str) -> schemas.SignUpAccepted:
         if self.settings.registration == "closed":
-            raise InvalidInput("body", "sign-up is closed on this server", status_code=403)
+            raise Forbidden("sign-up is closed on this server", field="body")
         email = require_email(data.email)
         require_time_zone(data.time_zone)
         await self._count_attempt(address)
@@ -50,16 +55,14 @@ class RegistrationService:
             data.invite
             and await InviteService(self.session, self.now, self.settings).is_pending(data.invite, address)
         ):
-            raise InvalidInput(
-                "invite",
-                "sign-up on this server needs a partner invite that is still pending",
-                status_code=403,
+            raise Forbidden(
+                "sign-up on this server needs a partner invite that is still pending", field="invite"
             )
         password_hash = await hash_password(data.password, self.settings.password_hash_cost)
         owner = await self.session.scalar(select(Participant).where(Participant.email == email))
         if owner is None:
             try:
-                await AccountService(self.session, self.settings, self.now).create_participant(
+                await IdentityService(self.session, self.settings, self.now).create_participant(
                     data, password_hash
                 )
                 return schemas.SignUpAccepted(message=ACCEPTED)

@@ -5,16 +5,13 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromQuery, Parameter, QueryParameter
+from litestar.params import Parameter, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from followthrough.accounts.models import Participant
-from followthrough.actions.models import Occurrence
-from followthrough.enums import DeliveryStatus, Event
+from followthrough.actions import Occurrence
 from followthrough.readcache import announce_write
 from followthrough.reminders import schemas
-from followthrough.reminders.services import DeliveryService, delivery_out
-from followthrough.schemas import LimitParam, OffsetParam, Page
+from followthrough.reminders.services import SnoozeService
 from followthrough.settings import Settings
 
 SnoozeToken = Annotated[
@@ -32,40 +29,12 @@ SnoozeFor = Annotated[
 ]
 
 
-def provide_delivery_service(
+def provide_snooze_service(
     db_session: NamedDependency[AsyncSession],
     now: NamedDependency[datetime],
     settings: NamedDependency[Settings],
-) -> DeliveryService:
-    return DeliveryService(db_session, now, settings)
-
-
-class DeliveryController(Controller):
-    path = "/deliveries"
-    tags = ["deliveries"]
-    dependencies = {"deliveries": Provide(provide_delivery_service, sync_to_thread=False)}
-
-    @get("", operation_id="listDeliveries")
-    async def list_deliveries(
-        self,
-        participant: NamedDependency[Participant],
-        deliveries: NamedDependency[DeliveryService],
-        status: FromQuery[DeliveryStatus | None] = None,
-        event: FromQuery[Event | None] = None,
-        limit: LimitParam = 50,
-        offset: OffsetParam = 0,
-    ) -> Page[schemas.DeliveryOut]:
-        """Messages sent (or due to be sent) to the participant's channels, newest due time first, with
-        attempts and the last error, optionally only those in one status or of one event."""
-        rows, total = await deliveries.page(
-            participant, status=status, event=event, limit=limit, offset=offset
-        )
-        return Page(
-            items=[delivery_out(delivery, label, tap) for delivery, label, tap in rows],
-            total=total,
-            limit=limit,
-            offset=offset,
-        )
+) -> SnoozeService:
+    return SnoozeService(db_session, now, settings)
 
 
 SNOOZED_FOR = "snoozed_for"
@@ -74,7 +43,7 @@ SNOOZED_FOR = "snoozed_for"
 
 async def snooze_for(
     request: Request[Any, Any, Any],
-    deliveries: DeliveryService,
+    deliveries: SnoozeService,
     token: str,
     choice: schemas.SnoozeChoice | None,
 ) -> schemas.SnoozeOut:
@@ -99,11 +68,11 @@ class SnoozeController(Controller):
 
     path = "/snooze"
     tags = ["deliveries"]
-    dependencies = {"deliveries": Provide(provide_delivery_service, sync_to_thread=False)}
+    dependencies = {"deliveries": Provide(provide_snooze_service, sync_to_thread=False)}
 
     @get("/{token:str}", operation_id="snoozeReminderLink", exclude_from_auth=True)
     async def snooze_by_link(
-        self, token: SnoozeToken, deliveries: NamedDependency[DeliveryService], choice: SnoozeFor = None
+        self, token: SnoozeToken, deliveries: NamedDependency[SnoozeService], choice: SnoozeFor = None
     ) -> schemas.SnoozeOut:
         """What the link in an older reminder would do, changing nothing (mail scanners and chat previews
         open links): `remindAt` is when the reminder would come again. POST the same URL to snooze. An
@@ -122,7 +91,7 @@ class SnoozeController(Controller):
         self,
         request: Request[Any, Any, Any],
         token: SnoozeToken,
-        deliveries: NamedDependency[DeliveryService],
+        deliveries: NamedDependency[SnoozeService],
         choice: SnoozeFor = None,
     ) -> schemas.SnoozeOut:
         """Remind again later, from the link in an older reminder. Idempotent: posting the same link and

@@ -1,36 +1,33 @@
-"""Detection: the steps that find what is due and queue deliveries for it, kept apart from sending.
+"""Detection of reminders, nudges and weekly reviews: the steps that find what is due and queue deliveries.
 
-Each step is `async def step(session, now, settings) -> int` (deliveries queued) and idempotent: it looks
-at a bounded window around now and relies on the deliveries' unique key, so running it twice, or on two
-workers at once, queues each delivery once. Before writing, a step reads which deliveries already exist,
-so the common case (nothing new since the last poll) writes nothing and takes no write lock on SQLite.
+Each is a `deliveries.Step` (deliveries queued) and idempotent: it looks at a bounded window around now and
+relies on the deliveries' unique key, so running it twice, or on two workers at once, queues each delivery
+once. Before writing, a step reads which deliveries already exist, so the common case (nothing new since the
+last poll) writes nothing and takes no write lock on SQLite.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, func, or_, select, text
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from followthrough.accounts.models import Participant
-from followthrough.actions.models import KeyAction, Occurrence
-from followthrough.actions.occurrences import OccurrenceService
-from followthrough.checkins.models import CheckIn, WeeklyReview
+from followthrough.actions import KeyAction, Occurrence, OccurrenceService
+from followthrough.checkins import CheckIn, WeeklyReview
+from followthrough.deliveries import Delivery, Enqueuer, Step, local_instant, occurrence_key
 from followthrough.enums import ActionStatus, Event
-from followthrough.notifications.models import Channel
-from followthrough.reminders.models import Delivery
-from followthrough.reminders.queue import Enqueuer, local_instant
+from followthrough.identity import Participant
+from followthrough.notifications import Channel
 from followthrough.settings import Settings
 from followthrough.signing import sign
 
-Step = Callable[[AsyncSession, datetime, Settings], Awaitable[int]]
 # Deliveries are queued this far ahead of when they are due, so they are waiting when the moment comes.
 LOOKAHEAD = timedelta(hours=1)
 # The largest reminder offset the API accepts (actions/schemas.py: seven days).
@@ -39,8 +36,6 @@ MAX_OFFSET = timedelta(days=7)
 NUDGE_TIME = time(20, 0)
 # How long a snooze link in a reminder keeps working after the occurrence was due.
 SNOOZE_LINK_LIFETIME = timedelta(days=1)
-# Detection on PostgreSQL runs on one worker at a time (the others would only find nothing new).
-DETECT_LOCK_KEY = 0x46545245  # "FTRE"
 PARTICIPANTS_PER_PASS = 200
 MATERIALISE_PASSES = 10
 
@@ -58,11 +53,6 @@ class Window:
 
     def __contains__(self, instant: object) -> bool:
         return isinstance(instant, datetime) and self.start < instant <= self.end
-
-
-def occurrence_key(occurrence_id: UUID | str, suffix: str) -> str:
-    """`occurrence:<id>:60` (a reminder an hour before), `occurrence:<id>:nudge`, `...:snooze:<n>:1h`."""
-    return f"occurrence:{occurrence_id}:{suffix}"
 
 
 def snooze_token(settings: Settings, occurrence: Occurrence, source: str) -> str:
@@ -351,28 +341,14 @@ async def _open_occurrences(session: AsyncSession, participant_id: UUID, week: d
     return int(count or 0)
 
 
-def steps() -> tuple[Step, ...]:
-    # The partner features keep their steps (digest, missed check-in) with them; the worker runs them too.
-    from followthrough.notifications import webhook_events
-    from followthrough.partners.detection import digest_step, missed_step
-
-    return (reminder_step, nudge_step, review_step, digest_step, missed_step, webhook_events.missed_step)
-
-
-async def detect(session: AsyncSession, now: datetime, settings: Settings) -> int:
-    """Every detection step in one transaction. On PostgreSQL one worker detects at a time; the others
-    return at once (their turn comes at the next poll)."""
-    if session.get_bind().dialect.name == "postgresql":
-        locked = await session.scalar(
-            text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": DETECT_LOCK_KEY}
-        )
-        if not locked:
-            return 0
-    # Occurrences first, so the reminder steps find the ones they need (after a long outage, everyone's).
+async def occurrences_step(session: AsyncSession, now: datetime, settings: Settings) -> int:
+    """Materialise occurrences before the reminder steps look for them (after a long outage, everyone's,
+    a bounded number of passes per poll). Queues nothing."""
     for _ in range(MATERIALISE_PASSES):
         if await materialise_step(session, now, settings) < PARTICIPANTS_PER_PASS:
             break
-    queued = 0
-    for step in steps():
-        queued += await step(session, now, settings)
-    return queued
+    return 0
+
+
+STEPS: tuple[Step, ...] = (occurrences_step, reminder_step, nudge_step, review_step)
+"""The reminders' detection steps, in the order the worker runs them: occurrences first."""

@@ -1,8 +1,7 @@
-"""The participant's view of their deliveries, and snoozing a reminder from a signed link."""
+"""Snoozing a reminder from a signed link, and undoing a snooze."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -10,95 +9,35 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from followthrough.accounts.models import Participant
-from followthrough.actions.models import KeyAction, Occurrence
-from followthrough.actlinks.models import ActLink
-from followthrough.checkins.models import CheckIn
+from followthrough.actions import KeyAction, Occurrence
+from followthrough.checkins import CheckIn
+from followthrough.deliveries import (
+    SNOOZE_KEYS,
+    WAITING,
+    Delivery,
+    Enqueuer,
+    local_instant,
+    occurrence_key,
+)
 from followthrough.enums import DeliveryStatus, Event
-from followthrough.errors import InvalidInput, NotFound
-from followthrough.notifications.models import Channel
+from followthrough.errors import InvalidInput, MalformedInput, NotFound
+from followthrough.identity import Participant
 from followthrough.reminders import schemas
-from followthrough.reminders.cancel import WAITING
-from followthrough.reminders.models import Delivery
-from followthrough.reminders.queue import Enqueuer, local_instant
-from followthrough.reminders.scheduler import NUDGE_TIME, occurrence_key, reminder_payload, token_digest
+from followthrough.reminders.scheduler import NUDGE_TIME, reminder_payload, token_digest
 from followthrough.settings import Settings
 from followthrough.signing import BadSignature, verify
 
-SETTLED = {DeliveryStatus.SENT, DeliveryStatus.FAILED, DeliveryStatus.SKIPPED, DeliveryStatus.MISSED}
-SNOOZE_KEYS = occurrence_key("%", "snooze:%")
-"""A LIKE pattern matching the subject key of every snoozed reminder."""
 REPLACED = "replaced by a later snooze"
 UNDONE = "the snooze was undone"
 TONIGHT = NUDGE_TIME
 NEXT_MORNING = time(8, 0)
 
 
-def delivery_out(delivery: Delivery, channel_label: str, tap: ActLink | None = None) -> schemas.DeliveryOut:
-    title = (delivery.payload or {}).get("keyActionTitle")
-    return schemas.DeliveryOut(
-        id=delivery.id,
-        event=delivery.event,
-        status=delivery.status,
-        channel_id=delivery.channel_id,
-        channel_label=channel_label,
-        occurrence_id=delivery.occurrence_id,
-        attempts=delivery.attempts,
-        last_error=delivery.last_error,
-        due_at=delivery.due_at,
-        next_attempt_at=None if delivery.status in SETTLED else delivery.next_attempt_at,
-        sent_at=delivery.sent_at,
-        created_at=delivery.created_at,
-        key_action_title=title if isinstance(title, str) else None,
-        tap=None
-        if tap is None or tap.choice is None or tap.answered_at is None
-        else schemas.DeliveryTap(choice=tap.choice, at=tap.answered_at, channel_label=channel_label),
-    )
-
-
-class DeliveryService:
+class SnoozeService:
     def __init__(self, session: AsyncSession, now: datetime, settings: Settings) -> None:
         self.session = session
         self.now = now
         self.settings = settings
-
-    async def page(
-        self,
-        participant: Participant,
-        status: DeliveryStatus | None = None,
-        event: Event | None = None,
-        limit: int = 50,
-        offset: int = 0,
-    ) -> tuple[Sequence[tuple[Delivery, str, ActLink | None]], int]:
-        """One page of the participant's own deliveries, newest due time first, with channel labels and the
-        latest answer given through each one's link."""
-        conditions = [Delivery.participant_id == participant.id]
-        if status is not None:
-            conditions.append(Delivery.status == status)
-        if event is not None:
-            conditions.append(Delivery.event == event)
-        total = await self.session.scalar(select(func.count()).select_from(Delivery).where(*conditions))
-        rows = await self.session.execute(
-            select(Delivery, Channel.label)
-            .join(Channel, Channel.id == Delivery.channel_id)
-            .where(*conditions)
-            .order_by(Delivery.due_at.desc(), Delivery.id.desc())
-            .limit(limit)
-            .offset(offset)
-        )
-        page = list(rows.tuples())
-        taps: dict[UUID, ActLink] = {}
-        if page:
-            for link in await self.session.scalars(
-                select(ActLink)
-                .where(
-                    ActLink.delivery_id.in_([delivery.id for delivery, _ in page]),
-                    ActLink.answered_at.is_not(None),
-                )
-                .order_by(ActLink.answered_at)
-            ):
-                taps[link.delivery_id] = link  # the latest wins
-        return [(delivery, label, taps.get(delivery.id)) for delivery, label in page], total or 0
 
     def snooze_until(self, choice: schemas.SnoozeChoice, zone: ZoneInfo) -> datetime:
         if choice is schemas.SnoozeChoice.FIFTEEN_MINUTES:
@@ -115,7 +54,7 @@ class DeliveryService:
         """What `snooze` would do, changing nothing: a GET of an old snooze link (scanners open links)."""
         occurrence, action, person, checked_in = await self._snooze_subject(token, choice)
         if choice is None:
-            raise InvalidInput("for", "choose 15m, 1h or tonight", status_code=400)
+            raise MalformedInput("for", "choose 15m, 1h or tonight")
         return schemas.SnoozeOut(
             occurrence_id=occurrence.id,
             key_action_title=action.title,
@@ -129,7 +68,7 @@ class DeliveryService:
         """Queue the reminder again (to the channels that take reminders), once per link and choice."""
         occurrence, action, person, checked_in = await self._snooze_subject(token, choice)
         if choice is None:
-            raise InvalidInput("for", "choose 15m, 1h or tonight", status_code=400)
+            raise MalformedInput("for", "choose 15m, 1h or tonight")
         out = schemas.SnoozeOut(
             occurrence_id=occurrence.id,
             key_action_title=action.title,
@@ -154,7 +93,7 @@ class DeliveryService:
         self, token: str, choice: schemas.SnoozeChoice | None
     ) -> tuple[Occurrence, KeyAction, Participant, bool]:
         if choice is None:
-            raise InvalidInput("for", "choose 15m, 1h or tonight", status_code=400)
+            raise MalformedInput("for", "choose 15m, 1h or tonight")
         try:
             claims = verify(self.settings.resolved_secret_key, "snooze", token, self.now)
         except BadSignature as error:

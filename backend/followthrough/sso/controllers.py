@@ -23,12 +23,17 @@ from litestar.response import Redirect
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT, HTTP_302_FOUND
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from followthrough.accounts import schemas as account_schemas
-from followthrough.accounts.auth import SESSION_COOKIE, csrf_token_for, hash_token
-from followthrough.accounts.controllers import _session_cookie, participant_out
-from followthrough.accounts.models import Participant
-from followthrough.accounts.services import AccountService
-from followthrough.errors import ErrorBody, InvalidInput, NotFound
+from followthrough.errors import ErrorBody, NotFound, Unavailable
+from followthrough.identity import (
+    SESSION_COOKIE,
+    IdentityService,
+    Participant,
+    SessionOut,
+    csrf_token_for,
+    hash_token,
+    participant_out,
+    session_cookie,
+)
 from followthrough.settings import Settings
 from followthrough.sso import schemas, trusted_header
 from followthrough.sso.models import SignInIdentity
@@ -79,10 +84,10 @@ async def _session_for(
     now: NamedDependency[datetime],
 ) -> tuple[str, Cookie]:
     db: AsyncSession = request.app.state.alchemy.provide_session(request.app.state, request.scope)
-    token, _ = await AccountService(db, settings, now).start_session(
+    token, _ = await IdentityService(db, settings, now).start_session(
         participant, request.headers.get("user-agent")
     )
-    return token, _session_cookie(settings, token, settings.session_days * 86400)
+    return token, session_cookie(settings, token, settings.session_days * 86400)
 
 
 def _back_to_app(page: str, cookies: list[Cookie], **query: str) -> Redirect:
@@ -127,7 +132,7 @@ class SignInController(Controller):
         settings: NamedDependency[Settings],
         now: NamedDependency[datetime],
         request: Request[Any, Any, Any],
-    ) -> Response[account_schemas.SessionOut]:
+    ) -> Response[SessionOut]:
         """Start a session for the person the forward-auth proxy names in the trusted header. Works only for
         requests whose connection comes from the configured proxy networks; anything else is refused alike."""
         try:
@@ -137,7 +142,7 @@ class SignInController(Controller):
         except TrustedHeaderRefused:
             raise NotAuthorizedException(REFUSED) from None
         token, cookie = await _session_for(participant, request, settings, now)
-        body = account_schemas.SessionOut(
+        body = SessionOut(
             participant=participant_out(participant),
             csrf_token=csrf_token_for(hash_token(token), settings.resolved_secret_key),
         )
@@ -274,7 +279,7 @@ class IdentityController(Controller):
             url = await oidc.authorization_url(flow)
         except ProviderProblem as problem:
             logger.warning("OpenID link could not start: %s", problem)
-            raise InvalidInput("provider", "cannot be reached; try again later", status_code=503) from None
+            raise Unavailable("cannot be reached; try again later", field="provider") from None
         cookie = _flow_cookie(settings, flow.seal(settings, now), int(FLOW_LIFETIME.total_seconds()))
         return Response(schemas.LinkStarted(authorization_url=url), cookies=[cookie])
 

@@ -19,12 +19,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from followthrough.accounts.models import AuthSession, Participant
-from followthrough.accounts.passwords import NO_PASSWORD_HASH
-from followthrough.accounts.passwords import has_password as password_is_set
-from followthrough.accounts.schemas import SignUp
-from followthrough.accounts.services import AccountService
 from followthrough.errors import Conflict, InvalidInput
+from followthrough.identity import NO_PASSWORD_HASH, AuthSession, IdentityService, Participant, SignUp
+from followthrough.identity import has_password as password_is_set
 from followthrough.ownership import delete_owned, get_owned
 from followthrough.schemas import require_time_zone
 from followthrough.settings import Settings
@@ -166,7 +163,7 @@ class SignInService:
             zone = DEFAULT_TIME_ZONE
         data = SignUp(email=email, password="", display_name=name.strip()[:80] or email, time_zone=zone)
         try:
-            return await AccountService(self.session, self.settings, self.now).create_participant(
+            return await IdentityService(self.session, self.settings, self.now).create_participant(
                 data, NO_PASSWORD_HASH
             )
         except InvalidInput:  # Conflict included: the email was taken at the same moment

@@ -16,18 +16,17 @@ from datetime import date, datetime, time
 from enum import Enum
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from advanced_alchemy.types import EncryptedString, EncryptedText, PasswordHash
 from sqlalchemy import Column, Table, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import followthrough.models  # noqa: F401  (the metadata must know every owned table)
-from followthrough.accounts.models import Participant
 from followthrough.database import metadata
-from followthrough.schemas import OutSchema
+from followthrough.identity import Participant
+from followthrough.localtime import local_today
+from followthrough.schemas import EXPORT_FORMAT_VERSION, OutSchema
 
-FORMAT_VERSION = 1
 SECRET_COLUMNS = frozenset({"password_hash", "token_hash"})
 # Bookkeeping that means nothing to the person: the ORM's sentinel and the owner's id on every row.
 INTERNAL_COLUMNS = frozenset({"sa_orm_sentinel", "participant_id"})
@@ -112,7 +111,7 @@ class ExportService:
 
     def filename(self, participant: Participant, extension: str) -> str:
         """followthrough-export-YYYY-MM-DD.<extension>, dated on the participant's local day."""
-        local_day = self.now.astimezone(ZoneInfo(participant.time_zone)).date()
+        local_day = local_today(participant.time_zone, self.now)
         return f"followthrough-export-{local_day.isoformat()}.{extension}"
 
     async def collect(self, participant: Participant) -> ExportData:
@@ -209,7 +208,7 @@ def json_document(data: ExportData, now: datetime) -> AccountExport:
         for row in _rows(data, "api_token")
     ]
     return AccountExport(
-        format_version=FORMAT_VERSION,
+        format_version=EXPORT_FORMAT_VERSION,
         exported_at=now,
         participant=_camel_row(data.participant.rows[0]),
         reflections=[_camel_row(row) for row in _rows(data, "reflection")],

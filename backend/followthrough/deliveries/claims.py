@@ -19,13 +19,13 @@ from uuid import UUID
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from followthrough.deliveries.cancel import WAITING
+from followthrough.deliveries.heartbeat import of_dead_worker
+from followthrough.deliveries.models import Delivery
 from followthrough.enums import DeliveryStatus
-from followthrough.reminders.heartbeat import of_dead_worker
-from followthrough.reminders.models import Delivery
 from followthrough.settings import Settings
 
 CLAIMABLE = (DeliveryStatus.PENDING, DeliveryStatus.RETRYING, DeliveryStatus.SENDING)
-WAITING = (DeliveryStatus.PENDING, DeliveryStatus.RETRYING)
 
 
 async def mark_missed(session: AsyncSession, now: datetime, settings: Settings) -> int:

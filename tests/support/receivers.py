@@ -3,9 +3,9 @@
 Apprise sends to them for real, so tests assert on what actually arrived. Each receiver runs in its own
 thread and records what it received; tests can make the HTTP ones fail or hang for the next N requests.
 
-Use them as fixtures: `from tests.receivers import http_receiver, smtp_receiver, push_receiver` in a test
-module (or `pytest_plugins = ["tests.receivers"]`). They listen on 127.0.0.1, which channels may reach
-only when `channel_allowed_hosts` allows it; `receiver_settings` and `receiver_app` give such an app.
+Use them as fixtures: `from tests.support.receivers import http_receiver, smtp_receiver, push_receiver` in a
+test module (or `pytest_plugins = ["tests.support.receivers"]`). They listen on 127.0.0.1, which channels may
+reach only when `channel_allowed_hosts` allows it; `receiver_settings` and `receiver_app` give such an app.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email import message_from_bytes
@@ -28,13 +28,13 @@ from urllib.parse import parse_qs
 
 import pytest
 from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
-from followthrough.app import create_app
 from followthrough.clock import FrozenClock
 from followthrough.settings import Settings
+from tests.support.apps import SharedApps
 
 RECEIVER_ALLOWED_HOSTS = "127.0.0.1,::1,localhost"
+SHUTDOWN_POLL_SECONDS = 0.02
 
 
 # --------------------------------------------------------------------------------------------------
@@ -103,7 +103,11 @@ class HttpReceiver:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # serve_forever checks for shutdown once per poll: at the default 0.5 s, closing was the slowest
+        # step of a receiver test.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL_SECONDS}, daemon=True
+        )
 
     # --- life cycle
 
@@ -454,10 +458,8 @@ def receiver_settings(settings: Settings) -> Settings:
 
 
 @pytest.fixture
-async def receiver_app(receiver_settings: Settings, clock: FrozenClock) -> AsyncIterator[Litestar]:
-    application = create_app(receiver_settings, clock)
-    async with AsyncTestClient(application):
-        yield application
+async def receiver_app(receiver_settings: Settings, clock: FrozenClock, shared_apps: SharedApps) -> Litestar:
+    return await shared_apps.serve(receiver_settings, clock)
 
 
 def free_port() -> int:

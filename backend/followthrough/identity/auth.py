@@ -21,8 +21,8 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlalchemy import inspect, select, update
 
-from followthrough.accounts.models import ApiToken, AuthSession, Participant
 from followthrough.clock import Clock
+from followthrough.identity.models import ApiToken, AuthSession, Participant
 from followthrough.readcache import ReadCache, announce_write, read_cache
 from followthrough.settings import Settings
 

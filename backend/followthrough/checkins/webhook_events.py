@@ -1,6 +1,6 @@
-"""The events only webhooks receive, and each delivery's webhook body.
+"""The check-in events only webhooks receive (`notifications.WEBHOOK_ONLY_EVENTS`), and their payloads.
 
-Queued through `reminders.queue.Enqueuer` when the thing happens, so fan-out to the person's subscribed
+Queued through `deliveries.Enqueuer` when the thing happens, so fan-out to the person's subscribed
 channels, idempotency and quiet hours are decided as for every other event:
 
 - `checkin.recorded`: when a check-in is first stored (alone, in a batch or in a weekly review). A replay
@@ -11,7 +11,7 @@ channels, idempotency and quiet hours are decided as for every other event:
   check-in. Private key actions count too: these go to the person's own automations.
 
 Each payload is written when the event is queued, so a retry sends the same data. The fields are
-documented in docs/webhooks.md; `WEBHOOK_PAYLOAD_KEYS` below drops what is internal to the text messages.
+documented in docs/webhooks.md; the webhook body around them is written by the delivery engine.
 """
 
 from __future__ import annotations
@@ -25,40 +25,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from followthrough.accounts.models import Participant
-from followthrough.actions.models import KeyAction, Occurrence
+from followthrough.actions import KeyAction, Occurrence
 from followthrough.checkins.models import CheckIn, WeeklyReview
+from followthrough.deliveries import Enqueuer
 from followthrough.enums import ActionStatus, ChannelKind, Event
-from followthrough.notifications.models import Channel
-from followthrough.notifications.webhooks import Envelope, utc_text
-from followthrough.reminders.models import Delivery
-from followthrough.reminders.queue import Enqueuer
+from followthrough.identity import Participant
+from followthrough.notifications import Channel, utc_text
 from followthrough.settings import Settings
-
-WEBHOOK_ONLY_EVENTS = frozenset({Event.CHECKIN_RECORDED, Event.OCCURRENCE_MISSED, Event.REVIEW_SUBMITTED})
-# Keys of the text messages' payloads that are placeholders for links, not data.
-INTERNAL_KEYS = frozenset({"oneTapLinks", "actTokens"})
-
-
-def envelope_for(delivery: Delivery) -> Envelope:
-    """The webhook for a queued delivery: its id is the delivery's, so every attempt carries the same one;
-    its timestamp is when the event happened (before quiet hours held it)."""
-    payload = {key: value for key, value in (delivery.payload or {}).items() if key not in INTERNAL_KEYS}
-    return Envelope(
-        message_id=f"msg_{delivery.id.hex}",
-        type=Event(delivery.event).value,
-        timestamp=delivery.planned_at or delivery.due_at,
-        data=payload,
-    )
-
-
-def channel_test_envelope(channel: Channel, message_id: str, now: datetime) -> Envelope:
-    return Envelope(
-        message_id=message_id,
-        type=Event.CHANNEL_TEST.value,
-        timestamp=now,
-        data={"channelId": str(channel.id), "channelLabel": channel.label},
-    )
 
 
 def _local(instant: datetime, time_zone: str) -> str:

@@ -54,7 +54,7 @@ class ApiToken(Owned, UUIDv7AuditBase):
 
 class SignInFailure(UUIDv7AuditBase):
     """One counted attempt (a failed sign-in, an invite-token guess, a sign-up), per account or per address,
-    to rate-limit across processes; see `accounts.limits`. Rows older than every window are deleted."""
+    to rate-limit across processes; see `identity.limits`. Rows older than every window are deleted."""
 
     __tablename__ = "sign_in_failure"
     __table_args__ = (

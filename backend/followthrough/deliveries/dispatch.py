@@ -1,5 +1,8 @@
 """Delivery: decide whether each claimed delivery is still wanted, send it at its moment, record the outcome.
 
+The engine's own checks (channel disabled, out of attempts, quiet hours) are here; whether an event is still
+wanted and what it says are asked of its rule (`rules.py`), which composition maps to each event.
+
 Claiming (under a lease, committed before anything is sent) is in `claims.py`. Outcomes are written only
 while the lease is still this worker's, so a late, slow worker cannot overwrite the result of the one that
 took over. The price of never losing a delivery is that a worker killed after a send and before recording
@@ -13,39 +16,54 @@ import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from itertools import groupby
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from followthrough.accounts.models import Participant
-from followthrough.actions.models import KeyAction, Occurrence
-from followthrough.actlinks import issue_links
-from followthrough.checkins.models import CheckIn, WeeklyReview
-from followthrough.enums import ActionStatus, ChannelKind, DeliveryStatus, Event
-from followthrough.notifications.health import record_send_outcome
-from followthrough.notifications.messages import Message, render
-from followthrough.notifications.models import Channel
-from followthrough.notifications.transport import TransportError, send
-from followthrough.notifications.webhook_events import WEBHOOK_ONLY_EVENTS, envelope_for
-from followthrough.notifications.webhooks import Envelope
-from followthrough.notifications.webhooks import send as send_webhook
-from followthrough.reminders.models import Delivery
-from followthrough.reminders.queue import Enqueuer
-from followthrough.reminders.quiet import hold_time, quiet_hours_of
+from followthrough.deliveries.models import Delivery
+from followthrough.deliveries.queue import Enqueuer
+from followthrough.deliveries.quiet import hold_time, quiet_hours_of
+from followthrough.deliveries.rules import EventRule, StandardRule
+from followthrough.enums import ChannelKind, DeliveryStatus, Event
+from followthrough.notifications import (
+    WEBHOOK_ONLY_EVENTS,
+    Channel,
+    Envelope,
+    Message,
+    TransportError,
+    record_send_outcome,
+    send,
+    send_webhook,
+)
 from followthrough.settings import SEND_GUARD_SECONDS, Settings
 
 logger = logging.getLogger(__name__)
 
-# A job the worker gave back unsent because it is stopping.
-RELEASED = "released: the worker stopped"
-# A job the worker no longer holds at its moment (quiet hours moved it, or another worker took it over):
-# neither sent nor recorded by this worker.
-WITHDRAWN = "withdrawn: no longer this worker's"
-# A job that would leave inside the recipient's quiet hours: back to the queue, due when they end.
-HELD = "held: inside quiet hours"
+
+class Skip(StrEnum):
+    """Why the engine itself does not send a job (an event's own reasons come from its rule). The value of
+    one that is recorded is the delivery's `last_error`."""
+
+    CHANNEL_DISABLED = "the channel is disabled"
+    WEBHOOKS_ONLY = "only webhooks receive this event"
+    OUT_OF_ATTEMPTS = "out of attempts"
+    """Claimed again after its last attempt (the worker stopped while sending it): given up."""
+    RELEASED = "released: the worker stopped"
+    """Given back unsent because the worker is stopping."""
+    WITHDRAWN = "withdrawn: no longer this worker's"
+    """No longer held at its moment (quiet hours moved it, or another worker took it over): neither sent
+    nor recorded by this worker."""
+    HELD = "held: inside quiet hours"
+    """It would leave inside the recipient's quiet hours: back to the queue, due when they end."""
+
+
+Rules = Mapping[Event, EventRule]
+DEFAULT_RULE = StandardRule()
 
 
 def backoff(settings: Settings, attempts: int) -> timedelta:
@@ -55,26 +73,20 @@ def backoff(settings: Settings, attempts: int) -> timedelta:
     return timedelta(seconds=delay + random.uniform(0, delay / 4))
 
 
-@dataclass(frozen=True, slots=True)
-class _OccurrenceState:
-    status: ActionStatus
-    offsets: list[int]
-    checked_in: bool
-    nudge_enabled: bool
-
-
 @dataclass
 class Job:
     delivery: Delivery
     channel: Channel
-    skip: str | None = None
+    skip: StrEnum | None = None
+    """Why it is not sent: one of `Skip`, or its event's rule's reason."""
     error: TransportError | None = None
     leaves_at: datetime | None = None
     """Not sent before this moment (a delivery claimed within the preparation window)."""
     held_until: datetime | None = None
     """When it may leave instead, if it would otherwise leave inside the recipient's quiet hours."""
+    rule: EventRule = DEFAULT_RULE
     rendering: dict[str, Any] = field(default_factory=dict)
-    """Added to the payload when the message is written, never stored: the act links' tokens."""
+    """Added to the payload when the message is written, never stored: its rule's extras (act links)."""
 
 
 class Released(Exception):
@@ -93,11 +105,14 @@ async def load_jobs(
     ids: Sequence[UUID] | Mapping[UUID, datetime],
     settings: Settings,
     now: datetime | None = None,
+    rules: Rules | None = None,
 ) -> list[Job]:
-    """The claimed rows with their channels, each marked with a reason to skip it if it is not wanted. Given
-    the claim's moments, each job gets its moment, and one that would leave inside its recipient's current
-    quiet hours is held (given back, due when they end) rather than sent."""
+    """The claimed rows with their channels, each marked with a reason to skip it if it is not wanted (its
+    event's rule is asked once for all of that event's rows). Given the claim's moments, each job gets its
+    moment, and one that would leave inside its recipient's current quiet hours is held (given back, due
+    when they end) rather than sent."""
     now = now or datetime.now(UTC)
+    rules = rules or {}
     rows = (
         await session.execute(
             select(Delivery, Channel)
@@ -106,82 +121,45 @@ async def load_jobs(
         )
     ).tuples()
     moments = ids if isinstance(ids, Mapping) else {}
-    jobs = [Job(delivery, channel, leaves_at=moments.get(delivery.id)) for delivery, channel in rows]
-    occurrence_ids = {job.delivery.occurrence_id for job in jobs if job.delivery.occurrence_id is not None}
-    states: dict[UUID, _OccurrenceState] = {}
-    if occurrence_ids:
-        checked_in = exists().where(CheckIn.occurrence_id == Occurrence.id)
-        for occurrence_id, status, offsets, done, nudges in await session.execute(
-            select(
-                Occurrence.id,
-                KeyAction.status,
-                KeyAction.reminder_offsets,
-                checked_in,
-                Participant.nudge_enabled,
-            )
-            .join(KeyAction, KeyAction.id == Occurrence.key_action_id)
-            .join(Participant, Participant.id == Occurrence.participant_id)
-            .where(Occurrence.id.in_(occurrence_ids))
-        ):
-            states[occurrence_id] = _OccurrenceState(status, list(offsets or []), bool(done), bool(nudges))
-    reviews = await _submitted_reviews(session, [job.delivery for job in jobs])
+    jobs = [
+        Job(
+            delivery,
+            channel,
+            leaves_at=moments.get(delivery.id),
+            rule=rules.get(delivery.event, DEFAULT_RULE),
+        )
+        for delivery, channel in rows
+    ]
+    for job in jobs:
+        job.skip = _engine_skip(job, settings)
+    by_event = sorted((job for job in jobs if job.skip is None), key=lambda job: job.delivery.event.value)
+    for _, grouped in groupby(by_event, key=lambda job: job.delivery.event):
+        batch = list(grouped)
+        reasons = await batch[0].rule.skip_reasons(session, [job.delivery for job in batch], settings)
+        for job in batch:
+            job.skip = reasons.get(job.delivery.id)
     quiet = await quiet_hours_of(session, {job.delivery.participant_id for job in jobs})
     for job in jobs:
-        job.skip = _skip_reason(job, states, reviews, settings)
         if job.skip is None:
             job.held_until = hold_time(quiet.get(job.delivery.participant_id), job.leaves_at, now)
-            job.skip = HELD if job.held_until is not None else None
-    wanted = [job for job in jobs if job.skip is None]
-    # The act links' rows are stored now (committed before anything is sent); their tokens go to the wording.
-    tokens = await issue_links(session, [job.delivery for job in wanted], settings, now)
-    for job in wanted:
-        job.rendering = tokens.get(job.delivery.id, {})
+            job.skip = Skip.HELD if job.held_until is not None else None
+    # Extras (act links' rows) are stored now, committed before anything is sent.
+    wanted = sorted((job for job in jobs if job.skip is None), key=lambda job: job.delivery.event.value)
+    for _, grouped in groupby(wanted, key=lambda job: job.delivery.event):
+        batch = list(grouped)
+        extras = await batch[0].rule.extras(session, [job.delivery for job in batch], settings, now)
+        for job in batch:
+            job.rendering = extras.get(job.delivery.id, {})
     return jobs
 
 
-async def _submitted_reviews(session: AsyncSession, deliveries: Sequence[Delivery]) -> set[tuple[UUID, date]]:
-    people = {d.participant_id for d in deliveries if d.event == Event.REVIEW_WEEKLY}
-    if not people:
-        return set()
-    rows = await session.execute(
-        select(WeeklyReview.participant_id, WeeklyReview.week_start).where(
-            WeeklyReview.participant_id.in_(people)
-        )
-    )
-    return set(rows.tuples())
-
-
-def _skip_reason(
-    job: Job,
-    states: dict[UUID, _OccurrenceState],
-    reviews: set[tuple[UUID, date]],
-    settings: Settings,
-) -> str | None:
-    delivery = job.delivery
+def _engine_skip(job: Job, settings: Settings) -> Skip | None:
     if not job.channel.enabled:
-        return "the channel is disabled"
-    if job.channel.kind is not ChannelKind.WEBHOOK and delivery.event in WEBHOOK_ONLY_EVENTS:
-        return "only webhooks receive this event"
-    if delivery.attempts > settings.delivery_max_attempts:
-        return "out of attempts"
-    if delivery.occurrence_id is not None and delivery.event == Event.REMINDER_DUE:
-        state = states.get(delivery.occurrence_id)
-        if state is None:
-            return "the occurrence is gone"
-        if state.checked_in:
-            return "already checked in"
-        if state.status is not ActionStatus.ACTIVE:
-            return f"the key action is {state.status.value}"
-        payload = delivery.payload or {}
-        if payload.get("nudge") and not state.nudge_enabled:
-            return "the end-of-day nudge was turned off"
-        planned = not payload.get("nudge") and ":snooze:" not in delivery.subject_key
-        if planned and payload.get("minutesBefore") not in state.offsets:
-            return "the reminder time was removed"
-    if delivery.event == Event.REVIEW_WEEKLY:
-        week = str((delivery.payload or {}).get("weekStart", ""))
-        if any(person == delivery.participant_id and day.isoformat() == week for person, day in reviews):
-            return "the weekly review is already in"
+        return Skip.CHANNEL_DISABLED
+    if job.channel.kind is not ChannelKind.WEBHOOK and job.delivery.event in WEBHOOK_ONLY_EVENTS:
+        return Skip.WEBHOOKS_ONLY
+    if job.delivery.attempts > settings.delivery_max_attempts:
+        return Skip.OUT_OF_ATTEMPTS
     return None
 
 
@@ -215,9 +193,9 @@ async def send_all(
                         raise Released
                     await _send_one(job, message, settings)
         except Released:
-            job.skip = RELEASED
+            job.skip = Skip.RELEASED
         except Withdrawn:
-            job.skip = WITHDRAWN
+            job.skip = Skip.WITHDRAWN
         # Not on cancellation: a job cut off mid-send stays "sending" until its lease ends.
         if finished is not None:
             finished(job)
@@ -229,9 +207,7 @@ def _written(job: Job, settings: Settings) -> Message | Envelope | None:
     """The job's message (a webhook's JSON), written before its moment; None (with the error on the job) if
     it cannot be."""
     try:
-        if job.channel.kind is ChannelKind.WEBHOOK:
-            return envelope_for(job.delivery)
-        return render(job.delivery.event, {**(job.delivery.payload or {}), **job.rendering}, settings)
+        return job.rule.message(job.delivery, job.channel, job.rendering, settings)
     except Exception as error:  # a payload the wording cannot use will not improve with retries
         job.error = TransportError(f"the message could not be written ({type(error).__name__})", True)
         return None
@@ -259,7 +235,7 @@ async def record_outcomes(
 ) -> None:
     """Write each job's result while the lease is still ours, update channel health, and tell owners
     about channels that just got disabled. A withdrawn job is no longer ours to write."""
-    jobs = [job for job in jobs if job.skip != WITHDRAWN]
+    jobs = [job for job in jobs if job.skip is not Skip.WITHDRAWN]
     channels = {
         channel.id: channel
         for channel in (
@@ -308,9 +284,9 @@ async def record_outcomes(
 
 def _outcome(job: Job, now: datetime, settings: Settings) -> dict[str, Any]:
     attempts = job.delivery.attempts
-    if job.skip == "out of attempts":
+    if job.skip is Skip.OUT_OF_ATTEMPTS:
         return {"status": DeliveryStatus.FAILED, "last_error": "gave up: the worker stopped while sending"}
-    if job.skip == HELD and job.held_until is not None:
+    if job.skip is Skip.HELD and job.held_until is not None:
         # Not an attempt: back in the queue, due when the quiet hours end.
         held: dict[str, Any] = {
             "status": DeliveryStatus.RETRYING if attempts > 1 else DeliveryStatus.PENDING,
@@ -322,14 +298,14 @@ def _outcome(job: Job, now: datetime, settings: Settings) -> dict[str, Any]:
             held["planned_at"] = func.coalesce(Delivery.planned_at, Delivery.due_at)
             held["due_at"] = job.held_until
         return held
-    if job.skip == RELEASED:
+    if job.skip is Skip.RELEASED:
         # Back in the queue, due at its moment (at once if that has passed), for whichever worker runs next.
         status = DeliveryStatus.RETRYING if attempts > 1 else DeliveryStatus.PENDING
         moment = max(now, job.leaves_at) if job.leaves_at is not None else now
         return {"status": status, "attempts": attempts - 1, "next_attempt_at": moment}
     if job.skip is not None:
         # Not an attempt: nothing was sent.
-        return {"status": DeliveryStatus.SKIPPED, "attempts": attempts - 1, "last_error": job.skip}
+        return {"status": DeliveryStatus.SKIPPED, "attempts": attempts - 1, "last_error": str(job.skip)}
     if job.error is None:
         return {"status": DeliveryStatus.SENT, "sent_at": now, "last_error": None}
     error = job.error.message[:500]

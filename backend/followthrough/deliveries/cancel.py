@@ -1,5 +1,5 @@
-"""Settling an occurrence's reminders when it is answered: kept apart so the check-in service can use it
-without depending on the rest of the delivery machinery (it needs only the delivery table)."""
+"""Settling an occurrence's reminders when it is answered, and bringing them back when the answer is undone:
+what the check-ins ask of the delivery queue."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from uuid import UUID
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from followthrough.deliveries.models import Delivery
 from followthrough.enums import DeliveryStatus, Event
-from followthrough.reminders.models import Delivery
 
 WAITING = (DeliveryStatus.PENDING, DeliveryStatus.RETRYING)
 """Not yet claimed by a worker. One being sent ("sending") is left alone: the worker skips it itself."""

@@ -8,19 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
-from typing import Any, cast
-from uuid import UUID
+from typing import Any, NotRequired, TypedDict, Unpack, cast
+from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 import uuid_utils
 from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from followthrough.accounts.models import Participant
+from followthrough.deliveries.models import Delivery
 from followthrough.dialect import insert_ignoring_conflicts
 from followthrough.enums import DeliveryStatus, Event
-from followthrough.notifications.models import Channel
-from followthrough.reminders.models import Delivery
+from followthrough.identity import Participant
+from followthrough.notifications import Channel
 
 DELIVERY_TABLE = cast("Table", Delivery.__table__)
 
@@ -125,26 +125,43 @@ class Enqueuer:
         return max(int(getattr(result, "rowcount", 0) or 0), 0)
 
 
+class _PlannedDelivery(TypedDict):
+    """`Enqueuer.add`'s arguments, so `enqueue` passes them on without listing them again."""
+
+    recipient_id: UUID
+    event: Event
+    subject_key: str
+    payload: Mapping[str, Any]
+    due_at: datetime
+    occurrence_id: NotRequired[UUID | None]
+
+
 async def enqueue(
-    session: AsyncSession,
-    *,
-    recipient_id: UUID,
-    event: Event,
-    subject_key: str,
-    payload: Mapping[str, Any],
-    due_at: datetime,
-    occurrence_id: UUID | None = None,
-    now: datetime | None = None,
+    session: AsyncSession, *, now: datetime | None = None, **planned: Unpack[_PlannedDelivery]
 ) -> int:
     """Queue one delivery of `event` to each of the recipient's enabled channels that receive it; returns
     how many were new. Idempotent: the same (event, subject_key, channel) is stored once, however often
     or concurrently this runs. `due_at` inside the recipient's quiet hours moves to when they end."""
-    enqueuer = Enqueuer(session, now)
-    return await enqueuer.add(
-        recipient_id=recipient_id,
-        event=event,
-        subject_key=subject_key,
-        payload=payload,
-        due_at=due_at,
-        occurrence_id=occurrence_id,
+    return await Enqueuer(session, now).add(**planned)
+
+
+def log_channel_test(session: AsyncSession, channel: Channel, error: str | None, now: datetime) -> None:
+    """A "Send test" goes into the delivery log like any message: sent or failed (with the error, already
+    masked), never retried, so it is written as it ended rather than queued."""
+    session.add(
+        Delivery(
+            participant_id=channel.participant_id,
+            event=Event.CHANNEL_TEST,
+            subject_key=f"channel:{channel.id}:test:{uuid4().hex}",
+            channel_id=channel.id,
+            due_at=now,
+            status=DeliveryStatus.SENT if error is None else DeliveryStatus.FAILED,
+            next_attempt_at=now,
+            attempts=1,
+            last_error=None if error is None else error[:500],
+            sent_at=now if error is None else None,
+            payload={"channelLabel": channel.label},
+            created_at=now,
+            updated_at=now,
+        )
     )

@@ -13,20 +13,11 @@ import hashlib
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from litestar.exceptions import HTTPException
-from litestar.status_codes import HTTP_429_TOO_MANY_REQUESTS
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from followthrough.accounts.models import SignInFailure
+from followthrough.identity.models import SignInFailure
 from followthrough.settings import Settings
-
-
-class TooManyAttempts(HTTPException):
-    status_code = HTTP_429_TOO_MANY_REQUESTS
-
-    def __init__(self, detail: str, retry_after_seconds: int) -> None:
-        super().__init__(detail=detail, headers={"Retry-After": str(retry_after_seconds)})
 
 
 def limit_key(kind: str, value: str) -> str:

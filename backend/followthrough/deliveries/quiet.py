@@ -19,10 +19,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from followthrough.accounts.models import Participant
+from followthrough.deliveries.models import Delivery
+from followthrough.deliveries.queue import after_quiet_hours
 from followthrough.enums import DeliveryStatus
-from followthrough.reminders.models import Delivery
-from followthrough.reminders.queue import after_quiet_hours
+from followthrough.identity import Participant
 
 
 @dataclass(frozen=True, slots=True)

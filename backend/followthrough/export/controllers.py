@@ -6,8 +6,8 @@ from litestar import Controller, MediaType, Response, get
 from litestar.di import NamedDependency, Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from followthrough.accounts.export import AccountExport, ExportService
-from followthrough.accounts.models import Participant
+from followthrough.export.services import AccountExport, ExportService
+from followthrough.identity import Participant
 
 
 def provide_export_service(

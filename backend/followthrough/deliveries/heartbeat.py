@@ -22,8 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
+from followthrough.deliveries.models import WorkerHeartbeat
 from followthrough.dialect import insert_ignoring_conflicts
-from followthrough.reminders.models import WorkerHeartbeat
 from followthrough.settings import Settings
 
 STALE_BEATS = 3

@@ -1,13 +1,13 @@
-"""Helpers shared by the partner tests (this module holds no tests)."""
+"""Helpers shared by the partner tests."""
 
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from typing import Any
 
-import httpx
-
 from tests.conftest import Caller
+from tests.support import actions
 
 INVITES = "/api/v1/invites"
 PARTNERSHIPS = "/api/v1/partnerships"
@@ -15,10 +15,6 @@ SUPPORTING = "/api/v1/supporting"
 ENCOURAGEMENTS = "/api/v1/encouragements"
 KEY_ACTIONS = "/api/v1/key-actions"
 CHECK_INS = "/api/v1/check-ins"
-
-
-def fields(response: httpx.Response) -> list[str]:
-    return [error["field"] for error in response.json()["errors"]]
 
 
 async def invite(caller: Caller, **body: Any) -> dict[str, Any]:
@@ -38,19 +34,9 @@ async def partner_up(participant: Caller, partner: Caller, mutual: bool = False)
     return accepted
 
 
-async def create_action(caller: Caller, **fields: Any) -> dict[str, Any]:
-    """A key action due every day at 08:00 local time since Monday 2026-02-23, shared with partners unless
-    told otherwise."""
-    body = {
-        "title": "Ask one colleague for feedback",
-        "schedule": {"kind": "recurring", "startsAt": "2026-02-23T08:00:00", "rrule": "FREQ=DAILY"},
-        "visibility": "partners",
-        **fields,
-    }
-    response = await caller.post(KEY_ACTIONS, json=body)
-    assert response.status_code == 201, response.text
-    action: dict[str, Any] = response.json()
-    return action
+create_action = partial(actions.create_action, defaults={**actions.DAILY_ACTION, "visibility": "partners"})
+"""A key action due every day at 08:00 local time since Monday 2026-02-23, shared with partners unless told
+otherwise."""
 
 
 async def check_in(caller: Caller, action: dict[str, Any], at: str, **fields: Any) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""The worker: a loop made of steps (detect, dispatch) that tests call one at a time.
+"""The worker: a loop made of steps (detect, dispatch) that tests call one at a time. What it detects (the
+steps) and each event's rules are given to it by composition (`followthrough.worker_setup`).
 
 Any number of workers may run side by side on PostgreSQL: detection is idempotent (and serialised by an
 advisory lock), and dispatching claims rows under a lease. On SQLite one worker runs inside `serve`.
@@ -11,28 +12,26 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import signal
 import socket
 import uuid
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager, suppress
+from collections.abc import Callable, Sequence
+from contextlib import suppress
 from datetime import datetime, timedelta
 from uuid import UUID
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
-from litestar import Litestar
 from sqlalchemy import func, select
 
-from followthrough import metrics
 from followthrough.clock import Clock
 from followthrough.database import alchemy_config, session_scope
+from followthrough.deliveries import claims, dispatch, figures, heartbeat
+from followthrough.deliveries.cancel import WAITING
+from followthrough.deliveries.detection import Step, detect
+from followthrough.deliveries.dispatch import Job, Rules
+from followthrough.deliveries.heartbeat import Heart
+from followthrough.deliveries.models import Delivery, WorkerHeartbeat
 from followthrough.enums import DeliveryStatus
-from followthrough.notifications import native, webpush
-from followthrough.notifications.keys import use_channel_key
-from followthrough.reminders import claims, dispatch, heartbeat, scheduler
-from followthrough.reminders.dispatch import Job
-from followthrough.reminders.heartbeat import Heart
-from followthrough.reminders.models import Delivery, WorkerHeartbeat
+from followthrough.notifications import Pools, load_plugins, use_channel_key, using_pools
 from followthrough.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -58,16 +57,21 @@ class Worker:
         clock: Clock | None = None,
         alchemy: SQLAlchemyAsyncConfig | None = None,
         name: str | None = None,
+        *,
+        rules: Rules,
+        steps: Sequence[Step],
     ) -> None:
         use_channel_key(settings)
         self.settings = settings
+        self.rules = rules
+        self.steps = tuple(steps)
         self.clock = clock or Clock()
         self._owns_engine = alchemy is None
         self.alchemy = alchemy or alchemy_config(settings)
         self.name = name or worker_name()
         self._stop = asyncio.Event()
         self._last_detect: datetime | None = None
-        self.pools = native.Pools()
+        self.pools = Pools()
         self._finished: list[Job] = []
         self._recording = asyncio.Lock()
         self._recorder: asyncio.Task[None] | None = None
@@ -85,9 +89,10 @@ class Worker:
     # --- the steps
 
     async def detect(self) -> int:
-        """Queue whatever became due (reminders, nudges, weekly reviews); returns deliveries queued."""
+        """Queue whatever became due (the detection steps: reminders, nudges, weekly reviews, partner news);
+        returns deliveries queued."""
         async with session_scope(self.alchemy) as session:
-            queued = await scheduler.detect(session, self.clock.now(), self.settings)
+            queued = await detect(session, self.clock.now(), self.settings, self.steps)
         self._last_detect = self.clock.now()
         return queued
 
@@ -96,7 +101,7 @@ class Worker:
         deliveries claimed (0 means nothing was due)."""
         batch = await self.claim()
         if batch:
-            with native.using(self.pools):
+            with using_pools(self.pools):
                 await self.send(batch)
         return len(batch)
 
@@ -126,7 +131,7 @@ class Worker:
 
     async def _send(self, ids: list[UUID], batch: dict[UUID, datetime]) -> None:
         async with session_scope(self.alchemy) as session:
-            jobs = await dispatch.load_jobs(session, batch, self.settings, self.clock.now())
+            jobs = await dispatch.load_jobs(session, batch, self.settings, self.clock.now(), self.rules)
         # Outcomes are written as sends finish, not once per batch: a worker killed mid-batch then leaves
         # only its last moments' sends unrecorded (those are sent again once its lease ends). All batches
         # share one list and one recorder, so a burst spread over many batches is written in a few
@@ -156,7 +161,7 @@ class Worker:
     def _finished_one(self, job: Job) -> None:
         self._finished.append(job)
         if job.skip is None:  # attempted: the lateness is measured at the send, not when it is recorded
-            metrics.observe_send(job.delivery.due_at, self.clock.now(), failed=job.error is not None)
+            figures.observe_send(job.delivery.due_at, self.clock.now(), failed=job.error is not None)
 
     def _must_not_send(self) -> bool:
         """Stopping, or fenced: a worker whose heartbeat could not be written lately may already have
@@ -244,7 +249,7 @@ class Worker:
             await heartbeat.beat(session, self.name, now)
         self._beating = True
         self.heart.last_beat = now
-        metrics.worker_heartbeat.set(now.timestamp())
+        figures.worker_heartbeat.set(now.timestamp())
 
     async def _beat_while_running(self) -> None:
         while True:
@@ -262,7 +267,7 @@ class Worker:
         sending = Delivery.status == DeliveryStatus.SENDING
         async with session_scope(self.alchemy) as session:
             waiting = await session.scalar(
-                select(func.min(Delivery.next_attempt_at)).where(Delivery.status.in_(claims.WAITING))
+                select(func.min(Delivery.next_attempt_at)).where(Delivery.status.in_(WAITING))
             )
             others = (sending, Delivery.lease_owner != self.name)  # its own are in hand, or at the next poll
             lease_end = await session.scalar(select(func.min(Delivery.next_attempt_at)).where(*others))
@@ -300,7 +305,7 @@ class Worker:
         the next delivery can be claimed."""
         logger.info("worker %s started", self.name)
         # Apprise loads its 180-odd plugins on first use (most of a second): now, not when a reminder is due.
-        webpush.register_plugin()
+        load_plugins()
         batches: set[asyncio.Task[None]] = set()
         try:
             await self.beat()
@@ -339,7 +344,7 @@ class Worker:
         batch = await self.claim()
         if not batch:
             return await self.seconds_until_due()
-        with native.using(self.pools):
+        with using_pools(self.pools):
             if min(batch.values()) <= now:
                 # Due already: sent before claiming more, so a stop leaves the rest in the queue.
                 await self.send(batch)
@@ -378,32 +383,3 @@ class Worker:
         await self.pools.close()
         if self._owns_engine:
             await self.alchemy.get_engine().dispose()
-
-
-async def run_until_signalled(settings: Settings) -> None:
-    """`followthrough worker`: run until SIGTERM or SIGINT, then finish the batch in flight and exit."""
-    worker = Worker(settings)
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, worker.stop)
-    serving = metrics.serve_worker_metrics(settings)
-    try:
-        await worker.run()
-    finally:
-        if serving is not None:
-            server, _ = serving
-            server.shutdown()
-            server.server_close()
-
-
-@asynccontextmanager
-async def embedded_worker(app: Litestar) -> AsyncIterator[None]:
-    """The worker inside the API process (the embedded SQLite default), with an engine of its own so that
-    it can finish its batch after the app's engine has closed."""
-    worker = Worker(app.state.settings, app.state.clock)
-    task = asyncio.create_task(worker.run(), name="followthrough-worker")
-    try:
-        yield
-    finally:
-        worker.stop()
-        await task
