@@ -5,6 +5,7 @@
 // saved record, key by key, and only the keys that differ are sent. Saving without touching anything
 // sends nothing, so nothing stored can be overwritten by what a field happened to show.
 import { useEffect, useState } from "preact/hooks";
+import { type Call, useMutate } from "./store/mutate";
 
 /** True when two draft values are the same (drafts hold plain data: strings, numbers, arrays, objects). */
 export function same(a: unknown, b: unknown): boolean {
@@ -66,15 +67,16 @@ export interface EditForm<T extends object> {
 }
 
 /**
- * An edit form over `saved`: on submit, `send` gets only the fields changed since the last save, or is not
- * called at all when nothing changed (the form then says so). A refused save keeps the draft and shows the
- * error. The form stays mounted across saves, so what it says after saving stays on screen; when the stored
- * record changes elsewhere (another device) while nothing is being edited, the form takes the new values.
+ * An edit form over `saved`: on submit, `send` makes the call for only the fields changed since the last save,
+ * or is not called at all when nothing changed (the form then says so); `onSaved` follows a stored save. A
+ * refused save keeps the draft and shows the error. The form stays mounted across saves, so what it says
+ * after saving stays on screen; when the stored record changes elsewhere (another device) while nothing is
+ * being edited, the form takes the new values.
  */
-export function useEditForm<T extends object>(saved: T, send: (changes: Partial<T>) => Promise<void>): EditForm<T> {
+export function useEditForm<T extends object>(saved: T, send: (changes: Partial<T>) => Call<unknown>, onSaved?: () => void): EditForm<T> {
   const [baseline, setBaseline] = useState<T>(saved);
   const draft = useDraft(baseline);
-  const [error, setError] = useState<unknown>(null);
+  const { mutate, error, clear } = useMutate();
   const [outcome, setOutcome] = useState<string | null>(null);
   const incoming = JSON.stringify(saved);
   useEffect(() => {
@@ -87,19 +89,14 @@ export function useEditForm<T extends object>(saved: T, send: (changes: Partial<
     event.preventDefault();
     const changes = draft.changes();
     if (Object.keys(changes).length === 0) {
-      setError(null);
+      clear();
       setOutcome("Nothing changed.");
       return;
     }
-    try {
-      await send(changes);
-      setBaseline(draft.value);
-      setError(null);
-      setOutcome("Saved.");
-    } catch (e) {
-      setError(e);
-      setOutcome(null);
-    }
+    if ((await mutate(send(changes))).status !== "done") return setOutcome(null);
+    setBaseline(draft.value);
+    setOutcome("Saved.");
+    onSaved?.();
   };
   return { draft, error, outcome, submit };
 }

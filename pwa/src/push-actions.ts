@@ -1,6 +1,7 @@
 // What a Web Push reminder shows and what its buttons do, kept apart from sw.ts so it can be tested.
 import { readPush, safeUrl, type PushMessage } from "./notify";
 import type { OutboxEntry } from "./store/db";
+import type { QueuedWrite } from "./store/operations";
 
 /** The answers a notification button gives (the act endpoint's choices that need no note). */
 export type PushChoice = "done" | "snooze_1h";
@@ -108,19 +109,19 @@ export function actEntry(
   choice: PushChoice,
   subject: string,
   id: string,
-): Omit<OutboxEntry, "seq" | "createdAt"> {
+): QueuedWrite {
   return {
     id,
-    method: "POST",
-    path: `/api/v1/act/${encodeURIComponent(actToken)}`,
+    op: "act",
+    token: actToken,
     body: { choice, id },
     label: `${CHOICE_WORDS[choice]}: ${subject}`,
   };
 }
 
 /** Writes the service worker may send itself: act links need no session, so no CSRF token. */
-export function isActWrite(entry: Pick<OutboxEntry, "path">): boolean {
-  return entry.path.startsWith("/api/v1/act/");
+export function isActWrite(entry: Pick<OutboxEntry, "op">): boolean {
+  return entry.op === "act";
 }
 
 /** How the write went: sent, kept for later (offline), or refused by the server with its words. */

@@ -18,6 +18,7 @@ import {
   type ShownOptions,
 } from "./push-actions";
 import { db, type OutboxEntry } from "./store/db";
+import { requestOf } from "./store/operations";
 import { enqueue, replay } from "./store/outbox";
 
 /** The Background Sync tag under which queued answers wait for the network. */
@@ -125,11 +126,12 @@ function sendQueuedAnswers() {
 }
 
 function sendWithoutSession(entry: OutboxEntry): Promise<Response> {
-  return fetch(entry.path, {
-    method: entry.method,
+  const request = requestOf(entry);
+  return fetch(request.path, {
+    method: request.method,
     credentials: "omit", // the token is the permission; no cookie needed
     headers: { "Content-Type": "application/json" },
-    body: JSON.stringify(entry.body),
+    body: JSON.stringify(request.body),
     signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
   });
 }

@@ -1,14 +1,13 @@
 import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
-import { ApiError, describeError } from "./api/client";
+import { problemsOf } from "./store/mutate";
 
 /**
  * The error of a failed request, in plain words. `fields` names the inputs that show their own message
  * (see Field): those are not repeated here, so each problem is said once, next to its field when it has one.
  */
 export function ErrorNote({ error, fields }: { error: unknown; fields?: readonly string[] }) {
-  if (!error) return null;
-  const text = error instanceof ApiError && fields && error.errors.length ? error.others(fields).join(" ") : describeError(error);
+  const text = problemsOf(error, fields).general;
   if (!text) return null;
   return (
     <p class="error" role="alert">
@@ -19,7 +18,7 @@ export function ErrorNote({ error, fields }: { error: unknown; fields?: readonly
 
 /** A labelled field whose server-side error (by wire field name) is shown under it. */
 export function Field(props: { label: string; name?: string; error?: unknown; hint?: string; children: ComponentChildren }) {
-  const message = props.error instanceof ApiError && props.name ? props.error.field(props.name) : undefined;
+  const message = props.name ? problemsOf(props.error, [props.name]).byField[props.name] : undefined;
   return (
     <label class="field">
       <span class="label">{props.label}</span>

@@ -1,6 +1,7 @@
 import { strToU8, zipSync } from "fflate";
 import { describe, expect, it } from "vitest";
-import { countsInWords, placeInWords, readPicked } from "../src/screens/import";
+import { readPicked } from "../src/import-file";
+import { countsInWords, placeInWords } from "../src/screens/import";
 
 const none = { reflections: 0, barriers: 0, keyActions: 0, checkIns: 0, weeklyReviews: 0 };
 

@@ -1,6 +1,7 @@
 import "fake-indexeddb/auto";
 import { beforeEach, describe, expect, test } from "vitest";
 import { openDb, type Db, type OutboxEntry } from "../src/store/db";
+import type { QueuedWrite } from "../src/store/operations";
 import { enqueue, pending, rejections, replay } from "../src/store/outbox";
 
 let db: Db;
@@ -9,7 +10,12 @@ beforeEach(async () => {
   db = await openDb(`test-${++n}`);
 });
 
-const checkIn = (id: string) => ({ id, method: "POST" as const, path: "/api/v1/check-ins", body: { id }, label: `check-in ${id}` });
+const checkIn = (id: string): QueuedWrite => ({
+  id,
+  op: "checkIn",
+  body: { id, keyActionId: "k", occurrenceAt: "2026-12-01T08:00:00Z", result: "done" },
+  label: `check-in ${id}`,
+});
 const answer = (status: number, body: unknown = {}) => new Response(JSON.stringify(body), { status });
 
 describe("the outbox", () => {
@@ -74,16 +80,39 @@ describe("the outbox", () => {
     expect(seen).toEqual(["a", "b"]);
   });
 
+  test("a write queued while a replay runs is sent by one more pass, not left waiting", async () => {
+    await enqueue(db, checkIn("a"));
+    const seen: string[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const send = async (e: OutboxEntry) => {
+      seen.push(e.id);
+      if (e.id === "a") await held; // the first pass is mid-send when "b" is queued
+      return answer(201);
+    };
+    const first = replay(db, send);
+    await new Promise((r) => setTimeout(r, 5));
+    await enqueue(db, checkIn("b"));
+    const second = replay(db, send);
+    const third = replay(db, send); // asked for meanwhile too: shares the same extra pass
+    release();
+    expect(await first).toEqual({ sent: 1, rejected: [], stopped: false });
+    expect(await second).toEqual({ sent: 1, rejected: [], stopped: false });
+    expect(await third).toEqual({ sent: 1, rejected: [], stopped: false });
+    expect(seen).toEqual(["a", "b"]);
+    expect(await pending(db)).toEqual([]);
+  });
+
   test("entries carry their client id and a creation time", async () => {
     const made = await enqueue(db, checkIn("x"));
     expect(made.seq).toBeTypeOf("number");
     expect(made.createdAt).toMatch(/^\d{4}-\d\d-\d\dT/);
-    expect((await pending(db))[0]).toMatchObject({ id: "x", method: "POST", path: "/api/v1/check-ins" });
+    expect((await pending(db))[0]).toMatchObject({ id: "x", op: "checkIn" });
   });
 });
 
 describe("the outbox shared with the service worker", () => {
-  const act = (id: string) => ({ id, method: "POST" as const, path: `/api/v1/act/tok${id}`, body: { choice: "done", id }, label: `Done ${id}` });
+  const act = (id: string): QueuedWrite => ({ id, op: "act", token: `tok${id}`, body: { choice: "done", id }, label: `Done ${id}` });
 
   test("a replayer sends only what it may and leaves the rest in order", async () => {
     await enqueue(db, checkIn("a"));
@@ -96,7 +125,7 @@ describe("the outbox shared with the service worker", () => {
         seen.push(e.id);
         return answer(200);
       },
-      (e) => e.path.startsWith("/api/v1/act/"),
+      (e) => e.op === "act",
     );
     expect(seen).toEqual(["b"]);
     expect(result).toEqual({ sent: 1, rejected: [], stopped: false });

@@ -1,6 +1,7 @@
 // What a Web Push reminder shows and what its buttons write: the service worker's pure parts.
 import { describe, expect, test } from "vitest";
 import { actEntry, confirmation, isActWrite, notificationFor, readReminder, subjectOf, todayAt } from "../src/push-actions";
+import { requestOf } from "../src/store/operations";
 
 const ORIGIN = "https://ft.example.org";
 const OCCURRENCE = "0190c3a4-0000-7000-8000-000000000001";
@@ -65,18 +66,19 @@ describe("a reminder's buttons", () => {
     const entry = actEntry(TOKEN, "done", "Walk 10 minutes", "6f1c…id");
     expect(entry).toEqual({
       id: "6f1c…id",
-      method: "POST",
-      path: `/api/v1/act/${TOKEN}`,
+      op: "act",
+      token: TOKEN,
       body: { choice: "done", id: "6f1c…id" },
       label: "Done: Walk 10 minutes",
     });
+    expect(requestOf(entry)).toEqual({ method: "POST", path: `/api/v1/act/${TOKEN}`, body: { choice: "done", id: "6f1c…id" } });
     expect(isActWrite(entry)).toBe(true);
-    expect(isActWrite({ path: "/api/v1/check-ins" })).toBe(false);
+    expect(isActWrite({ op: "checkIn" })).toBe(false);
   });
 
   test("Snooze 1 h says what it was about in the pending list", () => {
     const entry = actEntry(TOKEN, "snooze_1h", "Walk", "x");
-    expect(entry.body).toEqual({ choice: "snooze_1h", id: "x" });
+    expect(entry).toMatchObject({ op: "act", body: { choice: "snooze_1h", id: "x" } });
     expect(entry.label).toBe("Snooze 1 h: Walk");
   });
 

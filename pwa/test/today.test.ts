@@ -2,6 +2,7 @@ import { describe, expect, test } from "vitest";
 import type { Schemas } from "../src/api/client";
 import { activeSnooze, changesBetween, encouragementByAction, isOverdue, overlay, progressOf } from "../src/screens/today";
 import type { OutboxEntry } from "../src/store/db";
+import type { Operation } from "../src/store/operations";
 
 type Item = Schemas["AgendaItem"];
 type Encouragement = Schemas["EncouragementOut"];
@@ -21,16 +22,11 @@ function item(checkIn: Partial<Schemas["CheckInOut"]> | null = null, snoozedUnti
   };
 }
 
-const entry = (method: OutboxEntry["method"], path: string, body?: unknown): OutboxEntry => ({
-  id: "x",
-  method,
-  path,
-  body,
-  label: "",
-  createdAt: "",
-});
+const queued = (operation: Operation): OutboxEntry => ({ ...operation, id: "x", label: "", createdAt: "" });
 const post = (body: Partial<Schemas["CheckInCreate"]>) =>
-  entry("POST", "/api/v1/check-ins", { id: "new", keyActionId: ACTION, occurrenceAt: "2026-12-01T17:30:00+00:00", result: "done", ...body });
+  queued({ op: "checkIn", body: { id: "new", keyActionId: ACTION, occurrenceAt: "2026-12-01T17:30:00+00:00", result: "done", ...body } });
+const edit = (checkInId: string, body: Schemas["CheckInUpdate"]) => queued({ op: "editCheckIn", checkInId, body });
+const undo = (checkInId: string) => queued({ op: "undoCheckIn", checkInId });
 
 describe("overlay", () => {
   test("it shows the saved check-in with its note and measure", () => {
@@ -53,21 +49,21 @@ describe("overlay", () => {
   });
 
   test("it applies a queued edit on top of the saved check-in, keeping what the edit did not touch", () => {
-    const shown = overlay(item({ result: "partly", note: "half", measureValue: 2 }), [entry("PATCH", "/api/v1/check-ins/c1", { note: "most of it" })]);
+    const shown = overlay(item({ result: "partly", note: "half", measureValue: 2 }), [edit("c1", { note: "most of it" })]);
     expect(shown).toEqual({ result: "partly", note: "most of it", measureValue: 2, checkInId: "c1", pending: true });
   });
 
   test("it applies an edit to a check-in that is itself still queued", () => {
-    const shown = overlay(item(), [post({}), entry("PATCH", "/api/v1/check-ins/new", { result: "partly", measureValue: 3 })]);
+    const shown = overlay(item(), [post({}), edit("new", { result: "partly", measureValue: 3 })]);
     expect(shown).toMatchObject({ result: "partly", measureValue: 3, checkInId: "new", pending: true });
   });
 
   test("it ignores an edit of another check-in", () => {
-    expect(overlay(item(), [entry("PATCH", "/api/v1/check-ins/other", { result: "partly" })]).pending).toBe(false);
+    expect(overlay(item(), [edit("other", { result: "partly" })]).pending).toBe(false);
   });
 
   test("an undo after an edit leaves nothing reported", () => {
-    const entries = [entry("PATCH", "/api/v1/check-ins/c1", { note: "x" }), entry("DELETE", "/api/v1/check-ins/c1")];
+    const entries = [edit("c1", { note: "x" }), undo("c1")];
     expect(overlay(item({}), entries)).toEqual({ result: null, checkInId: null, pending: true });
   });
 });

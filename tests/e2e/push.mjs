@@ -100,7 +100,7 @@ function outbox(page, store = "outbox") {
         opened.onerror = () => fail(opened.error);
         opened.onsuccess = () => {
           const read = opened.result.transaction(store).objectStore(store).getAll();
-          read.onsuccess = () => ok(read.result.map((e) => e.entry ?? e).map(({ id, path, body, label }) => ({ id, path, body, label })));
+          read.onsuccess = () => ok(read.result.map((e) => e.entry ?? e).map(({ id, op, token, body, label }) => ({ id, op, token, body, label })));
           read.onerror = () => fail(read.error);
         };
       }),
@@ -210,7 +210,7 @@ describe("answering a reminder from its Web Push notification", () => {
       assert.match(saved.body, /sent when you are back online/);
       assert.deepEqual(saved.actions, []);
       const [queued] = await outbox(page);
-      assert.equal(queued.path, `/api/v1/act/${actToken}`);
+      assert.deepEqual([queued.op, queued.token], ["act", actToken]);
       assert.deepEqual(queued.body, { choice: "done", id: queued.id });
       assert.equal(queued.label, `Done: ${TITLE}`);
       assert.equal(await checkIns(), 0, "nothing reached the server offline");

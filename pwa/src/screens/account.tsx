@@ -5,6 +5,7 @@ import { api, type Schemas, unwrap } from "../api/client";
 import { passwordChanged } from "../sign-up";
 import { type Resource, useResource } from "../store/resource";
 import { clearAll } from "../store/db";
+import { useMutate } from "../store/mutate";
 import { outbox, setSession, signOut } from "../store/state";
 import { timeField, useEditForm } from "../form";
 import { ErrorNote, Field, formatDate, formValues, Loading } from "../ui";
@@ -19,9 +20,8 @@ type TokenList = Resource<Schemas["ApiTokenOut"][]>;
  * whoever learned the old password may have made one. */
 function PasswordForm({ tokens, hasPassword, saved }: { tokens: TokenList; hasPassword: boolean; saved: () => void }) {
   const [revokeTokens, setRevokeTokens] = useState(true);
-  const [error, setError] = useState<unknown>(null);
+  const { mutate, busy, error } = useMutate();
   const [outcome, setOutcome] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   const held = tokens.data?.length ?? 0;
   const submit = async (event: Event) => {
     event.preventDefault();
@@ -29,28 +29,13 @@ function PasswordForm({ tokens, hasPassword, saved }: { tokens: TokenList; hasPa
     const v = formValues(form);
     // Without tokens on screen there is no choice to make: any made meanwhile go too, the safe default.
     const revoke = held === 0 || revokeTokens;
-    setBusy(true);
-    try {
-      const answer = await unwrap(
-        api.POST("/api/v1/account/password", {
-          body: {
-            ...(hasPassword ? { currentPassword: v.currentPassword } : {}),
-            newPassword: v.newPassword,
-            revokeTokens: revoke,
-          },
-        }),
-      );
-      form.reset();
-      setError(null);
-      setOutcome(hasPassword ? passwordChanged(answer, revoke ? 0 : held) : "Password set. You can now sign in with it too.");
-      tokens.reload();
-      if (!hasPassword) saved();
-    } catch (e) {
-      setError(e);
-      setOutcome(null);
-    } finally {
-      setBusy(false);
-    }
+    const body = { ...(hasPassword ? { currentPassword: v.currentPassword } : {}), newPassword: v.newPassword, revokeTokens: revoke };
+    const answer = await mutate(() => api.POST("/api/v1/account/password", { body }));
+    if (answer.status !== "done") return setOutcome(null);
+    form.reset();
+    setOutcome(hasPassword ? passwordChanged(answer.data, revoke ? 0 : held) : "Password set. You can now sign in with it too.");
+    tokens.reload();
+    if (!hasPassword) saved();
   };
   return (
     <form class="card stack" onSubmit={submit} data-form="account-password">
@@ -96,33 +81,21 @@ function PasswordForm({ tokens, hasPassword, saved }: { tokens: TokenList; hasPa
 
 function Tokens({ tokens }: { tokens: TokenList }) {
   const [made, setMade] = useState<Schemas["ApiTokenCreated"] | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const { mutate, error } = useMutate();
   const create = async (event: Event) => {
     event.preventDefault();
     const form = event.currentTarget as HTMLFormElement;
     const v = formValues(form);
-    try {
-      setMade(
-        await unwrap(
-          api.POST("/api/v1/account/tokens", {
-            body: { name: v.name.trim(), expiresInDays: v.days ? Number(v.days) : null },
-          }),
-        ),
-      );
-      form.reset();
-      setError(null);
-      tokens.reload();
-    } catch (e) {
-      setError(e);
-    }
+    const body = { name: v.name.trim(), expiresInDays: v.days ? Number(v.days) : null };
+    const answer = await mutate(() => api.POST("/api/v1/account/tokens", { body }));
+    if (answer.status !== "done") return;
+    setMade(answer.data);
+    form.reset();
+    tokens.reload();
   };
   const revoke = async (id: string) => {
-    try {
-      await unwrap(api.DELETE("/api/v1/account/tokens/{token_id}", { params: { path: { token_id: id } } }));
-      tokens.reload();
-    } catch (e) {
-      setError(e);
-    }
+    const answer = await mutate(() => api.DELETE("/api/v1/account/tokens/{token_id}", { params: { path: { token_id: id } } }));
+    if (answer.status === "done") tokens.reload();
   };
   return (
     <div class="card stack">
@@ -163,6 +136,7 @@ function Tokens({ tokens }: { tokens: TokenList }) {
 type AccountData = Schemas["ParticipantOut"];
 
 /** The profile form's fields, as the form shows them. */
+type ProfileDraft = ReturnType<typeof profileDraft>;
 function profileDraft(a: AccountData) {
   return {
     displayName: a.displayName,
@@ -174,15 +148,15 @@ function profileDraft(a: AccountData) {
 
 function ProfileForm({ account, saved: onSaved }: { account: AccountData; saved: () => void }) {
   const zones = zoneOptions(account.timeZone);
-  const { draft, error, outcome, submit } = useEditForm(profileDraft(account), async (changed) => {
+  const send = (changed: Partial<ProfileDraft>) => {
     const body: Schemas["ProfileUpdate"] = {};
     if (changed.displayName !== undefined) body.displayName = changed.displayName.trim();
     if (changed.timeZone !== undefined) body.timeZone = changed.timeZone;
     if (changed.reviewWeekday !== undefined) body.reviewWeekday = Number(changed.reviewWeekday);
     if (changed.reviewTime !== undefined) body.reviewTime = changed.reviewTime;
-    await unwrap(api.PATCH("/api/v1/account", { body }));
-    onSaved();
-  });
+    return () => api.PATCH("/api/v1/account", { body });
+  };
+  const { draft, error, outcome, submit } = useEditForm(profileDraft(account), send, onSaved);
   return (
     <form class="card stack" onSubmit={submit} data-form="account-profile">
       <h2>You</h2>
@@ -216,21 +190,17 @@ function ProfileForm({ account, saved: onSaved }: { account: AccountData; saved:
 export default function Account() {
   const account = useResource("account", () => unwrap(api.GET("/api/v1/account")));
   const tokens = useResource("tokens", () => unwrap(api.GET("/api/v1/account/tokens")));
-  const [deleteError, setDeleteError] = useState<unknown>(null);
+  const { mutate: deleteAccount, error: deleteError } = useMutate();
   const a = account.data;
   if (!a) return account.loading ? <Loading what="your account" /> : <ErrorNote error={account.error} />;
 
   const remove = async (event: Event) => {
     event.preventDefault();
     const v = formValues(event.currentTarget as HTMLFormElement);
-    try {
-      const confirmation = a.hasPassword ? { password: v.password } : { confirmEmail: v.confirmEmail };
-      await unwrap(api.POST("/api/v1/account/delete", { body: confirmation }));
-      await clearAll();
-      setSession(null);
-    } catch (e) {
-      setDeleteError(e);
-    }
+    const confirmation = a.hasPassword ? { password: v.password } : { confirmEmail: v.confirmEmail };
+    if ((await deleteAccount(() => api.POST("/api/v1/account/delete", { body: confirmation }))).status !== "done") return;
+    await clearAll();
+    setSession(null);
   };
 
   return (

@@ -5,6 +5,7 @@ import { useRoute } from "preact-iso";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, ApiError, describeError, OfflineError, type Schemas, unwrap } from "../api/client";
 import { DoneIcon, EncouragementIcon, Icon, NotDoneIcon, PartlyIcon, SkippedIcon, SnoozedIcon, type IconNode } from "../icons";
+import { type Call, useMutate } from "../store/mutate";
 import { session } from "../store/state";
 import { Field } from "../ui";
 import { choiceWords, cueSentence, dateInWords, nextInWords } from "../words";
@@ -18,9 +19,8 @@ type ActBody = Schemas["ActAnswerIn"];
 
 // No sign-in: the token is the permission (the typed client adds the CSRF token only when signed in).
 const show = (token: string) => unwrap(api.GET("/api/v1/act/{token}", { params: { path: { token } } }));
-const answer = (token: string, body: ActBody) =>
-  unwrap(api.POST("/api/v1/act/{token}", { params: { path: { token } }, body }));
-const undoAnswer = (token: string) => unwrap(api.POST("/api/v1/act/{token}/undo", { params: { path: { token } } }));
+const answer = (token: string, body: ActBody): Call<ActLink> => () => api.POST("/api/v1/act/{token}", { params: { path: { token } }, body });
+const undoAnswer = (token: string): Call<ActLink> => () => api.POST("/api/v1/act/{token}/undo", { params: { path: { token } } });
 
 const CHOICE_ICONS: Record<ActChoice, IconNode> = {
   done: DoneIcon, partly: PartlyIcon, not_done: NotDoneIcon, skipped: SkippedIcon,
@@ -154,24 +154,16 @@ function Trouble({ error, retry }: { error: unknown; retry: () => void }) {
 /** A working link: what it is about, then the choices or the answer. */
 function LinkPage(props: { token: string; link: ActLink; suggested: ActChoice | null; onChange: (link: ActLink) => void }) {
   const { token, link, onChange } = props;
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { mutate, busy, error } = useMutate();
   const now = useNow(link.answer?.undoUntil ?? null);
-  const send = async (call: () => Promise<ActLink>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      onChange(await call());
-    } catch (e) {
-      setError(e);
-      // Answered elsewhere meanwhile (another tap, the app): show what is true now.
-      if (failureOf(e) === "conflict") onChange(await show(token).catch(() => link));
-    } finally {
-      setBusy(false);
-    }
+  const send = async (call: Call<ActLink>) => {
+    const sent = await mutate(call);
+    if (sent.status === "done") return onChange(sent.data);
+    // Answered elsewhere meanwhile (another tap, the app): show what is true now.
+    if (sent.status === "failed" && failureOf(sent.error) === "conflict") onChange(await show(token).catch(() => link));
   };
-  const act = (body: ActBody) => send(() => answer(token, body));
-  const undo = () => send(() => undoAnswer(token));
+  const act = (body: ActBody) => send(answer(token, body));
+  const undo = () => send(undoAnswer(token));
   const encourage = link.purpose === "encourage";
   const cue = encourage ? null : cueSentence(link.cue, link.keyActionTitle);
   const answered = link.state === "answered" && link.answer !== null;

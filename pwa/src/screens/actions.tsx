@@ -3,6 +3,7 @@ import { lazy, useLocation, useRoute } from "preact-iso";
 import { useState } from "preact/hooks";
 import { api, type Schemas, unwrap } from "../api/client";
 import { capitalize, describeOffset, describeSchedule } from "../schedule";
+import { useMutate } from "../store/mutate";
 import { useResource } from "../store/resource";
 import { session } from "../store/state";
 import { ErrorNote, Loading, Stale } from "../ui";
@@ -43,16 +44,11 @@ export default function Actions() {
 
 export function NewAction() {
   const { route, query } = useLocation();
-  const [error, setError] = useState<unknown>(null);
+  const { mutate, error } = useMutate();
   const save = async (draft: Partial<ActionDraft>) => {
-    try {
-      const made = await unwrap(
-        api.POST("/api/v1/key-actions", { body: { ...(draft as ActionDraft), barrierId: query.barrier ?? null } }),
-      );
-      route(`/actions/${made.id}`);
-    } catch (e) {
-      setError(e);
-    }
+    const body = { ...(draft as ActionDraft), barrierId: query.barrier ?? null };
+    const made = await mutate(() => api.POST("/api/v1/key-actions", { body }));
+    if (made.status === "done") route(`/actions/${made.data.id}`);
   };
   return (
     <section>
@@ -77,42 +73,28 @@ export function ActionDetail() {
   const barrier = useResource(barrierId && `barrier:${barrierId}`, () =>
     unwrap(api.GET("/api/v1/barriers/{barrier_id}", { params: { path: { barrier_id: barrierId! } } })),
   );
-  const [error, setError] = useState<unknown>(null);
+  const { mutate, error } = useMutate();
   const [editing, setEditing] = useState(false);
   const a = one.data;
   const timeZone = session.value?.participant.timeZone ?? "UTC";
   const done = () => {
-    setError(null);
     one.reload();
     history.reload();
   };
   const save = async (changes: Partial<ActionDraft>) => {
     // Saving without a change sends nothing: what is stored stays exactly as it is.
     if (Object.keys(changes).length === 0) return setEditing(false);
-    try {
-      await unwrap(api.PATCH("/api/v1/key-actions/{key_action_id}", { ...path, body: changes }));
-      setEditing(false);
-      done();
-    } catch (e) {
-      setError(e);
-    }
+    if ((await mutate(() => api.PATCH("/api/v1/key-actions/{key_action_id}", { ...path, body: changes }))).status !== "done") return;
+    setEditing(false);
+    done();
   };
   const changeStatus = async (status: Schemas["ActionStatus"], reason: string | null) => {
-    try {
-      await unwrap(api.POST("/api/v1/key-actions/{key_action_id}/status", { ...path, body: { status, reason } }));
-      done();
-    } catch (e) {
-      setError(e);
-    }
+    const body = { status, reason };
+    if ((await mutate(() => api.POST("/api/v1/key-actions/{key_action_id}/status", { ...path, body }))).status === "done") done();
   };
   const remove = async () => {
     if (!confirm("Delete this key action and its check-ins?")) return;
-    try {
-      await unwrap(api.DELETE("/api/v1/key-actions/{key_action_id}", path));
-      route("/actions");
-    } catch (e) {
-      setError(e);
-    }
+    if ((await mutate(() => api.DELETE("/api/v1/key-actions/{key_action_id}", path))).status === "done") route("/actions");
   };
 
   if (!a) return one.loading ? <Loading what="the key action" /> : <ErrorNote error={one.error} />;

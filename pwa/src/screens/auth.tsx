@@ -5,6 +5,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, type Schemas, unwrap } from "../api/client";
 import { afterSignIn, pendingInvite, previewInvite } from "../invite";
 import { AccountMayExist, canSignUp, type RegistrationMode, signIn, signUpAndSignIn, signUpUnavailable } from "../sign-up";
+import { useMutate } from "../store/mutate";
 import { setSession } from "../store/state";
 import { ErrorNote, Field, formValues } from "../ui";
 import { signInProblem } from "./sign-in-methods";
@@ -27,14 +28,12 @@ function useSignInMethods(route: (path: string) => void): Schemas["SignInMethods
       if (!live) return;
       setMethods(answer);
       if (!answer.trustedHeader) return;
-      try {
-        const session = await unwrap(api.POST("/api/v1/auth/trusted-header", { body: { timeZone: browserTimeZone() } }));
-        if (!live) return;
-        setSession(session);
-        route(afterSignIn("/today"));
-      } catch {
-        // No one signed in at the proxy, or no account here: the forms below stay.
-      }
+      // No one signed in at the proxy, or no account here (a refusal): the forms below stay.
+      const body = { timeZone: browserTimeZone() };
+      const session = await unwrap(api.POST("/api/v1/auth/trusted-header", { body })).catch(() => null);
+      if (!live || !session) return;
+      setSession(session);
+      route(afterSignIn("/today"));
     }, () => undefined);
     return () => {
       live = false;
@@ -67,8 +66,7 @@ export default function Auth() {
   const mode = open ? (chosen ?? "sign-up") : "sign-in";
   // Kept across the two forms, so "sign in instead" starts with the email already typed.
   const [email, setEmail] = useState("");
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { mutate, busy, error, clear } = useMutate();
   const { route } = useLocation();
   const zone = browserTimeZone();
   const methods = useSignInMethods(route);
@@ -76,30 +74,19 @@ export default function Auth() {
 
   const choose = (next: "sign-in" | "sign-up") => {
     setChosen(next);
-    setError(null);
+    clear();
   };
 
   const submit = async (event: Event) => {
     event.preventDefault();
     const v = formValues(event.currentTarget as HTMLFormElement);
-    setBusy(true);
-    setError(null);
-    try {
-      if (mode === "sign-up") {
-        const timeZone = v.zoneOk === "yes" ? zone : v.timeZone;
-        setSession(
-          await signUpAndSignIn(api, { email: v.email, password: v.password, displayName: v.displayName, timeZone, invite }),
-        );
-        route(afterSignIn("/reflect"));
-      } else {
-        setSession(await signIn(api, v.email, v.password));
-        route(afterSignIn("/today"));
-      }
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    const timeZone = v.zoneOk === "yes" ? zone : v.timeZone;
+    const signUp = { email: v.email, password: v.password, displayName: v.displayName, timeZone, invite };
+    const steps = mode === "sign-up" ? () => signUpAndSignIn(api, signUp) : () => signIn(api, v.email, v.password);
+    const signedIn = await mutate({ steps });
+    if (signedIn.status !== "done") return;
+    setSession(signedIn.data);
+    route(afterSignIn(mode === "sign-up" ? "/reflect" : "/today"));
   };
 
   const unavailable = signUpUnavailable(registration, Boolean(invite));

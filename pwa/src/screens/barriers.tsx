@@ -2,6 +2,7 @@
 import { useLocation, useRoute } from "preact-iso";
 import { useState } from "preact/hooks";
 import { api, type Schemas, unwrap } from "../api/client";
+import { useMutate } from "../store/mutate";
 import { useResource } from "../store/resource";
 import { StatusSection } from "./status";
 import type { ComponentChildren } from "preact";
@@ -118,16 +119,11 @@ export default function Barriers() {
   const list = useResource("barriers", () => unwrap(api.GET("/api/v1/barriers", { params: { query: { limit: 100 } } })));
   // Plan's "Add a barrier" opens this screen with the form open (?add=1).
   const [adding, setAdding] = useState(useLocation().query.add === "1");
-  const [error, setError] = useState<unknown>(null);
+  const { mutate, error } = useMutate();
   const add = async (body: Schemas["BarrierUpdate"] | null) => {
-    try {
-      await unwrap(api.POST("/api/v1/barriers", { body: body as Schemas["BarrierCreate"] }));
-      setAdding(false);
-      setError(null);
-      list.reload();
-    } catch (e) {
-      setError(e);
-    }
+    if ((await mutate(() => api.POST("/api/v1/barriers", { body: body as Schemas["BarrierCreate"] }))).status !== "done") return;
+    setAdding(false);
+    list.reload();
   };
   return (
     <section>
@@ -186,29 +182,19 @@ export function BarrierDetail() {
   const actions = useResource(`barrier-actions:${id}`, () =>
     unwrap(api.GET("/api/v1/key-actions", { params: { query: { barrierId: id, limit: 100 } } })),
   );
-  const [error, setError] = useState<unknown>(null);
+  const { mutate, error } = useMutate();
   const [editing, setEditing] = useState(false);
   const b = one.data;
-
+  const path = { params: { path: { barrier_id: id } } };
   const patch = async (body: Schemas["BarrierUpdate"]) => {
-    try {
-      await unwrap(api.PATCH("/api/v1/barriers/{barrier_id}", { params: { path: { barrier_id: id } }, body }));
-      setError(null);
-      setEditing(false);
-      one.reload();
-      history.reload();
-    } catch (e) {
-      setError(e);
-    }
+    if ((await mutate(() => api.PATCH("/api/v1/barriers/{barrier_id}", { ...path, body }))).status !== "done") return;
+    setEditing(false);
+    one.reload();
+    history.reload();
   };
   const remove = async () => {
     if (!confirm("Delete this barrier? Its key actions stay.")) return;
-    try {
-      await unwrap(api.DELETE("/api/v1/barriers/{barrier_id}", { params: { path: { barrier_id: id } } }));
-      route("/barriers");
-    } catch (e) {
-      setError(e);
-    }
+    if ((await mutate(() => api.DELETE("/api/v1/barriers/{barrier_id}", path))).status === "done") route("/barriers");
   };
 
   if (!b) return one.loading ? <Loading what="the barrier" /> : <ErrorNote error={one.error} />;

@@ -2,6 +2,7 @@
 // replaced with a new one or turned off.
 import { useState } from "preact/hooks";
 import { api, type Schemas, unwrap } from "../api/client";
+import { type Call, useMutate } from "../store/mutate";
 import { useResource } from "../store/resource";
 import { ErrorNote, formatDate, formatDateTime } from "../ui";
 
@@ -20,37 +21,20 @@ export function CalendarFeed() {
   const [made, setMade] = useState<Made | null>(null);
   const [confirming, setConfirming] = useState(false);
   const [copied, setCopied] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { mutate, busy, error, fail } = useMutate();
 
-  const act = async (write: () => Promise<Made | null>) => {
-    setBusy(true);
-    try {
-      setMade(await write());
-      setConfirming(false);
-      setCopied(false);
-      setError(null);
-      feed.reload();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+  /** Makes or ends the link; `shown` is the new link to show once (null when there is none). */
+  const act = async <T,>(call: Call<T>, shown: (data: T) => Made | null) => {
+    const answer = await mutate(call);
+    if (answer.status !== "done") return;
+    setMade(shown(answer.data));
+    setConfirming(false);
+    setCopied(false);
+    feed.reload();
   };
-  const create = () => act(() => unwrap(api.POST("/api/v1/calendar-feed")));
-  const turnOff = () =>
-    act(async () => {
-      await unwrap(api.DELETE("/api/v1/calendar-feed"));
-      return null;
-    });
-  const copy = async (url: string) => {
-    try {
-      await navigator.clipboard.writeText(url);
-      setCopied(true);
-    } catch (e) {
-      setError(e);
-    }
-  };
+  const create = () => act(() => api.POST("/api/v1/calendar-feed"), (created) => created);
+  const turnOff = () => act(() => api.DELETE("/api/v1/calendar-feed"), () => null);
+  const copy = (url: string) => navigator.clipboard.writeText(url).then(() => setCopied(true), fail);
 
   const state = feed.data;
   return (

@@ -1,18 +1,14 @@
 // Moving in: pick the app's own JSON export or Loop Habit Tracker's CSV zip, see what it holds (a dry run on
 // the server, which checks it with the same rules), then import it. Nothing is stored until "Import".
-import { unzipSync } from "fflate";
 import { useState } from "preact/hooks";
 import { ApiError, api, type Schemas, plainMessage, unwrap } from "../api/client";
+import { type Picked, readPicked } from "../import-file";
+import { type Call, useMutate } from "../store/mutate";
 import { ErrorNote } from "../ui";
 
 type Summary = Schemas["ImportSummary"];
 type Counts = Schemas["ImportCounts"];
-type Picked =
-  | { kind: "followthrough"; name: string; document: Schemas["AccountDocument"] }
-  | { kind: "loop"; name: string; files: Record<string, string> };
 
-/** The server's limit for an import body. */
-const MAX_BYTES = 16 * 1024 * 1024;
 const KINDS: [keyof Counts, string, string][] = [
   ["keyActions", "key action", "key actions"],
   ["checkIns", "check-in", "check-ins"],
@@ -35,42 +31,10 @@ export function placeInWords(field: string): string {
   return [file, line && `line ${line}`, column && `column ${column}`].filter(Boolean).join(", ");
 }
 
-/** A picked file read for sending: JSON as the export document, a zip as Loop's CSV files. */
-export async function readPicked(file: File): Promise<Picked> {
-  if (file.size > MAX_BYTES) throw new Error("This file is larger than 16 MB; an export is far smaller.");
-  const bytes = new Uint8Array(await file.arrayBuffer());
-  const isZip = bytes[0] === 0x50 && bytes[1] === 0x4b;
-  if (!isZip) {
-    let document: unknown;
-    try {
-      document = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
-    } catch {
-      throw new Error("This is neither a Followthrough export (JSON) nor a Loop Habit Tracker export (zip).");
-    }
-    return { kind: "followthrough", name: file.name, document: document as Schemas["AccountDocument"] };
-  }
-  let entries: Record<string, Uint8Array>;
-  try {
-    // Only the CSV files Loop's import reads; its Scores.csv files are left out to keep the upload small.
-    entries = unzipSync(bytes, { filter: (entry) => entry.name.endsWith(".csv") && !entry.name.endsWith("Scores.csv") });
-  } catch {
-    throw new Error("This zip file cannot be opened.");
-  }
-  const files: Record<string, string> = {};
-  for (const [path, content] of Object.entries(entries)) {
-    try {
-      files[path] = new TextDecoder("utf-8", { fatal: true }).decode(content);
-    } catch {
-      throw new Error(`${path} is not UTF-8 text.`);
-    }
-  }
-  return { kind: "loop", name: file.name, files };
-}
-
-async function send(picked: Picked, dryRun: boolean): Promise<Summary> {
+function send(picked: Picked, dryRun: boolean): Call<Summary> {
   const query = { params: { query: { dryRun } } };
-  if (picked.kind === "loop") return unwrap(api.POST("/api/v1/imports/loop", { ...query, body: { files: picked.files } }));
-  return unwrap(api.POST("/api/v1/imports/followthrough", { ...query, body: picked.document }));
+  if (picked.kind === "loop") return () => api.POST("/api/v1/imports/loop", { ...query, body: { files: picked.files } });
+  return () => api.POST("/api/v1/imports/followthrough", { ...query, body: picked.document });
 }
 
 function Refusal({ error }: { error: unknown }) {
@@ -93,37 +57,33 @@ export default function Import() {
   const [picked, setPicked] = useState<Picked | null>(null);
   const [preview, setPreview] = useState<Summary | null>(null);
   const [done, setDone] = useState<Summary | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { mutate, busy, error, clear } = useMutate();
 
-  const run = async (work: () => Promise<void>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await work();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+  const pick = async (file: File | undefined) => {
+    setPicked(null);
+    setPreview(null);
+    setDone(null);
+    clear();
+    if (!file) return;
+    // Read, then a dry run: a file that is not an export is refused before anything is sent.
+    const previewed = await mutate({
+      steps: async () => {
+        const read = await readPicked(file);
+        return { read, summary: await unwrap(send(read, true)()) };
+      },
+    });
+    if (previewed.status !== "done") return;
+    setPreview(previewed.data.summary);
+    setPicked(previewed.data.read);
   };
-  const pick = (file: File | undefined) =>
-    run(async () => {
-      setPicked(null);
-      setPreview(null);
-      setDone(null);
-      if (!file) return;
-      const read = await readPicked(file);
-      setPreview(await send(read, true));
-      setPicked(read);
-    });
-  const confirm = () =>
-    run(async () => {
-      if (!picked) return;
-      setDone(await send(picked, false));
-      setPicked(null);
-      setPreview(null);
-    });
+  const confirm = async () => {
+    if (!picked) return;
+    const imported = await mutate(send(picked, false));
+    if (imported.status !== "done") return;
+    setDone(imported.data);
+    setPicked(null);
+    setPreview(null);
+  };
 
   const source = picked?.kind === "loop" ? "Loop Habit Tracker export" : "Followthrough export";
   return (

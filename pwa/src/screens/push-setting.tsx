@@ -1,6 +1,7 @@
 // Push on this device: ask for permission, subscribe, and register the subscription as a channel (or undo it).
 import { useEffect, useState } from "preact/hooks";
 import { api, ApiError, type Schemas, unwrap } from "../api/client";
+import { useMutate } from "../store/mutate";
 import { deviceLabel, forgetPushChannel, pushChannelFor, rememberPushChannel, subscriptionBody, urlBase64ToBytes } from "../push";
 import { ErrorNote } from "../ui";
 
@@ -10,7 +11,7 @@ type PushState = "unsupported" | "denied" | "off" | "on" | "busy";
 
 export function WebPush({ channels, changed }: { channels: Channel[] | undefined; changed: () => void }) {
   const [state, setState] = useState<PushState>("busy");
-  const [error, setError] = useState<unknown>(null);
+  const { mutate, error, clear } = useMutate();
   const supported = typeof window !== "undefined" && "serviceWorker" in navigator && "PushManager" in window;
 
   const current = async () => (await navigator.serviceWorker.ready).pushManager.getSubscription();
@@ -23,52 +24,43 @@ export function WebPush({ channels, changed }: { channels: Channel[] | undefined
     });
   }, [channels]);
 
+  /** A subscription for the server's key (one made with another key cannot be reused), registered as a channel. */
+  const subscribe = async () => {
+    const { publicKey } = await unwrap(api.GET("/api/v1/push/vapid-public-key"));
+    const registration = await navigator.serviceWorker.ready;
+    await (await registration.pushManager.getSubscription())?.unsubscribe();
+    const sub = await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: urlBase64ToBytes(publicKey) });
+    const body = { kind: "webpush" as const, enabled: true, label: deviceLabel(navigator.userAgent), subscription: subscriptionBody(sub.toJSON()) };
+    const channel = await unwrap(api.POST("/api/v1/channels", { body }));
+    rememberPushChannel(sub.endpoint, channel.id);
+  };
+  /** The channel removed (already gone from the list is fine: the subscription still has to go), then the subscription. */
+  const unsubscribe = async () => {
+    const sub = await current();
+    if (!sub) return;
+    const id = pushChannelFor(sub.endpoint);
+    if (id) {
+      const path = { params: { path: { channel_id: id } } };
+      await unwrap(api.DELETE("/api/v1/channels/{channel_id}", path)).catch((e) => {
+        if (!(e instanceof ApiError && e.status === 404)) throw e;
+      });
+      forgetPushChannel(sub.endpoint);
+    }
+    await sub.unsubscribe();
+  };
   const turnOn = async () => {
     setState("busy");
-    setError(null);
-    try {
-      if ((await Notification.requestPermission()) !== "granted") return setState("denied");
-      const { publicKey } = await unwrap(api.GET("/api/v1/push/vapid-public-key"));
-      const registration = await navigator.serviceWorker.ready;
-      const old = await registration.pushManager.getSubscription();
-      // A subscription made with another server key cannot be reused.
-      if (old) await old.unsubscribe();
-      const sub = await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: urlBase64ToBytes(publicKey) });
-      const channel = await unwrap(
-        api.POST("/api/v1/channels", {
-          body: { kind: "webpush", enabled: true, label: deviceLabel(navigator.userAgent), subscription: subscriptionBody(sub.toJSON()) },
-        }),
-      );
-      rememberPushChannel(sub.endpoint, channel.id);
-      setState("on");
-      changed();
-    } catch (e) {
-      setError(e);
-      setState("off");
-    }
+    clear();
+    if ((await Notification.requestPermission()) !== "granted") return setState("denied");
+    if ((await mutate({ steps: subscribe })).status !== "done") return setState("off");
+    setState("on");
+    changed();
   };
   const turnOff = async () => {
     setState("busy");
-    setError(null);
-    try {
-      const sub = await current();
-      if (sub) {
-        const id = pushChannelFor(sub.endpoint);
-        if (id) {
-          await unwrap(api.DELETE("/api/v1/channels/{channel_id}", { params: { path: { channel_id: id } } })).catch((e) => {
-            // Already removed from the list: the subscription still has to go.
-            if (!(e instanceof ApiError && e.status === 404)) throw e;
-          });
-          forgetPushChannel(sub.endpoint);
-        }
-        await sub.unsubscribe();
-      }
-      setState("off");
-      changed();
-    } catch (e) {
-      setError(e);
-      setState("on");
-    }
+    if ((await mutate({ steps: unsubscribe })).status !== "done") return setState("on");
+    setState("off");
+    changed();
   };
 
   return (

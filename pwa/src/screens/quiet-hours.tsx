@@ -12,14 +12,14 @@ const quietDraft = (a: Schemas["ParticipantOut"]): QuietDraft => ({
 });
 
 function QuietHoursForm({ account, saved: onSaved }: { account: Schemas["ParticipantOut"]; saved: () => void }) {
-  const { draft, error, outcome, submit } = useEditForm(quietDraft(account), async (changed) => {
+  const send = (changed: Partial<QuietDraft>) => {
     const body: Schemas["ProfileUpdate"] = {};
     if (changed.quietHoursStart !== undefined) body.quietHoursStart = orNull(changed.quietHoursStart);
     if (changed.quietHoursEnd !== undefined) body.quietHoursEnd = orNull(changed.quietHoursEnd);
     if (changed.nudgeEnabled !== undefined) body.nudgeEnabled = changed.nudgeEnabled;
-    await unwrap(api.PATCH("/api/v1/account", { body }));
-    onSaved();
-  });
+    return () => api.PATCH("/api/v1/account", { body });
+  };
+  const { draft, error, outcome, submit } = useEditForm(quietDraft(account), send, onSaved);
   return (
     <form class="card stack" onSubmit={submit} data-form="quiet-hours">
       <h2>Quiet hours</h2>

@@ -4,8 +4,9 @@
 // whole draft is kept on the device, so leaving mid-way and coming back loses nothing.
 import { useLocation } from "preact-iso";
 import { useEffect, useState } from "preact/hooks";
-import { api, type Schemas, unwrap } from "../api/client";
+import { api, type Schemas } from "../api/client";
 import { cacheGet, cachePut, db } from "../store/db";
+import { useMutate } from "../store/mutate";
 import { ErrorNote, Loading } from "../ui";
 import { ACTION_FIELDS, type ActionDraft, ActionForm } from "./action-form";
 import { ReflectionDone } from "./reflect-done";
@@ -63,8 +64,7 @@ function StepDots({ at }: { at: number }) {
 
 export default function Reflect() {
   const [draft, setDraft] = useState<ReflectionDraft | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { mutate, busy, error } = useMutate();
   const { route } = useLocation();
 
   useEffect(() => {
@@ -181,26 +181,15 @@ export default function Reflect() {
 
   const barriers = barriersFrom(answers);
   const save = async (action: Partial<ActionDraft>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await unwrap(
-        api.POST("/api/v1/reflections", {
-          body: {
-            answers: { ...answers, doing: action.title },
-            barriers,
-            keyActions: [{ ...(action as ActionDraft), barrierIndex: barrierIndex(draft.barrierIndex, barriers) }],
-          },
-        }),
-      );
-      // Sent: the draft has done its job; the next reflection starts fresh.
-      await (await db()).delete("cache", DRAFT_KEY);
-      setDraft({ ...FRESH, step: "done" });
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    const body = {
+      answers: { ...answers, doing: action.title },
+      barriers,
+      keyActions: [{ ...(action as ActionDraft), barrierIndex: barrierIndex(draft.barrierIndex, barriers) }],
+    };
+    if ((await mutate(() => api.POST("/api/v1/reflections", { body }))).status !== "done") return;
+    // Sent: the draft has done its job; the next reflection starts fresh.
+    await (await db()).delete("cache", DRAFT_KEY);
+    setDraft({ ...FRESH, step: "done" });
   };
 
   return (

@@ -2,7 +2,8 @@
 import { useState } from "preact/hooks";
 import { api, type Schemas, unwrap } from "../api/client";
 import { useResource } from "../store/resource";
-import { uuid, write } from "../store/state";
+import { useMutate } from "../store/mutate";
+import { uuid } from "../store/state";
 import { ErrorNote, formatDate, formValues, Loading, orNull, Stale } from "../ui";
 
 const RESULTS: [Schemas["CheckInResult"], string][] = [
@@ -15,6 +16,7 @@ const RESULTS: [Schemas["CheckInResult"], string][] = [
 export default function Review() {
   const week = useResource("review-current", () => unwrap(api.GET("/api/v1/weekly-reviews/current")));
   const [sent, setSent] = useState(false);
+  const { mutate } = useMutate();
   const w = week.data;
   if (!w) return week.loading ? <Loading what="this week" /> : <ErrorNote error={week.error} />;
 
@@ -34,7 +36,8 @@ export default function Review() {
       nextStep: orNull(v.nextStep),
       checkIns,
     };
-    await write({ id: body.id, method: "POST", path: "/api/v1/weekly-reviews", body, label: `Weekly review of ${w.weekStart}` });
+    // Through the outbox: offline it waits, and a refusal is listed with the app's other unsaved writes.
+    await mutate({ op: "weeklyReview", id: body.id, body, label: `Weekly review of ${w.weekStart}` });
     setSent(true);
   };
 

@@ -2,6 +2,7 @@
 // Unlink. The provider sends the browser back here (`?linked=1`, or `?signInError=<reason>`).
 import { useState } from "preact/hooks";
 import { api, type Schemas, unwrap } from "../api/client";
+import { useMutate } from "../store/mutate";
 import { useResource } from "../store/resource";
 import { ErrorNote, formatDateTime, Loading, Stale } from "../ui";
 
@@ -29,32 +30,21 @@ type Identity = Schemas["SignInIdentityOut"];
 
 export default function SignInMethods() {
   const identities = useResource("sign-in-identities", () => unwrap(api.GET("/api/v1/account/identities")));
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { mutate, busy, error } = useMutate();
+  // Busy from Link until the browser has left for the provider.
+  const [leaving, setLeaving] = useState(false);
   const linked = new URLSearchParams(location.search).get("linked") === "1";
   const problem = signInProblem(location.search);
 
   const link = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      const started = await unwrap(api.POST("/api/v1/account/identities/oidc/link"));
-      location.assign(started.authorizationUrl);
-    } catch (e) {
-      setError(e);
-      setBusy(false);
-    }
+    const started = await mutate(() => api.POST("/api/v1/account/identities/oidc/link"));
+    if (started.status !== "done") return;
+    setLeaving(true);
+    location.assign(started.data.authorizationUrl);
   };
   const unlink = async (identity: Identity) => {
-    setError(null);
-    try {
-      await unwrap(
-        api.DELETE("/api/v1/account/identities/{identity_id}", { params: { path: { identity_id: identity.id } } }),
-      );
-      identities.reload();
-    } catch (e) {
-      setError(e);
-    }
+    const path = { params: { path: { identity_id: identity.id } } };
+    if ((await mutate(() => api.DELETE("/api/v1/account/identities/{identity_id}", path))).status === "done") identities.reload();
   };
 
   const data = identities.data;
@@ -115,7 +105,7 @@ export default function SignInMethods() {
           <ErrorNote error={error} />
           {data.canLink && (
             <p class="row">
-              <button type="button" class="primary" onClick={link} disabled={busy}>
+              <button type="button" class="primary" onClick={link} disabled={busy || leaving}>
                 Link an account
               </button>
             </p>

@@ -1,9 +1,10 @@
 // The people I support: their shared progress with encouragement (sent after a few seconds, so a mistake
 // can be undone before it reaches them), and accepting an invite.
 import { useLocation, useRoute } from "preact-iso";
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { api, ApiError, type Schemas, unwrap } from "../api/client";
 import { captureInvite, forgetInvite, type InvitePreview, previewInvite } from "../invite";
+import { useMutate } from "../store/mutate";
 import { useResource } from "../store/resource";
 import { ErrorNote, Field, formatDate, Loading, Stale } from "../ui";
 import { SharedProgress } from "./shared-view";
@@ -16,9 +17,8 @@ const UNDO_MS = 4000;
 const PRESETS = ["Keep going!", "Proud of you for showing up.", "Small steps count.", "You hold the key. Go for it."];
 
 function Encourage({ view, partnershipId }: { view: Schemas["SharedView"]; partnershipId: string }) {
-  const [error, setError] = useState<unknown>(null);
+  const { mutate, busy, error, clear } = useMutate();
   const [sent, setSent] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   // Encouragement is always about something: a shared key action (the first, unless the partner picks).
   const [about, setAbout] = useState(view.keyActions[0]?.id ?? "");
   // A message waits UNDO_MS before it is sent, so one sent by mistake can be taken back before it reaches them.
@@ -26,26 +26,14 @@ function Encourage({ view, partnershipId }: { view: Schemas["SharedView"]; partn
   useEffect(() => () => waiting && clearTimeout(waiting.timer), [waiting]);
   const post = async (message: string) => {
     setWaiting(null);
-    setBusy(true);
-    try {
-      await unwrap(
-        api.POST("/api/v1/supporting/{partnership_id}/encouragements", {
-          params: { path: { partnership_id: partnershipId } },
-          body: { message, keyActionId: about },
-        }),
-      );
-      setSent(`Sent to ${view.person.displayName}: “${message}”`);
-      setError(null);
-    } catch (e) {
-      setError(e);
-      setSent(null);
-    } finally {
-      setBusy(false);
-    }
+    const path = { params: { path: { partnership_id: partnershipId } } };
+    const body = { message, keyActionId: about };
+    const posted = await mutate(() => api.POST("/api/v1/supporting/{partnership_id}/encouragements", { ...path, body }));
+    setSent(posted.status === "done" ? `Sent to ${view.person.displayName}: “${message}”` : null);
   };
   const send = (message: string) => {
     setSent(null);
-    setError(null);
+    clear();
     setWaiting({ message, timer: window.setTimeout(() => void post(message), UNDO_MS) });
     return true;
   };
@@ -147,7 +135,6 @@ type InviteState = {
   done?: Schemas["AcceptedOut"];
   error?: unknown;
   missing?: boolean;
-  busy?: boolean;
 };
 
 /** A used, expired or revoked invite will not get better; a network error or a rate limit might. */
@@ -158,6 +145,7 @@ const settled = (error: unknown) => error instanceof ApiError && error.status !=
 export function AcceptInvite() {
   const { route } = useLocation();
   const [state, setState] = useState<InviteState>({});
+  const { mutate, busy } = useMutate();
   useEffect(() => {
     const token = captureInvite(location);
     // The token has done its job in the address bar; keep it out of history and screenshots.
@@ -180,24 +168,25 @@ export function AcceptInvite() {
   }, []);
   const accept = async () => {
     if (!state.token) return;
-    setState({ ...state, busy: true, error: undefined });
-    try {
-      const done = await unwrap(api.POST("/api/v1/invites/accept", { body: { token: state.token } }));
+    const body = { token: state.token };
+    setState({ ...state, error: undefined });
+    const accepted = await mutate(() => api.POST("/api/v1/invites/accept", { body }));
+    if (accepted.status === "done") {
       forgetInvite();
-      setState({ done });
-    } catch (error) {
-      if (!settled(error)) return setState({ ...state, busy: false, error });
-      // This invite cannot be accepted any more: no Accept button to press again.
-      forgetInvite();
-      setState({ error });
+      return setState({ done: accepted.data });
     }
+    const error = accepted.status === "failed" ? accepted.error : undefined;
+    if (!settled(error)) return setState({ ...state, error });
+    // This invite cannot be accepted any more: no Accept button to press again.
+    forgetInvite();
+    setState({ error });
   };
   const notNow = () => {
     // The link still works later; only this tab stops steering the person back here.
     forgetInvite();
     route("/today");
   };
-  const { preview, done, error, missing, busy } = state;
+  const { preview, done, error, missing } = state;
   const inviter = preview?.inviter.displayName;
   return (
     <section>

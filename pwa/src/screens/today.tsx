@@ -15,8 +15,9 @@ import {
 } from "../icons";
 import { reviewDue } from "../store/attention";
 import type { OutboxEntry } from "../store/db";
+import { useMutate } from "../store/mutate";
 import { useResource } from "../store/resource";
-import { outbox, uuid, write } from "../store/state";
+import { outbox, uuid } from "../store/state";
 import { ErrorNote, Loading, Stale } from "../ui";
 import { cueSentence, dateInWords, resultWords, timeInWords } from "../words";
 import { ProgressRing, SnoozedNote } from "./today-parts";
@@ -54,8 +55,6 @@ export interface Shown {
   pending: boolean;
 }
 
-const checkInPath = (id: string) => `/api/v1/check-ins/${id}`;
-
 /** The item as the person will see it once the outbox is sent: queued check-ins, edits and undos applied. */
 export function overlay(item: Item, entries: OutboxEntry[]): Shown {
   const saved = item.checkIn;
@@ -64,15 +63,16 @@ export function overlay(item: Item, entries: OutboxEntry[]): Shown {
     : { result: null, checkInId: null, pending: false };
   const at = new Date(item.dueAt).getTime();
   for (const entry of entries) {
-    if (entry.method === "POST" && entry.path === "/api/v1/check-ins") {
-      const body = entry.body as CheckInBody;
+    if (entry.op === "checkIn") {
+      const body = entry.body;
       if (body.keyActionId === item.keyAction.id && new Date(body.occurrenceAt).getTime() === at) {
         const { result, note = null, measureValue = null } = body;
         shown = { result, note, measureValue, checkInId: body.id, pending: true };
       }
-    } else if (shown.checkInId && entry.path === checkInPath(shown.checkInId)) {
-      if (entry.method === "DELETE") shown = { result: null, checkInId: null, pending: true };
-      else if (entry.method === "PATCH") shown = { ...shown, ...(entry.body as CheckInChange), pending: true };
+    } else if (entry.op === "undoCheckIn" && entry.checkInId === shown.checkInId) {
+      shown = { result: null, checkInId: null, pending: true };
+    } else if (entry.op === "editCheckIn" && entry.checkInId === shown.checkInId) {
+      shown = { ...shown, ...entry.body, pending: true };
     }
   }
   return shown;
@@ -240,6 +240,8 @@ function AgendaRow(props: { item: Item; timeZone: string; now: number; encourage
   }, [props.named]);
   const [menu, setMenu] = useState(false);
   const [fresh, setFresh] = useState(false);
+  // Check-ins go through the outbox: offline they wait, and the card shows them as pending sync.
+  const { mutate } = useMutate();
   const shown = overlay(item, outbox.value);
   const overdue = isOverdue(item, shown, props.now);
   const snoozed = activeSnooze(item, shown, props.now);
@@ -249,7 +251,7 @@ function AgendaRow(props: { item: Item; timeZone: string; now: number; encourage
     setFresh(true);
     setMenu(false);
     const body: CheckInBody = { id: uuid(), keyActionId: item.keyAction.id, occurrenceAt: item.dueAt, ...report };
-    await write({ id: body.id, method: "POST", path: "/api/v1/check-ins", body, label: `${resultWords(report.result)}: ${title}` });
+    await mutate({ op: "checkIn", id: body.id, body, label: `${resultWords(report.result)}: ${title}` });
   };
   const edit = async (report: Report) => {
     setMenu(false);
@@ -257,12 +259,12 @@ function AgendaRow(props: { item: Item; timeZone: string; now: number; encourage
     if (!change || !shown.checkInId) return;
     tap();
     const label = `Edit check-in: ${title}`;
-    await write({ id: uuid(), method: "PATCH", path: checkInPath(shown.checkInId), body: change, label });
+    await mutate({ op: "editCheckIn", id: uuid(), checkInId: shown.checkInId, body: change, label });
   };
   const undo = async () => {
     const id = shown.checkInId!;
     setFresh(false);
-    await write({ id, method: "DELETE", path: checkInPath(id), label: `Undo check-in: ${title}` });
+    await mutate({ op: "undoCheckIn", id, checkInId: id, label: `Undo check-in: ${title}` });
   };
   return (
     <li

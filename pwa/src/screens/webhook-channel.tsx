@@ -1,9 +1,11 @@
 // Webhook channels: signed JSON to an automation (Home Assistant, n8n...). Adding one, and its signing
 // secret, which the server shows only in the answer that makes it (adding, or rotating).
 import { useState } from "preact/hooks";
-import { api, type Schemas, unwrap } from "../api/client";
+import { api, type Schemas } from "../api/client";
+import { useMutate } from "../store/mutate";
 import { ErrorNote, Field, formValues, orNull } from "../ui";
 import { EventChoices, type EventName, eventsFor, WEBHOOK_EVENTS } from "./channel-events";
+import { ChannelUrlInput } from "./channel-url";
 
 type Channel = Schemas["ChannelOut"];
 
@@ -11,14 +13,7 @@ type Channel = Schemas["ChannelOut"];
 function SecretOnce({ secret, label }: { secret: string; label: string }) {
   const [copied, setCopied] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(secret);
-      setCopied(true);
-    } catch (e) {
-      setError(e);
-    }
-  };
+  const copy = () => navigator.clipboard.writeText(secret).then(() => setCopied(true), setError);
   return (
     <div class="banner stack" role="status" data-testid="webhook-secret">
       <p>
@@ -38,7 +33,7 @@ function SecretOnce({ secret, label }: { secret: string; label: string }) {
 }
 
 export function AddWebhook({ added }: { added: () => void }) {
-  const [error, setError] = useState<unknown>(null);
+  const { mutate, error } = useMutate();
   const [url, setUrl] = useState("");
   const [events, setEvents] = useState<EventName[]>(WEBHOOK_EVENTS.map(([e]) => e));
   const [made, setMade] = useState<Channel | null>(null);
@@ -46,21 +41,14 @@ export function AddWebhook({ added }: { added: () => void }) {
     event.preventDefault();
     const form = event.currentTarget as HTMLFormElement;
     const v = formValues(form);
-    try {
-      const channel = await unwrap(
-        api.POST("/api/v1/channels", {
-          body: { kind: "webhook", enabled: true, label: orNull(v.label), url: url.trim(), events },
-        }),
-      );
-      form.reset();
-      setUrl("");
-      setEvents(WEBHOOK_EVENTS.map(([e]) => e));
-      setError(null);
-      setMade(channel);
-      added();
-    } catch (e) {
-      setError(e);
-    }
+    const body = { kind: "webhook" as const, enabled: true, label: orNull(v.label), url: url.trim(), events };
+    const channel = await mutate(() => api.POST("/api/v1/channels", { body }));
+    if (channel.status !== "done") return;
+    form.reset();
+    setUrl("");
+    setEvents(WEBHOOK_EVENTS.map(([e]) => e));
+    setMade(channel.data);
+    added();
   };
   return (
     <form class="card stack" onSubmit={submit} data-form="webhook-new">
@@ -74,16 +62,7 @@ export function AddWebhook({ added }: { added: () => void }) {
         <input name="label" maxLength={80} />
       </Field>
       <Field label="Webhook URL" name="url" error={error} hint="The https:// address your Home Assistant, n8n or script listens on.">
-        <input
-          name="url"
-          type="url"
-          required
-          maxLength={2000}
-          autoComplete="off"
-          spellcheck={false}
-          value={url}
-          onInput={(e) => setUrl((e.currentTarget as HTMLInputElement).value)}
-        />
+        <ChannelUrlInput url={url} setUrl={setUrl} type="url" />
       </Field>
       <EventChoices chosen={events} onChange={setEvents} options={eventsFor("webhook")} legend="Send it when" />
       <ErrorNote error={error} fields={["label", "url", "events"]} />
@@ -98,17 +77,14 @@ export function AddWebhook({ added }: { added: () => void }) {
 export function WebhookSecret({ c, changed }: { c: Channel; changed: () => void }) {
   const [confirming, setConfirming] = useState(false);
   const [secret, setSecret] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const { mutate, error } = useMutate();
   const rotate = async () => {
-    try {
-      const rotated = await unwrap(api.POST("/api/v1/channels/{channel_id}/rotate-secret", { params: { path: { channel_id: c.id } } }));
-      setSecret(rotated.signingSecret ?? null);
-      setConfirming(false);
-      setError(null);
-      changed();
-    } catch (e) {
-      setError(e);
-    }
+    const path = { params: { path: { channel_id: c.id } } };
+    const rotated = await mutate(() => api.POST("/api/v1/channels/{channel_id}/rotate-secret", path));
+    if (rotated.status !== "done") return;
+    setSecret(rotated.data.signingSecret ?? null);
+    setConfirming(false);
+    changed();
   };
   return (
     <div class="stack">

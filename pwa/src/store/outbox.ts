@@ -2,6 +2,7 @@
 // exactly once (each carries a client-made id the server deduplicates on). The page and the service worker
 // (a notification's Done button) share it; a lock keeps them from sending at the same time.
 import type { Db, OutboxEntry, Rejected } from "./db";
+import { createsById, type QueuedWrite } from "./operations";
 
 /** Sends one entry. Throws only when the network fails; any HTTP answer is returned. */
 export type Sender = (entry: OutboxEntry) => Promise<Response>;
@@ -13,7 +14,7 @@ export interface ReplayResult {
   stopped: boolean;
 }
 
-export async function enqueue(db: Db, entry: Omit<OutboxEntry, "seq" | "createdAt">): Promise<OutboxEntry> {
+export async function enqueue(db: Db, entry: QueuedWrite): Promise<OutboxEntry> {
   const full: OutboxEntry = { ...entry, createdAt: new Date().toISOString() };
   full.seq = await db.add("outbox", full);
   return full;
@@ -41,11 +42,9 @@ async function messageOf(response: Response): Promise<string> {
   }
 }
 
-/** Writes that create a check-in by its client-made id; a 410 means that id was undone. */
-const CREATES_BY_ID = new Set(["/api/v1/check-ins", "/api/v1/weekly-reviews"]);
-
+/** A 410 on a write that creates by its client-made id means that id was undone. */
 function undoneOnPurpose(entry: OutboxEntry, response: Response): boolean {
-  return response.status === 410 && entry.method === "POST" && CREATES_BY_ID.has(entry.path);
+  return response.status === 410 && createsById(entry);
 }
 
 /** Which entries a replayer may send; the others wait, in order, for one that may. */
@@ -53,14 +52,26 @@ export type Selection = (entry: OutboxEntry) => boolean;
 
 const everything: Selection = () => true;
 let running: Promise<ReplayResult> | undefined;
+let next: Promise<ReplayResult> | undefined;
 
-/** Sends what is waiting, oldest first. Only one replay runs at a time in this context (a second caller
- * shares it) and, where the browser has Web Locks, across the page and the service worker too. */
+/** Sends what is waiting, oldest first. Only one replay runs at a time in this context and, where the browser
+ * has Web Locks, across the page and the service worker too. A replay asked for while one runs is one more
+ * pass after it, shared by everyone asking meanwhile: the running pass read the outbox once, perhaps before
+ * the caller's write was queued, which would otherwise wait for the next trigger. */
 export function replay(db: Db, send: Sender, only: Selection = everything): Promise<ReplayResult> {
-  running ??= exclusively(() => drain(db, send, only)).finally(() => {
-    running = undefined;
-  });
-  return running;
+  if (!running) {
+    running = exclusively(() => drain(db, send, only)).finally(() => {
+      running = undefined;
+    });
+    return running;
+  }
+  next ??= running
+    .catch(() => undefined)
+    .then(() => {
+      next = undefined;
+      return replay(db, send, only);
+    });
+  return next;
 }
 
 interface LockManagerLike {

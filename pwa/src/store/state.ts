@@ -2,7 +2,8 @@
 import { type ReadonlySignal, signal } from "@preact/signals";
 import { api, csrf, OfflineError, type Schemas, unwrap } from "../api/client";
 import { cacheGet, cachePut, clearAll, db, type OutboxEntry, type Rejected } from "./db";
-import { dismiss as dismissRejected, enqueue, pending, rejections, replay } from "./outbox";
+import { type QueuedWrite, requestOf } from "./operations";
+import { dismiss as dismissRejected, enqueue, pending, rejections, replay, type ReplayResult } from "./outbox";
 
 export const session = signal<Schemas["SessionOut"] | null | undefined>(undefined); // undefined: not known yet
 export const online = signal(typeof navigator === "undefined" ? true : navigator.onLine);
@@ -66,36 +67,64 @@ export async function refreshOutbox(): Promise<void> {
 }
 
 function send(entry: OutboxEntry): Promise<Response> {
-  return fetch(entry.path, {
-    method: entry.method,
+  const request = requestOf(entry);
+  return fetch(request.path, {
+    method: request.method,
     credentials: "same-origin",
     headers: {
       "Content-Type": "application/json",
       ...(csrf.token ? { "X-CSRF-Token": csrf.token } : {}),
     },
-    body: entry.body === undefined ? undefined : JSON.stringify(entry.body),
+    body: request.body === undefined ? undefined : JSON.stringify(request.body),
   });
 }
 
-const listeners = new Set<() => void>();
-/** Called after a replay sent something, so screens can fetch what the server now holds. */
-export function onSynced(fn: () => void): () => void {
+/** Fetches a screen's data again; the promise settles once that fetch has answered. */
+export type Refetch = () => void | Promise<void>;
+const listeners = new Set<Refetch>();
+/** Called after a replay sent something, so screens fetch what the server now holds. */
+export function onSynced(fn: Refetch): () => void {
   listeners.add(fn);
   return () => listeners.delete(fn);
 }
 
-export async function sync(): Promise<void> {
-  if (!session.value) return;
-  const result = await replay(await db(), send);
-  await refreshOutbox();
-  if (result.sent || result.rejected.length) listeners.forEach((fn) => fn());
+// Long enough for a slow network's answer; a fetch that never answers must not keep "pending sync" forever.
+const REFETCH_WAIT_MS = 10_000;
+
+/** Has every screen fetch again, and waits (a while at most) for their answers. */
+async function refetched(): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, REFETCH_WAIT_MS)));
+  try {
+    await Promise.race([Promise.allSettled([...listeners].map(async (refetch) => refetch())), waited]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
-/** Queue a write and try to send it at once. */
-export async function write(entry: Omit<OutboxEntry, "seq" | "createdAt">): Promise<void> {
-  await enqueue(await db(), entry);
+export async function sync(): Promise<ReplayResult | undefined> {
+  if (!session.value) return undefined;
+  const result = await replay(await db(), send);
+  // Sent writes stay in `outbox`, so in Today's overlay, until the screens' new fetches answer: dropped
+  // sooner, a check-in would show as not done (an undo as still done) for one round trip.
+  if (result.sent || result.rejected.length) await refetched();
   await refreshOutbox();
-  await sync();
+  return result;
+}
+
+/** What became of a queued write: sent, still waiting (offline), or refused by the server. */
+export type WriteResult = { kind: "sent" } | { kind: "queued" } | { kind: "refused"; rejected: Rejected };
+
+/** Queue a write and try to send it at once. */
+export async function write(entry: QueuedWrite): Promise<WriteResult> {
+  const { seq } = await enqueue(await db(), entry);
+  await refreshOutbox();
+  // A replay already under way when this was queued answers with one more pass, which sends it (outbox.ts).
+  const result = await sync();
+  const waiting = () => outbox.value.some((e) => e.seq === seq);
+  const refused = result?.rejected.find((r) => r.entry.seq === seq);
+  if (refused) return { kind: "refused", rejected: refused };
+  return waiting() ? { kind: "queued" } : { kind: "sent" };
 }
 
 export async function dismiss(seq: number): Promise<void> {
