@@ -1,11 +1,21 @@
 // Accounts: sign-up that reveals nothing about who is registered, the registration setting, and a password
 // change that signs out other devices and revokes API tokens.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { rmSync } from "node:fs";
+import { execFile } from "node:child_process";
 import { join } from "node:path";
-import { after, describe, test } from "node:test";
-import { apiGet, apiSend, backend, newPage, PASSWORD, ROOT, shoot, signUp, signedInPage, startBackend } from "./support.mjs";
+import { describe, test } from "node:test";
+import { promisify } from "node:util";
+import { apiGet, apiSend, backend, backendSoon, lowerPriority, newPage, PASSWORD, ROOT, shoot, signUp, signedInPage } from "./support.mjs";
+
+// Test 17's servers, one per registration mode; the invite-only one has a host, made with the CLI.
+const closedServer = backendSoon({ FOLLOWTHROUGH_REGISTRATION: "closed" });
+const inviteOnlyServer = backendSoon({ FOLLOWTHROUGH_REGISTRATION: "invite-only" }, (server) => {
+  const made = promisify(execFile)(join(ROOT, ".venv/bin/followthrough"), ["users", "create", "--email", "host@example.com", "--name", "Hana", "--password", PASSWORD], {
+    env: { ...process.env, FOLLOWTHROUGH_DATA_DIR: server.dataDir },
+  });
+  lowerPriority(made.child);
+  return made;
+});
 
 /** The status of every sign-up and sign-in request the page makes, in order. */
 function authRequests(page) {
@@ -18,14 +28,6 @@ function authRequests(page) {
 }
 
 describe("accounts", () => {
-  const servers = [];
-  after(() => {
-    for (const server of servers) {
-      server.child.kill("SIGTERM");
-      rmSync(server.dataDir, { recursive: true, force: true });
-    }
-  });
-
   test("14: a new person signs up, is signed in, and sees their account", async () => {
     const { context, page, problems } = await newPage();
     const seen = authRequests(page);
@@ -128,8 +130,7 @@ describe("accounts", () => {
 
   test("17: the sign-in screen offers sign-up only as the server's registration allows", async () => {
     // Closed: sign in only.
-    const closed = await startBackend({ FOLLOWTHROUGH_REGISTRATION: "closed" });
-    servers.push(closed);
+    const closed = await closedServer;
     const shut = await newPage("light", { baseURL: closed.base });
     await shut.page.goto("/");
     await shut.page.getByText("Sign-up on this server is closed; ask the person who runs it.").waitFor();
@@ -140,11 +141,7 @@ describe("accounts", () => {
     await shut.context.close();
 
     // Invite-only: sign in only, until a person arrives with an invite link; then they can create an account.
-    const invited = await startBackend({ FOLLOWTHROUGH_REGISTRATION: "invite-only" });
-    servers.push(invited);
-    execFileSync(join(ROOT, ".venv/bin/followthrough"), ["users", "create", "--email", "host@example.com", "--name", "Hana", "--password", PASSWORD], {
-      env: { ...process.env, FOLLOWTHROUGH_DATA_DIR: invited.dataDir },
-    });
+    const invited = await inviteOnlyServer;
     const host = await newPage("light", { baseURL: invited.base });
     await host.context.request.post(`${invited.base}/api/v1/auth/sign-in`, {
       headers: { "content-type": "application/json" },

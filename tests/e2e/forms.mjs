@@ -264,6 +264,25 @@ describe("edit forms keep what was saved", () => {
     await page.getByRole("button", { name: "Next" }).click();
     await page.getByText("question 3 of 5").waitFor();
     await page.getByRole("textbox").fill("I wait for permi");
+    // The draft is written to IndexedDB as the person types, a moment after the keystroke: leave once it holds
+    // the last one (navigating at once can abort that write, and the test would then flake).
+    await page.waitForFunction(
+      () =>
+        new Promise((ok) => {
+          const open = indexedDB.open("followthrough");
+          open.onerror = () => ok(false);
+          open.onsuccess = () => {
+            const read = open.result.transaction("cache").objectStore("cache").get("reflection-draft");
+            read.onerror = () => ok(false);
+            read.onsuccess = () => {
+              open.result.close();
+              ok(read.result?.value?.answers?.personal === "I wait for permi");
+            };
+          };
+        }),
+      null,
+      { polling: 100 },
+    );
     await page.goto("/today");
     await page.getByRole("heading", { name: "Today" }).waitFor();
 

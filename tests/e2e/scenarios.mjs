@@ -48,7 +48,9 @@ describe("the PWA against the real backend", () => {
     await shoot(page, "03b-reflection-done");
     await page.getByRole("button", { name: "Go to Today" }).click();
 
-    await page.getByRole("heading", { name: "Today" }).waitFor();
+    // The screen before has a "Today" heading of its own (the preview): wait for the Today screen itself.
+    await page.waitForURL("**/today");
+    await page.getByRole("heading", { name: "Today", exact: true, level: 1 }).waitFor();
     const item = page.locator(".agenda-item", { hasText: "Decide one thing without asking" });
     await item.waitFor();
     await shoot(page, "04-today");

@@ -3,24 +3,11 @@
 // methods screen listing the linked account.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { browser, ROOT, shoot, startBackend } from "./support.mjs";
+import { backendSoon, browser, freePort, ROOT, shoot } from "./support.mjs";
 
 const VIEWPORT = { width: 390, height: 844 };
-
-function freePort() {
-  return new Promise((ok, fail) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => ok(port));
-    });
-    server.on("error", fail);
-  });
-}
 
 /** Starts the provider and resolves once it says it listens. */
 function startProvider(port, redirectUri) {
@@ -35,26 +22,27 @@ function startProvider(port, redirectUri) {
   });
 }
 
+// The server only calls the provider when someone signs in, so it can start first (early, in the background)
+// and tell the provider its port.
+let providerPort;
+const ssoServer = backendSoon(async () => {
+  providerPort = await freePort();
+  return {
+    FOLLOWTHROUGH_OIDC_ISSUER: `http://127.0.0.1:${providerPort}`,
+    FOLLOWTHROUGH_OIDC_CLIENT_ID: "followthrough",
+    FOLLOWTHROUGH_OIDC_CLIENT_SECRET: "followthrough-secret",
+    FOLLOWTHROUGH_OIDC_NAME: "Example ID",
+  };
+});
+
 describe("sign-in through an OpenID provider", () => {
-  let server;
   let provider;
   after(() => {
     provider?.kill("SIGTERM");
-    if (server) {
-      server.child.kill("SIGTERM");
-      rmSync(server.dataDir, { recursive: true, force: true });
-    }
   });
 
   test("30: a person signs in with the provider, comes back signed in, and sees the linked account", async () => {
-    // The server only calls the provider when someone signs in, so it can start first and tell us its port.
-    const providerPort = await freePort();
-    server = await startBackend({
-      FOLLOWTHROUGH_OIDC_ISSUER: `http://127.0.0.1:${providerPort}`,
-      FOLLOWTHROUGH_OIDC_CLIENT_ID: "followthrough",
-      FOLLOWTHROUGH_OIDC_CLIENT_SECRET: "followthrough-secret",
-      FOLLOWTHROUGH_OIDC_NAME: "Example ID",
-    });
+    const server = await ssoServer;
     provider = await startProvider(providerPort, `${server.base}/api/v1/auth/oidc/callback`);
 
     const context = await browser.newContext({ viewport: VIEWPORT, baseURL: server.base, serviceWorkers: "block" });

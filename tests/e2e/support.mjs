@@ -6,9 +6,9 @@ import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { createRequire } from "node:module";
 import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { setPriority, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { after, before } from "node:test";
+import { after, afterEach, before } from "node:test";
 import assert from "node:assert/strict";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
@@ -17,6 +17,9 @@ const { chromium } = require("playwright-core");
 
 const CHROMIUM = process.env.CHROME_PATH || "/usr/bin/chromium";
 export const SHOTS = join(ROOT, "test-artifacts/screenshots");
+/** What a failed test leaves behind: each page it had open (screenshot and text) and what its browser asked
+ * the server, timed by the wall clock like the lines of e2e-backend.log. */
+const FAILURES = join(ROOT, "test-artifacts/failures");
 const VIEWPORT = { width: 390, height: 844 };
 export const PASSWORD = "correct horse battery";
 // axe-core's source, evaluated through the DevTools protocol (page.evaluate): the app's CSP
@@ -28,7 +31,7 @@ export const axeViolations = [];
 export const axeIncomplete = [];
 export const axeScreens = [];
 
-function freePort() {
+export function freePort() {
   return new Promise((ok, fail) => {
     const server = createServer();
     server.listen(0, "127.0.0.1", () => {
@@ -39,7 +42,8 @@ function freePort() {
   });
 }
 
-export async function startBackend(extraEnv = {}) {
+/** `niceness` above 0 starts it at a lower CPU priority, for a server started ahead of need (backendSoon). */
+export async function startBackend(extraEnv = {}, { niceness = 0 } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), "ft-e2e-"));
   const port = await freePort();
   const child = spawn(join(ROOT, ".venv/bin/followthrough"), ["serve", "--host", "127.0.0.1", "--port", String(port)], {
@@ -56,17 +60,27 @@ export async function startBackend(extraEnv = {}) {
       FOLLOWTHROUGH_VAPID_SUBJECT: "mailto:e2e@example.com",
       ...extraEnv,
     },
-    stdio: ["ignore", "ignore", "pipe"],
+    stdio: ["ignore", "pipe", "pipe"],
   });
-  let log = "";
-  child.stderr.on("data", (d) => (log += d));
+  if (niceness) lowerPriority(child, niceness);
+  // Both streams, each line stamped: uvicorn's access log (stdout) says which answers a failing page got.
+  const lines = [];
+  for (const stream of [child.stdout, child.stderr]) {
+    let partial = "";
+    stream.on("data", (d) => {
+      const parts = (partial + d).split("\n");
+      partial = parts.pop();
+      for (const line of parts) lines.push(`${clock()} ${line}`);
+    });
+  }
+  const log = () => lines.join("\n");
   const base = `http://127.0.0.1:${port}`;
   // Up to three minutes: on a busy machine, importing, migrating a fresh database and starting the worker
   // have taken over a minute.
   for (const deadline = Date.now() + 180_000; Date.now() < deadline; ) {
-    if (child.exitCode !== null) throw new Error(`followthrough serve exited:\n${log}`);
+    if (child.exitCode !== null) throw new Error(`followthrough serve exited:\n${log()}`);
     try {
-      if ((await fetch(`${base}/health/live`)).ok) return { base, child, dataDir, log: () => log };
+      if ((await fetch(`${base}/health/live`)).ok) return { base, child, dataDir, log };
     } catch {
       /* not listening yet */
     }
@@ -74,7 +88,16 @@ export async function startBackend(extraEnv = {}) {
   }
   child.kill("SIGTERM");
   rmSync(dataDir, { recursive: true, force: true });
-  throw new Error(`followthrough serve did not start:\n${log}`);
+  throw new Error(`followthrough serve did not start:\n${log()}`);
+}
+
+/** Lets a process started ahead of need take only the CPU the running scenario leaves (best effort). */
+export function lowerPriority(child, niceness = 5) {
+  try {
+    setPriority(child.pid, niceness);
+  } catch {
+    /* not allowed here: it simply runs at the usual priority */
+  }
 }
 
 /** A local HTTP receiver for a json:// channel: records every request it gets. */
@@ -96,10 +119,48 @@ export let backend;
 export let browser;
 export let receiver;
 
+/** Servers with other settings, for the few scenarios that need one (see backendSoon). */
+const laterStarts = [];
+const otherBackends = [];
+let stopping = false;
+
+/**
+ * A server with other settings for a scenario that needs one. Each start costs what the main one's does
+ * (imports, migrations, the worker: a minute on a busy machine), so these start in the background, one after
+ * another, once the main server is up, at a lower CPU priority so that they slow the running scenarios as
+ * little as possible, and the scenarios before the one that needs it hide the wait. Call at
+ * a module's top level; `env` may be a function (run at start), and `prepare(server)` runs once it is up.
+ */
+export function backendSoon(env, prepare = async () => undefined) {
+  let go;
+  const ready = new Promise((ok) => (go = ok)).then(async () => {
+    const server = await startBackend(typeof env === "function" ? await env() : env, { niceness: 5 });
+    otherBackends.push(server);
+    await prepare(server);
+    return server;
+  });
+  // A failed start is reported by the scenario that awaits it, not as an unhandled rejection here.
+  ready.catch(() => undefined);
+  laterStarts.push({ go, ready, started: false });
+  return ready;
+}
+
 before(async () => {
   rmSync(SHOTS, { recursive: true, force: true });
   mkdirSync(SHOTS, { recursive: true });
+  rmSync(FAILURES, { recursive: true, force: true });
   backend = await startBackend();
+  // In turn, not all at once: they share the machine with the scenarios that run meanwhile.
+  void laterStarts.reduce(
+    (previous, later) =>
+      previous.then(() => {
+        if (stopping) return undefined;
+        later.started = true;
+        later.go();
+        return later.ready.catch(() => undefined);
+      }),
+    Promise.resolve(),
+  );
   receiver = await startReceiver();
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -112,6 +173,14 @@ after(async () => {
   writeContactSheet();
   await browser?.close();
   receiver?.server.close();
+  // A start still under way (its scenario was filtered out) is let finish, so that its server is stopped too.
+  stopping = true;
+  await Promise.allSettled(laterStarts.filter((later) => later.started).map((later) => later.ready));
+  for (const [i, server] of otherBackends.entries()) {
+    writeFileSync(join(ROOT, `test-artifacts/e2e-backend-other-${i + 1}.log`), server.log());
+    server.child.kill("SIGTERM");
+    rmSync(server.dataDir, { recursive: true, force: true });
+  }
   if (backend) {
     // The server's log is kept next to the screenshots, for when a scenario fails.
     writeFileSync(join(ROOT, "test-artifacts/e2e-backend.log"), backend.log());
@@ -120,8 +189,53 @@ after(async () => {
   }
 });
 
+/** The wall-clock time of day, to the millisecond: the browser's events and the server's lines line up. */
+const clock = () => new Date().toISOString().slice(11, 23);
+
+/** Contexts made by newPage and not closed yet, each with what its pages did. Every test closes its contexts
+ * when it passes, so one still open after a test belongs to a test that failed. */
+const openContexts = new Map();
+
+afterEach(async (t) => {
+  for (const [context, events] of openContexts) {
+    mkdirSync(FAILURES, { recursive: true });
+    const name = t.name.replace(/[^A-Za-z0-9]+/g, "-").slice(0, 60);
+    for (const [i, page] of context.pages().entries()) {
+      // Bounded: a page that broke the test may not answer at all.
+      await page.screenshot({ path: join(FAILURES, `${name}-page${i}.png`), fullPage: true, timeout: 10_000 }).catch(() => undefined);
+      const text = await Promise.race([
+        page.locator("body").innerText({ timeout: 5_000 }),
+        new Promise((ok) => setTimeout(() => ok("(no answer)"), 6_000)),
+      ]).catch((e) => `(unreadable: ${e})`);
+      events.push(`${clock()} page ${i} is at ${page.url()} and shows:\n${text}`);
+    }
+    writeFileSync(join(FAILURES, `${name}.log`), `${events.join("\n")}\n`);
+    // Closed here, so its timers and requests do not run on into the next test.
+    await context.close().catch(() => undefined);
+    openContexts.delete(context);
+  }
+});
+
+/** Keeps the requests, answers, navigations and console lines of a context's pages, for afterEach. */
+function recordEvents(context) {
+  const events = [];
+  const note = (line) => events.push(`${clock()} ${line}`);
+  const where = (url) => url.replace(backend.base, "");
+  context.on("request", (r) => note(`> ${r.method()} ${where(r.url())}`));
+  context.on("response", (r) => note(`< ${r.status()} ${r.request().method()} ${where(r.url())}`));
+  context.on("requestfailed", (r) => note(`! ${r.method()} ${where(r.url())}: ${r.failure()?.errorText}`));
+  context.on("page", (page) => {
+    page.on("framenavigated", (f) => f === page.mainFrame() && note(`at ${where(f.url())}`));
+    page.on("console", (m) => note(`console.${m.type()}: ${m.text()}`));
+    page.on("pageerror", (e) => note(`page error: ${e}`));
+  });
+  context.on("close", () => openContexts.delete(context));
+  openContexts.set(context, events);
+}
+
 export async function newPage(colorScheme = "light", options = {}) {
   const context = await browser.newContext({ viewport: VIEWPORT, colorScheme, baseURL: backend.base, serviceWorkers: "allow", ...options });
+  recordEvents(context);
   const page = await context.newPage();
   const problems = [];
   page.on("pageerror", (e) => problems.push(String(e)));
