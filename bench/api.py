@@ -38,7 +38,7 @@ import time
 import uuid
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import AsyncExitStack, contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -54,6 +54,7 @@ sys.path.insert(0, str(ROOT / "backend"))
 from followthrough import migrate  # noqa: E402
 from followthrough.actions.models import KeyAction, Occurrence  # noqa: E402
 from followthrough.actions.occurrences import OccurrenceService  # noqa: E402
+from followthrough.context import RequestContext  # noqa: E402
 from followthrough.database import alchemy_config, session_scope  # noqa: E402
 from followthrough.demo import seed_history  # noqa: E402
 from followthrough.enums import ActionStatus, ScheduleKind  # noqa: E402
@@ -119,7 +120,6 @@ def _token(session: AsyncSession, participant: Participant) -> str:
 async def seed(settings: Settings, writes: int) -> Seeded:
     """A reader with a year of history, and a writer with `writes` past hourly occurrences to check in on."""
     now = datetime.now(UTC)
-    horizon = timedelta(days=settings.occurrence_horizon_days)
     config = alchemy_config(settings)
     try:
         async with session_scope(config) as session:
@@ -139,7 +139,8 @@ async def seed(settings: Settings, writes: int) -> Seeded:
             )
             session.add_all([reader, writer])
             await session.flush()
-            counts = await seed_history(session, reader, now, horizon, extra_actions=EXTRA_ACTIONS)
+            context = RequestContext(session, now, settings)
+            counts = await seed_history(context, reader, extra_actions=EXTRA_ACTIONS)
             zone = ZoneInfo(writer.time_zone)
             start = (
                 (now - timedelta(hours=writes + 2)).astimezone(zone).replace(tzinfo=None, minute=0, second=0)
@@ -157,7 +158,8 @@ async def seed(settings: Settings, writes: int) -> Seeded:
             await session.flush()
             # From the action's start, so every past hour is stored (creating it now would backfill fewer).
             since = start.replace(microsecond=0, tzinfo=zone).astimezone(UTC)
-            await OccurrenceService(session, since, horizon).materialise([action], zone, now + horizon)
+            occurrences = OccurrenceService(replace(context, now=since))
+            await occurrences.materialise([action], zone, now + occurrences.horizon)
             # Past occurrences only: a check-in's day must have come.
             due = list(
                 await session.scalars(

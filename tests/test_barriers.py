@@ -12,6 +12,7 @@ from followthrough.actions.models import KeyAction
 from followthrough.barriers.models import Barrier, BarrierStatusChange
 from followthrough.barriers.services import BarrierService
 from followthrough.clock import FrozenClock
+from followthrough.context import RequestContext
 from followthrough.enums import BarrierStatus, ScheduleKind
 from followthrough.identity.models import Participant
 from tests.conftest import Caller, Callers, Database
@@ -439,7 +440,7 @@ async def test_status_history_for_many_barriers_is_one_query_and_only_mine(
     engine = app.state.alchemy.get_engine().sync_engine
     async with database() as db:
         participant = await db.get_one(Participant, UUID(owner.id))
-        service = BarrierService(db, clock.now())
+        service = BarrierService(RequestContext(db, clock.now(), app.state.settings))
         event.listen(engine, "before_cursor_execute", count)
         try:
             everything = await service.status_history(participant, None)

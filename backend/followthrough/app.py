@@ -19,7 +19,7 @@ from litestar.static_files import create_static_files_router
 from followthrough import actlinks, health, metrics
 from followthrough.accounts.controllers import AccountController
 from followthrough.actions import KeptOccurrences
-from followthrough.actions.controllers import KeyActionController
+from followthrough.actions.controllers import KeyActionController, provide_occurrences
 from followthrough.actlinks.controllers import ActLinkController
 from followthrough.barriers.controllers import BarrierController
 from followthrough.calendarfeed.controllers import CalendarFeedController, CalendarFileController
@@ -30,7 +30,7 @@ from followthrough.clock import Clock
 from followthrough.database import alchemy_config
 from followthrough.deliveries import log_channel_test
 from followthrough.deliveries.controllers import DeliveryController
-from followthrough.dependencies import provide_now, provide_participant, provide_settings
+from followthrough.dependencies import provide_context, provide_now, provide_participant, provide_settings
 from followthrough.edge import add_security_headers, check_request
 from followthrough.export.controllers import ExportController
 from followthrough.http_errors import exception_handlers
@@ -144,6 +144,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Litestar:
         dependencies={
             "settings": Provide(provide_settings, sync_to_thread=False),
             "now": Provide(provide_now, sync_to_thread=False),
+            "context": Provide(provide_context, sync_to_thread=False),
+            "occurrences": Provide(provide_occurrences, sync_to_thread=False),
             "participant": Provide(provide_participant, sync_to_thread=False),
             "kept_occurrences": Provide(provide_kept_occurrences, sync_to_thread=False),
             # "Send test" writes the delivery log, which sits above notifications: wired here.

@@ -8,7 +8,7 @@ the check-ins and weekly reviews of someone who mostly keeps their word.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,7 @@ from followthrough.actions import KeyAction, KeyActionStatusChange, Occurrence, 
 from followthrough.barriers import Barrier, BarrierStatusChange
 from followthrough.checkins import CheckIn, WeeklyReview
 from followthrough.clock import Clock
+from followthrough.context import RequestContext
 from followthrough.database import alchemy_config, session_scope
 from followthrough.demo_story import (
     BARRIERS,
@@ -72,9 +73,7 @@ async def load_demo(settings: Settings, *, email: str, password: str, now: datet
     try:
         async with session_scope(config) as session:
             participant = await replace_demo_participant(session, settings, email, password, now)
-            counts = await seed_history(
-                session, participant, now, timedelta(days=settings.occurrence_horizon_days)
-            )
+            counts = await seed_history(RequestContext(session, now, settings), participant)
     finally:
         await config.get_engine().dispose()
     shown = password if password == DEFAULT_PASSWORD else "(the password you gave)"
@@ -120,10 +119,11 @@ class _Story:
     day n (never later than now), `local(n, h)` the same wall time without a zone.
     """
 
-    def __init__(self, session: AsyncSession, participant: Participant, now: datetime, seed: int) -> None:
-        self.session = session
+    def __init__(self, context: RequestContext, participant: Participant, seed: int) -> None:
+        self.context = context
+        self.session = context.session
         self.participant = participant
-        self.now = now
+        self.now = now = context.now
         self.zone = ZoneInfo(participant.time_zone)
         self.first_day = now.astimezone(self.zone).date() - timedelta(days=HISTORY_DAYS)
         self.random = random.Random(seed)
@@ -231,16 +231,14 @@ class _Story:
         action.status, action.status_changed_at, action.status_reason = to, at, reason
         self.counts.key_action_status_changes += 1
 
-    async def key_actions(
-        self, plans: list[ActionPlan], barriers: list[Barrier], horizon: timedelta
-    ) -> list[KeyAction]:
+    async def key_actions(self, plans: list[ActionPlan], barriers: list[Barrier]) -> list[KeyAction]:
         actions = [self.key_action(plan, barriers) for plan in plans]
         self.session.add_all(actions)
         await self.session.flush()
         # Materialised as of the day the history starts, then forward to the horizon; a paused action
         # stops where it was paused.
-        occurrences = OccurrenceService(self.session, self.at(0, 0), horizon)
-        until = self.now + horizon
+        occurrences = OccurrenceService(replace(self.context, now=self.at(0, 0)))
+        until = self.now + occurrences.horizon
         for plan, action in zip(plans, actions, strict=True):
             end = self.at(plan.paused[0], 20) if plan.paused else until
             await occurrences.materialise([action], self.zone, end)
@@ -349,20 +347,19 @@ def action_plans(extra_actions: int = 0) -> list[ActionPlan]:
 
 
 async def seed_history(
-    session: AsyncSession,
+    context: RequestContext,
     participant: Participant,
-    now: datetime,
-    horizon: timedelta,
     *,
     extra_actions: int = 0,
     seed: int = SEED,
 ) -> DemoCounts:
-    """A year of history for an existing participant, ending at `now`."""
-    story = _Story(session, participant, now, seed)
+    """A year of history for an existing participant, ending at the context's `now`."""
+    session = context.session
+    story = _Story(context, participant, seed)
     reflection = await story.reflection()
     barriers = await story.barriers(reflection)
     plans = action_plans(extra_actions)
-    actions = await story.key_actions(plans, barriers, horizon)
+    actions = await story.key_actions(plans, barriers)
     reviews = await story.weekly_reviews()
     await story.check_ins(plans, actions, reviews)
     await story.pause(plans, actions)

@@ -7,8 +7,11 @@ from typing import Any
 
 from litestar import Request
 from litestar.datastructures import State
+from litestar.di import NamedDependency
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from followthrough.clock import Clock
+from followthrough.context import RequestContext
 from followthrough.identity import Participant
 from followthrough.settings import Settings
 
@@ -22,6 +25,15 @@ def provide_now(state: State) -> datetime:
     """One instant per request, so every rule in it agrees on what "now" is."""
     clock: Clock = state.clock
     return clock.now()
+
+
+def provide_context(
+    db_session: NamedDependency[AsyncSession],
+    now: NamedDependency[datetime],
+    settings: NamedDependency[Settings],
+) -> RequestContext:
+    """The request's session, instant and settings, together: what every service is built from."""
+    return RequestContext(db_session, now, settings)
 
 
 def provide_participant(request: Request[Participant, Any, Any]) -> Participant:

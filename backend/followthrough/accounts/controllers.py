@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -9,10 +8,11 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from msgspec import UNSET
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from followthrough.accounts import schemas
 from followthrough.accounts.services import AccountService
+from followthrough.actions import OccurrenceService
+from followthrough.context import RequestContext
 from followthrough.deliveries import follow_quiet_hours
 from followthrough.identity import (
     ApiToken,
@@ -22,15 +22,13 @@ from followthrough.identity import (
     participant_out,
     session_cookie,
 )
-from followthrough.settings import Settings
 
 
 def provide_account_service(
-    db_session: NamedDependency[AsyncSession],
-    settings: NamedDependency[Settings],
-    now: NamedDependency[datetime],
+    context: NamedDependency[RequestContext],
+    occurrences: NamedDependency[OccurrenceService],
 ) -> AccountService:
-    return AccountService(db_session, settings, now)
+    return AccountService(context, occurrences)
 
 
 def token_out(api_token: ApiToken) -> schemas.ApiTokenOut:

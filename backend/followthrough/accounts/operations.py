@@ -10,6 +10,7 @@ from sqlalchemy import delete, select
 
 from followthrough.accounts import schemas
 from followthrough.clock import Clock
+from followthrough.context import RequestContext
 from followthrough.database import alchemy_config, session_scope
 from followthrough.errors import DomainError
 from followthrough.identity import AuthSession, IdentityService, Participant, SignUp, hash_password
@@ -28,7 +29,9 @@ async def create_participant(
     config = alchemy_config(settings)
     try:
         async with session_scope(config) as session:
-            return await IdentityService(session, settings, Clock().now()).create_participant(data)
+            return await IdentityService(RequestContext(session, Clock().now(), settings)).create_participant(
+                data
+            )
     except DomainError as error:
         raise click.ClickException(error.detail) from error
     finally:

@@ -5,16 +5,16 @@ Creating accounts, sign-in and sessions are in `identity`; public sign-up is in 
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import time, timedelta
 from uuid import UUID
 
 from msgspec import UNSET
 from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from followthrough.accounts import schemas
 from followthrough.actions import OccurrenceService
 from followthrough.checkins import has_check_in
+from followthrough.context import ContextBound, RequestContext
 from followthrough.errors import Forbidden, InvalidInput, NotFound
 from followthrough.identity import (
     API_TOKEN_PREFIX,
@@ -28,18 +28,16 @@ from followthrough.identity import (
     new_token,
 )
 from followthrough.schemas import parse_local_time, require_quiet_hours, require_time_zone
-from followthrough.settings import Settings
 
 FIRST_PASSWORD_WINDOW = timedelta(minutes=10)
 """How soon after signing in an account without a password may set one."""
 
 
-class AccountService:
-    def __init__(self, session: AsyncSession, settings: Settings, now: datetime) -> None:
-        self.session = session
-        self.settings = settings
-        self.now = now
-        self.identity = IdentityService(session, settings, now)
+class AccountService(ContextBound):
+    def __init__(self, context: RequestContext, occurrences: OccurrenceService) -> None:
+        super().__init__(context)
+        self.identity = IdentityService(context)
+        self.occurrences = occurrences
 
     async def update_profile(self, participant: Participant, data: schemas.ProfileUpdate) -> Participant:
         zone_changed = False
@@ -61,8 +59,7 @@ class AccountService:
         require_quiet_hours(participant.quiet_hours_start, participant.quiet_hours_end)
         await self.session.flush()
         if zone_changed:
-            horizon = timedelta(days=self.settings.occurrence_horizon_days)
-            await OccurrenceService(self.session, self.now, horizon).reschedule(participant, has_check_in)
+            await self.occurrences.reschedule(participant, has_check_in)
         return participant
 
     async def change_password(

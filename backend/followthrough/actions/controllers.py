@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -8,25 +7,28 @@ from litestar import Controller, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from followthrough.actions import schemas
-from followthrough.actions.occurrences import KeptOccurrences
+from followthrough.actions.occurrences import KeptOccurrences, OccurrenceService
 from followthrough.actions.services import KeyActionService, status_change_out
+from followthrough.context import RequestContext
 from followthrough.enums import ActionStatus, Visibility
 from followthrough.identity import Participant
 from followthrough.schemas import LimitParam, OffsetParam, Page
-from followthrough.settings import Settings
+
+
+def provide_occurrences(context: NamedDependency[RequestContext]) -> OccurrenceService:
+    """One per request, handed to every service that materialises or reads occurrences."""
+    return OccurrenceService(context)
 
 
 def provide_key_action_service(
-    db_session: NamedDependency[AsyncSession],
-    now: NamedDependency[datetime],
-    settings: NamedDependency[Settings],
+    context: NamedDependency[RequestContext],
+    occurrences: NamedDependency[OccurrenceService],
     kept_occurrences: NamedDependency[KeptOccurrences],
 ) -> KeyActionService:
     """`kept_occurrences` comes from composition: which occurrences are kept is said by the layers above."""
-    return KeyActionService(db_session, now, settings, kept_occurrences)
+    return KeyActionService(context, occurrences, kept_occurrences)
 
 
 class KeyActionController(Controller):

@@ -15,13 +15,13 @@ from zoneinfo import ZoneInfo
 
 import uuid_utils
 from sqlalchemy import ColumnElement, Table, bindparam, delete, inspect, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.orm.attributes import set_committed_value
 
 from followthrough.actions import schedule as schedules
 from followthrough.actions.models import KeyAction, Occurrence
 from followthrough.actions.schedule import Schedule, latest_occurrences_before, occurrences_between
+from followthrough.context import ContextBound, RequestContext
 from followthrough.dialect import insert_ignoring_conflicts
 from followthrough.enums import ActionStatus
 from followthrough.errors import InvalidInput
@@ -74,11 +74,10 @@ def start_of_local_day(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0), zone).astimezone(UTC)
 
 
-class OccurrenceService:
-    def __init__(self, session: AsyncSession, now: datetime, horizon: timedelta) -> None:
-        self.session = session
-        self.now = now
-        self.horizon = horizon
+class OccurrenceService(ContextBound):
+    def __init__(self, context: RequestContext) -> None:
+        super().__init__(context)
+        self.horizon = timedelta(days=context.settings.occurrence_horizon_days)
 
     @property
     def until(self) -> datetime:

@@ -8,13 +8,12 @@ with a check-in are never rewritten.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from msgspec import UNSET
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from followthrough.actions import schemas
 from followthrough.actions.models import KeyAction, KeyActionStatusChange
@@ -26,12 +25,12 @@ from followthrough.actions.schedule import (
     validate_schedule,
 )
 from followthrough.barriers import Barrier, require_key_holder
+from followthrough.context import ContextBound, RequestContext
 from followthrough.enums import ActionStatus, KeyHolder, ScheduleKind, Visibility
 from followthrough.errors import Conflict, InvalidInput
 from followthrough.identity import Participant
 from followthrough.ownership import delete_owned, get_owned, page_of
 from followthrough.schemas import to_schema
-from followthrough.settings import Settings
 from followthrough.text import stripped_or_none
 
 
@@ -103,16 +102,14 @@ def _reminders(offsets: Sequence[int]) -> list[int]:
     return sorted(offsets)
 
 
-class KeyActionService:
+class KeyActionService(ContextBound):
     def __init__(
-        self, session: AsyncSession, now: datetime, settings: Settings, kept: KeptOccurrences
+        self, context: RequestContext, occurrences: OccurrenceService, kept: KeptOccurrences
     ) -> None:
-        self.session = session
-        self.now = now
-        self.settings = settings
+        super().__init__(context)
+        self.occurrences = occurrences
         self.kept = kept
         """The future occurrences a change of schedule or status leaves in place."""
-        self.occurrences = OccurrenceService(session, now, timedelta(days=settings.occurrence_horizon_days))
 
     async def create(self, participant: Participant, data: schemas.KeyActionCreate) -> KeyAction:
         """Store a key action, the first entry of its history and its occurrences up to the horizon."""

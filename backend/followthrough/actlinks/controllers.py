@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -9,13 +8,14 @@ from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from followthrough.actions import OccurrenceService
 from followthrough.actlinks import schemas
 from followthrough.actlinks.services import Acted, ActLinkService
+from followthrough.checkins import CheckInService
+from followthrough.context import RequestContext
 from followthrough.errors import ErrorBody
 from followthrough.readcache import announce_write
-from followthrough.settings import Settings
 
 ActToken = Annotated[str, Parameter(description="The link's token, from the message: 22 characters")]
 TOUCHED = "act_touched"
@@ -33,11 +33,10 @@ TOO_MANY = {429: _error("Encourage links: too many encouragements to this person
 
 
 def provide_act_links(
-    db_session: NamedDependency[AsyncSession],
-    now: NamedDependency[datetime],
-    settings: NamedDependency[Settings],
+    context: NamedDependency[RequestContext],
+    occurrences: NamedDependency[OccurrenceService],
 ) -> ActLinkService:
-    return ActLinkService(db_session, now, settings)
+    return ActLinkService(context, CheckInService(context, occurrences))
 
 
 def _acted(request: Request[Any, Any, Any], acted: Acted) -> schemas.ActLinkOut:

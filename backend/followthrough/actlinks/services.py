@@ -13,7 +13,6 @@ from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from followthrough.actions import KeyAction, Occurrence
 from followthrough.actlinks import schemas
@@ -21,6 +20,7 @@ from followthrough.actlinks.models import ActLink, ActPurpose
 from followthrough.actlinks.schemas import RESULTS, SNOOZES, ActChoice
 from followthrough.actlinks.tokens import token_hash, well_formed
 from followthrough.checkins import CheckIn, CheckInCreate, CheckInService, forget_check_in, hold_write_lock
+from followthrough.context import ContextBound, RequestContext
 from followthrough.deliveries import WAITING, Delivery, restore_reminders
 from followthrough.enums import DeliveryStatus, Event
 from followthrough.errors import Conflict, DomainError, Gone, InvalidInput, NotFound
@@ -28,7 +28,6 @@ from followthrough.identity import Participant
 from followthrough.localtime import local_today
 from followthrough.partners import ONE_TAP_MESSAGES, Encouragement, EncouragementService, Partnership
 from followthrough.reminders import SnoozeService
-from followthrough.settings import Settings
 
 UNDO_WINDOW = timedelta(minutes=10)
 CHOICE_WORDS = {
@@ -65,11 +64,10 @@ class Acted:
     touched: set[UUID]
 
 
-class ActLinkService:
-    def __init__(self, session: AsyncSession, now: datetime, settings: Settings) -> None:
-        self.session = session
-        self.now = now
-        self.settings = settings
+class ActLinkService(ContextBound):
+    def __init__(self, context: RequestContext, check_ins: CheckInService) -> None:
+        super().__init__(context)
+        self.check_ins = check_ins
 
     # --- reading
 
@@ -230,7 +228,7 @@ class ActLinkService:
                 raise InvalidInput(
                     "choice", "the key action is due on a later day; check in once its day has come"
                 )
-            check_in, _ = await CheckInService(self.session, self.now, self.settings).record(
+            check_in, _ = await self.check_ins.record(
                 person,
                 CheckInCreate(
                     id=data.id or uuid4(),
@@ -249,7 +247,7 @@ class ActLinkService:
             raise InvalidInput(field, "only with a check-in result, not with a snooze")
         if link.choice == data.choice.value and link.snoozed_until is not None:
             return set()  # the same snooze again
-        deliveries = SnoozeService(self.session, self.now, self.settings)
+        deliveries = SnoozeService(self.context)
         tapped = await self.session.get_one(Delivery, link.delivery_id)
         first_due = (tapped.payload or {}).get("snoozedFrom") or tapped.due_at.isoformat()
         until = await deliveries.snooze_occurrence(
@@ -288,9 +286,7 @@ class ActLinkService:
         self._still_open(link)
         partnership, person, _ = await self._encourage_subject(link)
         message = (data.message or ONE_TAP_MESSAGES[0]).strip()
-        item = await EncouragementService(self.session, self.now, self.settings).post_once(
-            partnership, message, nonce=link.id.hex
-        )
+        item = await EncouragementService(self.context).post_once(partnership, message, nonce=link.id.hex)
         if item is None:  # posted meanwhile through this link (its nonce): read what it posted
             item = await self.session.scalar(
                 select(Encouragement).where(Encouragement.link_nonce == link.id.hex)
@@ -316,9 +312,7 @@ class ActLinkService:
                 await forget_check_in(self.session, check_in, self.now)
             await restore_reminders(self.session, link.occurrence_id, self.now)
         if link.snoozed_until is not None and link.occurrence_id is not None:
-            await SnoozeService(self.session, self.now, self.settings).drop_snoozes(
-                link.occurrence_id, self._snooze_prefix(link)
-            )
+            await SnoozeService(self.context).drop_snoozes(link.occurrence_id, self._snooze_prefix(link))
         if link.encouragement_id is not None:
             item = await self.session.get(Encouragement, link.encouragement_id)
             if item is not None:

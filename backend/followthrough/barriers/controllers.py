@@ -1,25 +1,22 @@
 from __future__ import annotations
 
-from datetime import datetime
 from uuid import UUID
 
 from litestar import Controller, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from followthrough.barriers import schemas
 from followthrough.barriers.services import BarrierService, barrier_out, status_change_out
+from followthrough.context import RequestContext
 from followthrough.enums import BarrierLevel, BarrierStatus
 from followthrough.identity import Participant
 from followthrough.schemas import LimitParam, OffsetParam, Page
 
 
-def provide_barrier_service(
-    db_session: NamedDependency[AsyncSession], now: NamedDependency[datetime]
-) -> BarrierService:
-    return BarrierService(db_session, now)
+def provide_barrier_service(context: NamedDependency[RequestContext]) -> BarrierService:
+    return BarrierService(context)
 
 
 class BarrierController(Controller):

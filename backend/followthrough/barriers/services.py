@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from uuid import UUID
 
 from msgspec import UNSET
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from followthrough.barriers import schemas
 from followthrough.barriers.models import Barrier, BarrierStatusChange
+from followthrough.context import ContextBound
 from followthrough.enums import BarrierLevel, BarrierStatus, KeyHolder
 from followthrough.errors import InvalidInput
 from followthrough.identity import Participant
@@ -38,11 +37,7 @@ def require_key_holder(
         raise InvalidInput(field, "must be empty when keyHolder is me")
 
 
-class BarrierService:
-    def __init__(self, session: AsyncSession, now: datetime) -> None:
-        self.session = session
-        self.now = now
-
+class BarrierService(ContextBound):
     async def create(
         self, participant: Participant, data: schemas.BarrierCreate, reflection_id: UUID | None = None
     ) -> Barrier:

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, post
@@ -9,16 +8,15 @@ from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_304_NOT_MODIFIED
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from followthrough.calendarfeed import schemas
 from followthrough.calendarfeed.models import CalendarFeed
 from followthrough.calendarfeed.services import CalendarFeedService, record_fetch
 from followthrough.clock import Clock
+from followthrough.context import RequestContext
 from followthrough.database import session_scope
 from followthrough.errors import ErrorBody
 from followthrough.identity import Participant
-from followthrough.settings import Settings
 
 # Litestar adds "; charset=utf-8" to text types.
 CALENDAR_MEDIA_TYPE = "text/calendar"
@@ -43,12 +41,8 @@ NOT_A_FEED = {
 FeedFileName = Annotated[str, Parameter(description="`<token>.ics`, as in the address made for the feed")]
 
 
-def provide_calendar_feeds(
-    db_session: NamedDependency[AsyncSession],
-    now: NamedDependency[datetime],
-    settings: NamedDependency[Settings],
-) -> CalendarFeedService:
-    return CalendarFeedService(db_session, now, settings)
+def provide_calendar_feeds(context: NamedDependency[RequestContext]) -> CalendarFeedService:
+    return CalendarFeedService(context)
 
 
 def feed_out(feed: CalendarFeed | None) -> schemas.CalendarFeedOut:

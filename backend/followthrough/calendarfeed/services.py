@@ -21,10 +21,10 @@ from followthrough.actions import KeyAction
 from followthrough.barriers import Barrier
 from followthrough.calendarfeed.ics import FeedAction, calendar_bytes
 from followthrough.calendarfeed.models import CalendarFeed
+from followthrough.context import ContextBound
 from followthrough.enums import ActionStatus
 from followthrough.errors import NotFound
 from followthrough.identity import Participant
-from followthrough.settings import Settings
 
 TOKEN_BYTES = 32
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
@@ -80,12 +80,7 @@ def token_of(file_name: str) -> str | None:
     return token
 
 
-class CalendarFeedService:
-    def __init__(self, session: AsyncSession, now: datetime, settings: Settings) -> None:
-        self.session = session
-        self.now = now
-        self.settings = settings
-
+class CalendarFeedService(ContextBound):
     async def current(self, participant: Participant) -> CalendarFeed | None:
         feed: CalendarFeed | None = await self.session.scalar(
             select(CalendarFeed).where(CalendarFeed.participant_id == participant.id)

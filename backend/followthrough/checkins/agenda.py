@@ -7,12 +7,11 @@ so that `actions` knows nothing of check-ins or reminders.
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from followthrough.actions import (
     MAX_LISTED,
@@ -27,23 +26,21 @@ from followthrough.checkins import schemas
 from followthrough.checkins.models import CheckIn
 from followthrough.checkins.ranges import EARLIEST_DATE, LATEST_DATE, checked_date, checked_span
 from followthrough.checkins.services import check_in_out
+from followthrough.context import ContextBound, RequestContext
 from followthrough.deliveries import snoozed_until
 from followthrough.enums import ActionStatus
 from followthrough.errors import InvalidInput
 from followthrough.identity import Participant
 from followthrough.localtime import local_today, week_start_of
 from followthrough.ownership import get_owned
-from followthrough.settings import Settings
 
 MAX_RANGE_DAYS = 366
 
 
-class AgendaService:
-    def __init__(self, session: AsyncSession, now: datetime, settings: Settings) -> None:
-        self.session = session
-        self.now = now
-        self.settings = settings
-        self.occurrences = OccurrenceService(session, now, timedelta(days=settings.occurrence_horizon_days))
+class AgendaService(ContextBound):
+    def __init__(self, context: RequestContext, occurrences: OccurrenceService) -> None:
+        super().__init__(context)
+        self.occurrences = occurrences
 
     async def occurrences_of(
         self, participant: Participant, key_action_id: UUID, since: date | None, until: date | None

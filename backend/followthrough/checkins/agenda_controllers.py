@@ -3,20 +3,20 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated
 from uuid import UUID
 
 from litestar import Controller, get
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from followthrough.actions import OccurrenceService
 from followthrough.checkins import schemas
 from followthrough.checkins.agenda import AgendaService
+from followthrough.context import RequestContext
 from followthrough.identity import Participant
 from followthrough.readcache import remembered_read
-from followthrough.settings import Settings
 
 FromParam = Annotated[
     date | None,
@@ -40,11 +40,10 @@ DateParam = Annotated[
 
 
 def provide_agenda_service(
-    db_session: NamedDependency[AsyncSession],
-    now: NamedDependency[datetime],
-    settings: NamedDependency[Settings],
+    context: NamedDependency[RequestContext],
+    occurrences: NamedDependency[OccurrenceService],
 ) -> AgendaService:
-    return AgendaService(db_session, now, settings)
+    return AgendaService(context, occurrences)
 
 
 class OccurrenceController(Controller):

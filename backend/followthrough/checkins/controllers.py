@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, TypeVar
 from uuid import UUID
 
@@ -10,18 +10,18 @@ from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from followthrough.actions import OccurrenceService
 from followthrough.checkins import schemas
 from followthrough.checkins.progress import ProgressService
 from followthrough.checkins.ranges import EARLIEST_DATE, LATEST_DATE
 from followthrough.checkins.reviews import WeeklyReviewService, review_out
 from followthrough.checkins.services import CheckInService, check_in_out
+from followthrough.context import RequestContext
 from followthrough.errors import ErrorBody, InvalidInput
 from followthrough.identity import Participant
 from followthrough.readcache import remembered_read
 from followthrough.schemas import LimitParam, OffsetParam, Page
-from followthrough.settings import Settings
 
 DATE = {"format": "date"}
 DATE_BOUNDS = f" ({EARLIEST_DATE} to {LATEST_DATE})"
@@ -46,27 +46,24 @@ def _parsed(value: str | None, parse: Callable[[str], T], field: str, expected: 
 
 
 def provide_check_in_service(
-    db_session: NamedDependency[AsyncSession],
-    now: NamedDependency[datetime],
-    settings: NamedDependency[Settings],
+    context: NamedDependency[RequestContext],
+    occurrences: NamedDependency[OccurrenceService],
 ) -> CheckInService:
-    return CheckInService(db_session, now, settings)
+    return CheckInService(context, occurrences)
 
 
 def provide_review_service(
-    db_session: NamedDependency[AsyncSession],
-    now: NamedDependency[datetime],
-    settings: NamedDependency[Settings],
+    context: NamedDependency[RequestContext],
+    occurrences: NamedDependency[OccurrenceService],
 ) -> WeeklyReviewService:
-    return WeeklyReviewService(db_session, now, settings)
+    return WeeklyReviewService(context, CheckInService(context, occurrences))
 
 
 def provide_progress_service(
-    db_session: NamedDependency[AsyncSession],
-    now: NamedDependency[datetime],
-    settings: NamedDependency[Settings],
+    context: NamedDependency[RequestContext],
+    occurrences: NamedDependency[OccurrenceService],
 ) -> ProgressService:
-    return ProgressService(db_session, now, settings)
+    return ProgressService(context, occurrences)
 
 
 class CheckInController(Controller):

@@ -24,12 +24,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Any, TypeVar
 from uuid import UUID
 
 from sqlalchemy import ColumnElement, Select, and_, case, extract, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.selectable import CTE
 
 from followthrough.actions import KeyAction, Occurrence, OccurrenceService
@@ -47,12 +46,12 @@ from followthrough.checkins.ranges import (
     monday_based_weekday,
     recent_week_starts,
 )
+from followthrough.context import ContextBound, RequestContext
 from followthrough.enums import CheckInResult
 from followthrough.errors import NotFound
 from followthrough.identity import Participant
 from followthrough.localtime import local_today
 from followthrough.schemas import OutSchema
-from followthrough.settings import Settings
 
 KEPT = (CheckInResult.DONE, CheckInResult.PARTLY)
 NO_COUNTS = (0, 0, 0, 0, 0)
@@ -93,11 +92,10 @@ def _add(into: list[int], counts: Sequence[int]) -> None:
         into[index] += value
 
 
-class ProgressService:
-    def __init__(self, session: AsyncSession, now: datetime, settings: Settings) -> None:
-        self.session = session
-        self.now = now
-        self.occurrences = OccurrenceService(session, now, timedelta(days=settings.occurrence_horizon_days))
+class ProgressService(ContextBound):
+    def __init__(self, context: RequestContext, occurrences: OccurrenceService) -> None:
+        super().__init__(context)
+        self.occurrences = occurrences
 
     async def for_account(
         self,
@@ -349,7 +347,7 @@ class ProgressService:
 
     async def _barriers(self, participant: Participant) -> list[schemas.BarrierHistoryOut]:
         """Every barrier with its status history, oldest barrier first: two queries."""
-        histories = await BarrierService(self.session, self.now).status_history(participant)
+        histories = await BarrierService(self.context).status_history(participant)
         barriers = await self.session.execute(
             select(Barrier.id, Barrier.title, Barrier.status)
             .where(Barrier.participant_id == participant.id)

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from followthrough.actions import KeyAction, Occurrence
 from followthrough.checkins import schemas, webhook_events
@@ -22,24 +20,23 @@ from followthrough.checkins.services import (
     undone_among,
     undone_check_in,
 )
+from followthrough.context import ContextBound, RequestContext
 from followthrough.enums import ActionStatus
 from followthrough.errors import Conflict, InvalidInput
 from followthrough.identity import Participant
 from followthrough.localtime import local_today, week_start_of
 from followthrough.ownership import get_owned, page_of
 from followthrough.schemas import to_schema
-from followthrough.settings import Settings
 
 
 def review_out(review: WeeklyReview) -> schemas.WeeklyReviewOut:
     return to_schema(review, schemas.WeeklyReviewOut)
 
 
-class WeeklyReviewService:
-    def __init__(self, session: AsyncSession, now: datetime, settings: Settings) -> None:
-        self.session = session
-        self.now = now
-        self.check_ins = CheckInService(session, now, settings)
+class WeeklyReviewService(ContextBound):
+    def __init__(self, context: RequestContext, check_ins: CheckInService) -> None:
+        super().__init__(context)
+        self.check_ins = check_ins
 
     async def submit(
         self, participant: Participant, data: schemas.WeeklyReviewCreate

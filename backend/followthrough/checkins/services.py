@@ -24,11 +24,11 @@ from followthrough.actions import KeyAction, Occurrence, OccurrenceService
 from followthrough.checkins import schemas, webhook_events
 from followthrough.checkins.models import CheckIn, UndoneCheckIn
 from followthrough.checkins.ranges import checked_span
+from followthrough.context import ContextBound, RequestContext
 from followthrough.deliveries import cancel_reminders
 from followthrough.errors import Conflict, Gone, InvalidInput, NotFound
 from followthrough.identity import Participant
 from followthrough.localtime import local_today
-from followthrough.settings import Settings
 
 UNDO_WINDOW = timedelta(days=1)
 
@@ -111,12 +111,10 @@ def same_check_in(check_in: CheckIn, occurrence: Occurrence, data: schemas.Check
     )
 
 
-class CheckInService:
-    def __init__(self, session: AsyncSession, now: datetime, settings: Settings) -> None:
-        self.session = session
-        self.now = now
-        self.settings = settings
-        self.occurrences = OccurrenceService(session, now, timedelta(days=settings.occurrence_horizon_days))
+class CheckInService(ContextBound):
+    def __init__(self, context: RequestContext, occurrences: OccurrenceService) -> None:
+        super().__init__(context)
+        self.occurrences = occurrences
 
     async def record(
         self, participant: Participant, data: schemas.CheckInCreate, weekly_review_id: UUID | None = None

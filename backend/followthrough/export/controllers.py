@@ -1,19 +1,15 @@
 from __future__ import annotations
 
-from datetime import datetime
-
 from litestar import Controller, MediaType, Response, get
 from litestar.di import NamedDependency, Provide
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from followthrough.context import RequestContext
 from followthrough.export.services import AccountExport, ExportService
 from followthrough.identity import Participant
 
 
-def provide_export_service(
-    db_session: NamedDependency[AsyncSession], now: NamedDependency[datetime]
-) -> ExportService:
-    return ExportService(db_session, now)
+def provide_export_service(context: NamedDependency[RequestContext]) -> ExportService:
+    return ExportService(context)
 
 
 def _download_headers(filename: str) -> dict[str, str]:

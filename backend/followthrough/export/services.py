@@ -19,9 +19,9 @@ from uuid import UUID
 
 from advanced_alchemy.types import EncryptedString, EncryptedText, PasswordHash
 from sqlalchemy import Column, Table, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 import followthrough.models  # noqa: F401  (the metadata must know every owned table)
+from followthrough.context import ContextBound
 from followthrough.database import metadata
 from followthrough.identity import Participant
 from followthrough.localtime import local_today
@@ -98,11 +98,7 @@ class AccountExport(OutSchema):
     """Owned tables not listed above, by table name."""
 
 
-class ExportService:
-    def __init__(self, session: AsyncSession, now: datetime) -> None:
-        self.session = session
-        self.now = now
-
+class ExportService(ContextBound):
     async def as_json(self, participant: Participant) -> AccountExport:
         return json_document(await self.collect(participant), self.now)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -10,8 +9,8 @@ from litestar.datastructures import Cookie
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from followthrough.context import RequestContext
 from followthrough.identity import schemas
 from followthrough.identity.auth import SESSION_COOKIE, Credential, client_address, csrf_token_for, hash_token
 from followthrough.identity.models import Participant
@@ -21,12 +20,8 @@ from followthrough.schemas import format_local_time
 from followthrough.settings import Settings
 
 
-def provide_identity_service(
-    db_session: NamedDependency[AsyncSession],
-    settings: NamedDependency[Settings],
-    now: NamedDependency[datetime],
-) -> IdentityService:
-    return IdentityService(db_session, settings, now)
+def provide_identity_service(context: NamedDependency[RequestContext]) -> IdentityService:
+    return IdentityService(context)
 
 
 def participant_out(participant: Participant) -> schemas.ParticipantOut:

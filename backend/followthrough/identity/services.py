@@ -6,13 +6,13 @@ participant changes about their account is in `accounts`.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from uuid import UUID
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from followthrough.context import ContextBound
 from followthrough.errors import Conflict, Forbidden, NotAuthorized, TooManyAttempts
 from followthrough.identity.auth import hash_token, new_token
 from followthrough.identity.limits import counts_since, limit_key, record_attempts
@@ -20,15 +20,9 @@ from followthrough.identity.models import AuthSession, Participant
 from followthrough.identity.passwords import hash_password, verify_password
 from followthrough.identity.schemas import SignIn, SignUp
 from followthrough.schemas import require_email, require_time_zone
-from followthrough.settings import Settings
 
 
-class IdentityService:
-    def __init__(self, session: AsyncSession, settings: Settings, now: datetime) -> None:
-        self.session = session
-        self.settings = settings
-        self.now = now
-
+class IdentityService(ContextBound):
     async def create_participant(self, data: SignUp, password_hash: str | None = None) -> Participant:
         """A new account (the operator's `users create`, and sign-up for a free email); 409 when the email
         is taken. `password_hash`: the password already hashed by the caller."""

@@ -1,18 +1,17 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from litestar import Controller, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from followthrough.actions import OccurrenceService
+from followthrough.context import RequestContext
 from followthrough.identity import Participant
 from followthrough.imports import schemas
 from followthrough.imports.services import ImportService
-from followthrough.settings import Settings
 
 IMPORT_MAX_BODY_BYTES = 16 * 1024 * 1024
 """Imports only: a file is sent whole. Ten daily habits over ten years of Loop export are about 1 MB of
@@ -29,11 +28,10 @@ DryRun = Annotated[
 
 
 def provide_import_service(
-    db_session: NamedDependency[AsyncSession],
-    now: NamedDependency[datetime],
-    settings: NamedDependency[Settings],
+    context: NamedDependency[RequestContext],
+    occurrences: NamedDependency[OccurrenceService],
 ) -> ImportService:
-    return ImportService(db_session, now, settings)
+    return ImportService(context, occurrences)
 
 
 class ImportController(Controller):

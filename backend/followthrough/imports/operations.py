@@ -7,7 +7,9 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
+from followthrough.actions import OccurrenceService
 from followthrough.clock import Clock
+from followthrough.context import RequestContext
 from followthrough.database import alchemy_config, session_scope
 from followthrough.errors import InvalidInput
 from followthrough.identity import Participant
@@ -41,7 +43,8 @@ async def import_file(settings: Settings, source: str, email: str, path: Path, d
             participant = await session.scalar(select(Participant).where(Participant.email == email.lower()))
             if participant is None:
                 raise click.ClickException(f"no account for {email}")
-            service = ImportService(session, Clock().now(), settings)
+            context = RequestContext(session, Clock().now(), settings)
+            service = ImportService(context, OccurrenceService(context))
             if document is not None:
                 summary = await service.import_account_export(participant, document, dry_run)
             else:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Any, cast
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -21,11 +21,11 @@ from zoneinfo import ZoneInfo
 import uuid_utils
 from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from followthrough.actions import KeyAction, KeyActionStatusChange, Occurrence, OccurrenceService
 from followthrough.barriers import Barrier, BarrierStatusChange
 from followthrough.checkins import CheckIn, WeeklyReview, hold_write_lock
+from followthrough.context import ContextBound, RequestContext
 from followthrough.enums import ActionStatus
 from followthrough.errors import Conflict, InvalidInput
 from followthrough.identity import Participant
@@ -44,7 +44,6 @@ from followthrough.imports.plan import (
 )
 from followthrough.localtime import local_today, week_start_of
 from followthrough.reflections import Reflection
-from followthrough.settings import Settings
 
 OCCURRENCES = cast("Table", Occurrence.__table__)
 CHECK_INS = cast("Table", CheckIn.__table__)
@@ -81,11 +80,10 @@ def _new_id() -> UUID:
     return UUID(bytes=uuid_utils.uuid7().bytes)
 
 
-class ImportService:
-    def __init__(self, session: AsyncSession, now: datetime, settings: Settings) -> None:
-        self.session = session
-        self.now = now
-        self.settings = settings
+class ImportService(ContextBound):
+    def __init__(self, context: RequestContext, occurrences: OccurrenceService) -> None:
+        super().__init__(context)
+        self.occurrences = occurrences
 
     async def import_account_export(
         self, participant: Participant, document: schemas.AccountDocument, dry_run: bool = False
@@ -125,7 +123,7 @@ class _Writer:
     def __init__(self, service: ImportService, participant: Participant, plan: ImportPlan) -> None:
         self.session = service.session
         self.now = service.now
-        self.horizon = timedelta(days=service.settings.occurrence_horizon_days)
+        self.occurrences = service.occurrences
         self.participant = participant
         self.zone = ZoneInfo(participant.time_zone)
         today = local_today(participant.time_zone, self.now)
@@ -149,9 +147,7 @@ class _Writer:
         for action in self.plan.actions:
             await self._check_ins(action)
         if new_active:
-            await OccurrenceService(self.session, self.now, self.horizon).materialise(
-                new_active, self.zone, self.now + self.horizon
-            )
+            await self.occurrences.materialise(new_active, self.zone, self.occurrences.until)
         await self.session.flush()
         return self.counts.summary(settings_changed, dry_run)
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import datetime
 from uuid import UUID
 
 from litestar import Controller, delete, get, patch, post
@@ -8,8 +7,8 @@ from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from followthrough.context import RequestContext
 from followthrough.errors import ErrorBody
 from followthrough.identity import Participant
 from followthrough.notifications import schemas, webpush
@@ -27,13 +26,11 @@ PUSH_OFF = {
 
 
 def provide_channel_service(
-    db_session: NamedDependency[AsyncSession],
-    now: NamedDependency[datetime],
-    settings: NamedDependency[Settings],
+    context: NamedDependency[RequestContext],
     channel_test_log: NamedDependency[TestLog],
 ) -> ChannelService:
     """`channel_test_log` is provided by composition (the delivery log sits above this package)."""
-    return ChannelService(db_session, now, settings, test_log=channel_test_log)
+    return ChannelService(context, test_log=channel_test_log)
 
 
 class ChannelController(Controller):

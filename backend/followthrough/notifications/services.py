@@ -13,6 +13,7 @@ from msgspec import UNSET
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from followthrough.context import ContextBound, RequestContext
 from followthrough.enums import ChannelKind, Event
 from followthrough.errors import Conflict, InvalidInput, NotFound
 from followthrough.identity import Participant
@@ -22,7 +23,6 @@ from followthrough.notifications.messages import WEBHOOK_ONLY_EVENTS, channel_te
 from followthrough.notifications.models import Channel
 from followthrough.notifications.webhooks import Envelope
 from followthrough.schemas import to_schema
-from followthrough.settings import Settings
 
 logger = logging.getLogger(__name__)
 MAX_CHANNELS = 20
@@ -78,13 +78,9 @@ def _events(values: Sequence[Event] | None, kind: ChannelKind) -> list[str]:
     return [event for event in SUBSCRIBABLE if event in chosen]
 
 
-class ChannelService:
-    def __init__(
-        self, session: AsyncSession, now: datetime, settings: Settings, *, test_log: TestLog
-    ) -> None:
-        self.session = session
-        self.now = now
-        self.settings = settings
+class ChannelService(ContextBound):
+    def __init__(self, context: RequestContext, *, test_log: TestLog) -> None:
+        super().__init__(context)
         self.test_log = test_log
 
     # --- reading

@@ -9,8 +9,10 @@ from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, Parameter, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from followthrough.actions import OccurrenceService
+from followthrough.checkins import AgendaService, ProgressService
+from followthrough.context import RequestContext
 from followthrough.errors import ErrorBody
 from followthrough.identity import Participant
 from followthrough.partners import schemas
@@ -39,36 +41,23 @@ def client_address(request: Request[Any, Any, Any]) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def provide_invites(
-    db_session: NamedDependency[AsyncSession],
-    now: NamedDependency[datetime],
-    settings: NamedDependency[Settings],
-) -> InviteService:
-    return InviteService(db_session, now, settings)
+def provide_invites(context: NamedDependency[RequestContext]) -> InviteService:
+    return InviteService(context)
 
 
-def provide_partnerships(
-    db_session: NamedDependency[AsyncSession],
-    now: NamedDependency[datetime],
-    settings: NamedDependency[Settings],
-) -> PartnershipService:
-    return PartnershipService(db_session, now, settings)
+def provide_partnerships(context: NamedDependency[RequestContext]) -> PartnershipService:
+    return PartnershipService(context)
 
 
-def provide_encouragements(
-    db_session: NamedDependency[AsyncSession],
-    now: NamedDependency[datetime],
-    settings: NamedDependency[Settings],
-) -> EncouragementService:
-    return EncouragementService(db_session, now, settings)
+def provide_encouragements(context: NamedDependency[RequestContext]) -> EncouragementService:
+    return EncouragementService(context)
 
 
 def provide_view(
-    db_session: NamedDependency[AsyncSession],
-    now: NamedDependency[datetime],
-    settings: NamedDependency[Settings],
+    context: NamedDependency[RequestContext],
+    occurrences: NamedDependency[OccurrenceService],
 ) -> PartnerView:
-    return PartnerView(db_session, now, settings)
+    return PartnerView(context, ProgressService(context, occurrences), AgendaService(context, occurrences))
 
 
 class InviteController(Controller):

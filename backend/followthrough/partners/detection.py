@@ -20,8 +20,9 @@ from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from followthrough.actions import KeyAction, Occurrence
+from followthrough.actions import KeyAction, Occurrence, OccurrenceService
 from followthrough.checkins import CheckIn, ProgressService
+from followthrough.context import RequestContext
 from followthrough.deliveries import Delivery, Enqueuer, Step, local_instant
 from followthrough.enums import ActionStatus, Event, Visibility
 from followthrough.identity import Participant
@@ -92,7 +93,8 @@ async def _digest_payload(
     week_start: date,
 ) -> dict[str, Any]:
     """Per person: the week's done and due counts and completion rate over their shared key actions only."""
-    progress = ProgressService(session, now, settings)
+    context = RequestContext(session, now, settings)
+    progress = ProgressService(context, OccurrenceService(context))
     people: list[dict[str, Any]] = []
     links: dict[str, str] = {}
     for partnership in partnerships:

@@ -10,16 +10,16 @@ stored with the message it posted). Both stop working the moment the partnership
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from followthrough.actions import KeyAction
 from followthrough.checkins import CheckIn, hold_write_lock
+from followthrough.context import ContextBound
 from followthrough.deliveries import enqueue
 from followthrough.enums import Event, Visibility
 from followthrough.errors import Forbidden, Gone, InvalidInput, NotFound, TooManyAttempts
@@ -27,7 +27,6 @@ from followthrough.identity import Participant
 from followthrough.partners import schemas
 from followthrough.partners.models import Encouragement, Partnership
 from followthrough.partners.services import PartnershipService, person_out
-from followthrough.settings import Settings
 from followthrough.signing import BadSignature, verify
 
 ONE_TAP_PURPOSE = "encourage"
@@ -54,18 +53,11 @@ def one_tap_placeholder(partnership_id: UUID) -> str:
     return f"partnership:{partnership_id}"
 
 
-class EncouragementService:
-    def __init__(self, session: AsyncSession, now: datetime, settings: Settings) -> None:
-        self.session = session
-        self.now = now
-        self.settings = settings
-
+class EncouragementService(ContextBound):
     async def send(
         self, partner: Participant, partnership_id: UUID, data: schemas.EncouragementCreate
     ) -> Encouragement:
-        partnership, person = await PartnershipService(self.session, self.now, self.settings).as_partner(
-            partner, partnership_id
-        )
+        partnership, person = await PartnershipService(self.context).as_partner(partner, partnership_id)
         if (data.key_action_id is None) == (data.check_in_id is None):
             raise InvalidInput("keyActionId", "give exactly one of keyActionId and checkInId")
         key_action_id = data.key_action_id

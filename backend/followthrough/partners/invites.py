@@ -20,8 +20,8 @@ from uuid import UUID
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from followthrough.context import ContextBound
 from followthrough.deliveries import enqueue
 from followthrough.enums import Event
 from followthrough.errors import Conflict, Gone, InvalidInput, NotFound
@@ -65,12 +65,7 @@ def invite_url(settings: Settings, token: str) -> str:
     return f"{settings.public_url.rstrip('/')}/partners/accept#{token}"
 
 
-class InviteService:
-    def __init__(self, session: AsyncSession, now: datetime, settings: Settings) -> None:
-        self.session = session
-        self.now = now
-        self.settings = settings
-
+class InviteService(ContextBound):
     async def create(self, participant: Participant, data: schemas.InviteCreate) -> tuple[Invite, str]:
         """A new invite and its token, which is returned this once and never stored."""
         token = secrets.token_urlsafe(32)

@@ -8,18 +8,16 @@ settings.
 
 from __future__ import annotations
 
-from datetime import datetime
 from uuid import UUID
 
 from msgspec import UNSET
 from sqlalchemy import delete, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from followthrough.context import ContextBound
 from followthrough.errors import Forbidden, NotFound
 from followthrough.identity import Participant
 from followthrough.partners import schemas
 from followthrough.partners.models import Partnership
-from followthrough.settings import Settings
 
 
 def person_out(person: Participant, show_email: bool = False) -> schemas.PersonOut:
@@ -53,12 +51,7 @@ def supported_out(partnership: Partnership, person: Participant) -> schemas.Supp
     )
 
 
-class PartnershipService:
-    def __init__(self, session: AsyncSession, now: datetime, settings: Settings) -> None:
-        self.session = session
-        self.now = now
-        self.settings = settings
-
+class PartnershipService(ContextBound):
     async def _involving(self, caller: Participant, partnership_id: UUID) -> Partnership:
         """The partnership if the caller is on either side; 404 otherwise."""
         partnership = await self.session.scalar(

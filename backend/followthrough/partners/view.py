@@ -9,21 +9,19 @@ Notes and barrier details appear only when the participant shares details with t
 
 from __future__ import annotations
 
-from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from followthrough.actions import KeyAction, Occurrence, measure_out
 from followthrough.barriers import Barrier
 from followthrough.checkins import AgendaService, CheckIn, ProgressService
+from followthrough.context import ContextBound, RequestContext
 from followthrough.enums import Visibility
 from followthrough.identity import Participant
 from followthrough.partners import schemas
 from followthrough.partners.models import Partnership
 from followthrough.partners.services import person_out
-from followthrough.settings import Settings
 
 RECENT_CHECK_INS = 20
 
@@ -40,11 +38,11 @@ def shared_check_in(check_in: CheckIn, occurrence: Occurrence, details: bool) ->
     )
 
 
-class PartnerView:
-    def __init__(self, session: AsyncSession, now: datetime, settings: Settings) -> None:
-        self.session = session
-        self.now = now
-        self.settings = settings
+class PartnerView(ContextBound):
+    def __init__(self, context: RequestContext, progress: ProgressService, agenda: AgendaService) -> None:
+        super().__init__(context)
+        self.progress = progress
+        self.agenda = agenda
 
     async def shared_actions(self, person: Participant) -> list[tuple[KeyAction, Barrier | None]]:
         rows = await self.session.execute(
@@ -59,8 +57,8 @@ class PartnerView:
         details = partnership.share_details
         actions = await self.shared_actions(person)
         ids = [action.id for action, _ in actions]
-        progress = await ProgressService(self.session, self.now, self.settings).for_account(person, only=ids)
-        agenda = await AgendaService(self.session, self.now, self.settings).agenda(person, None, only=ids)
+        progress = await self.progress.for_account(person, only=ids)
+        agenda = await self.agenda.agenda(person, None, only=ids)
         titles = {action.id: action.title for action, _ in actions}
         today_items = [
             schemas.SharedOccurrence(

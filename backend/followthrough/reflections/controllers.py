@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -8,14 +7,13 @@ from litestar import Controller, delete, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody, Parameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from followthrough.actions import KeptOccurrences
+from followthrough.actions import KeptOccurrences, KeyActionService, OccurrenceService
+from followthrough.context import RequestContext
 from followthrough.identity import Participant
 from followthrough.reflections import schemas
 from followthrough.reflections.services import ReflectionService, questions_out, reflection_out
 from followthrough.schemas import LimitParam, OffsetParam, Page
-from followthrough.settings import Settings
 
 CompareParam = Annotated[
     int, Parameter(ge=1, le=20, description="How many of the latest reflections to compare")
@@ -23,12 +21,11 @@ CompareParam = Annotated[
 
 
 def provide_reflection_service(
-    db_session: NamedDependency[AsyncSession],
-    now: NamedDependency[datetime],
-    settings: NamedDependency[Settings],
+    context: NamedDependency[RequestContext],
+    occurrences: NamedDependency[OccurrenceService],
     kept_occurrences: NamedDependency[KeptOccurrences],
 ) -> ReflectionService:
-    return ReflectionService(db_session, now, settings, kept_occurrences)
+    return ReflectionService(context, KeyActionService(context, occurrences, kept_occurrences))
 
 
 class ReflectionController(Controller):

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import UnaryExpression, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from followthrough.actions import (
-    KeptOccurrences,
     KeyAction,
     KeyActionCreate,
     KeyActionService,
     key_action_out,
 )
 from followthrough.barriers import Barrier, BarrierService, barrier_out
+from followthrough.context import ContextBound, RequestContext
 from followthrough.errors import InvalidInput
 from followthrough.identity import Participant
 from followthrough.localtime import local_today
@@ -25,7 +23,6 @@ from followthrough.ownership import delete_owned, get_owned, page_of
 from followthrough.reflections import schemas
 from followthrough.reflections.models import Reflection
 from followthrough.schemas import to_schema
-from followthrough.settings import Settings
 from followthrough.text import stripped_or_none
 
 
@@ -43,15 +40,11 @@ def questions_out() -> list[schemas.QuestionOut]:
     return [to_schema(question, schemas.QuestionOut) for question in schemas.QUESTIONS]
 
 
-class ReflectionService:
-    def __init__(
-        self, session: AsyncSession, now: datetime, settings: Settings, kept: KeptOccurrences
-    ) -> None:
-        self.session = session
-        self.now = now
-        self.settings = settings
-        self.kept = kept
-        """What the key actions it creates keep when their schedule changes (`actions.KeptOccurrences`)."""
+class ReflectionService(ContextBound):
+    def __init__(self, context: RequestContext, key_actions: KeyActionService) -> None:
+        super().__init__(context)
+        self.key_actions = key_actions
+        """Creates the key actions, keeping what a schedule change must keep (`actions.KeptOccurrences`)."""
 
     async def create(
         self, participant: Participant, data: schemas.ReflectionCreate
@@ -88,7 +81,7 @@ class ReflectionService:
         self.session.add(reflection)
         await self.session.flush()
 
-        barrier_service = BarrierService(self.session, self.now)
+        barrier_service = BarrierService(self.context)
         barriers: list[Barrier] = []
         for index, barrier_data in enumerate(data.barriers):
             try:
@@ -99,7 +92,7 @@ class ReflectionService:
                 error.within(f"barriers[{index}]")
                 raise
 
-        action_service = KeyActionService(self.session, self.now, self.settings, self.kept)
+        action_service = self.key_actions
         actions: list[KeyAction] = []
         for index, item in enumerate(data.key_actions):
             fields = {name: getattr(item, name) for name in KeyActionCreate.__struct_fields__}

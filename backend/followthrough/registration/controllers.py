@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from litestar import Controller, Request, get, post
@@ -8,8 +7,8 @@ from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_202_ACCEPTED
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from followthrough.context import RequestContext
 from followthrough.errors import ErrorBody
 from followthrough.identity import SignUp, client_address
 from followthrough.registration import schemas
@@ -17,12 +16,8 @@ from followthrough.registration.services import RegistrationService
 from followthrough.settings import Settings
 
 
-def provide_registration(
-    db_session: NamedDependency[AsyncSession],
-    settings: NamedDependency[Settings],
-    now: NamedDependency[datetime],
-) -> RegistrationService:
-    return RegistrationService(db_session, settings, now)
+def provide_registration(context: NamedDependency[RequestContext]) -> RegistrationService:
+    return RegistrationService(context)
 
 
 SIGN_UP_REFUSALS = {

@@ -14,11 +14,11 @@ on the email.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from followthrough.context import ContextBound
 from followthrough.deliveries import enqueue
 from followthrough.enums import Event
 from followthrough.errors import Conflict, Forbidden, TooManyAttempts
@@ -34,17 +34,11 @@ from followthrough.identity import (
 from followthrough.partners import InviteService
 from followthrough.registration import schemas
 from followthrough.schemas import require_email, require_time_zone
-from followthrough.settings import Settings
 
 ACCEPTED = "If this email is free, your account is ready: sign in."
 
 
-class RegistrationService:
-    def __init__(self, session: AsyncSession, settings: Settings, now: datetime) -> None:
-        self.session = session
-        self.settings = settings
-        self.now = now
-
+class RegistrationService(ContextBound):
     async def sign_up(self, data: SignUp, address: str) -> schemas.SignUpAccepted:
         if self.settings.registration == "closed":
             raise Forbidden("sign-up is closed on this server", field="body")
@@ -52,8 +46,7 @@ class RegistrationService:
         require_time_zone(data.time_zone)
         await self._count_attempt(address)
         if self.settings.registration == "invite-only" and not (
-            data.invite
-            and await InviteService(self.session, self.now, self.settings).is_pending(data.invite, address)
+            data.invite and await InviteService(self.context).is_pending(data.invite, address)
         ):
             raise Forbidden(
                 "sign-up on this server needs a partner invite that is still pending", field="invite"
@@ -62,9 +55,7 @@ class RegistrationService:
         owner = await self.session.scalar(select(Participant).where(Participant.email == email))
         if owner is None:
             try:
-                await IdentityService(self.session, self.settings, self.now).create_participant(
-                    data, password_hash
-                )
+                await IdentityService(self.context).create_participant(data, password_hash)
                 return schemas.SignUpAccepted(message=ACCEPTED)
             except Conflict:  # signed up at the same moment by someone else
                 owner = await self.session.scalar(select(Participant).where(Participant.email == email))

@@ -1,18 +1,16 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import Parameter, QueryParameter
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from followthrough.actions import Occurrence
+from followthrough.context import RequestContext
 from followthrough.readcache import announce_write
 from followthrough.reminders import schemas
 from followthrough.reminders.services import SnoozeService
-from followthrough.settings import Settings
 
 SnoozeToken = Annotated[
     str, Parameter(min_length=1, max_length=1000, description="The signed snooze link token")
@@ -29,12 +27,8 @@ SnoozeFor = Annotated[
 ]
 
 
-def provide_snooze_service(
-    db_session: NamedDependency[AsyncSession],
-    now: NamedDependency[datetime],
-    settings: NamedDependency[Settings],
-) -> SnoozeService:
-    return SnoozeService(db_session, now, settings)
+def provide_snooze_service(context: NamedDependency[RequestContext]) -> SnoozeService:
+    return SnoozeService(context)
 
 
 SNOOZED_FOR = "snoozed_for"

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from followthrough.actions import KeyAction, Occurrence, OccurrenceService
 from followthrough.checkins import CheckIn, WeeklyReview
+from followthrough.context import RequestContext
 from followthrough.deliveries import Delivery, Enqueuer, Step, local_instant, occurrence_key
 from followthrough.enums import ActionStatus, Event
 from followthrough.identity import Participant
@@ -157,7 +158,7 @@ async def materialise_step(session: AsyncSession, now: datetime, settings: Setti
         .limit(PARTICIPANTS_PER_PASS)
     )
     people = (await session.scalars(select(Participant).where(Participant.id.in_(stale)))).all()
-    service = OccurrenceService(session, now, timedelta(days=settings.occurrence_horizon_days))
+    service = OccurrenceService(RequestContext(session, now, settings))
     for person in people:
         await service.ensure_for_participant(person, max(service.until, needed))
     return len(people)

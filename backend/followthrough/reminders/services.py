@@ -7,10 +7,10 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from followthrough.actions import KeyAction, Occurrence
 from followthrough.checkins import CheckIn
+from followthrough.context import ContextBound
 from followthrough.deliveries import (
     SNOOZE_KEYS,
     WAITING,
@@ -24,7 +24,6 @@ from followthrough.errors import InvalidInput, MalformedInput, NotFound
 from followthrough.identity import Participant
 from followthrough.reminders import schemas
 from followthrough.reminders.scheduler import NUDGE_TIME, reminder_payload, token_digest
-from followthrough.settings import Settings
 from followthrough.signing import BadSignature, verify
 
 REPLACED = "replaced by a later snooze"
@@ -33,12 +32,7 @@ TONIGHT = NUDGE_TIME
 NEXT_MORNING = time(8, 0)
 
 
-class SnoozeService:
-    def __init__(self, session: AsyncSession, now: datetime, settings: Settings) -> None:
-        self.session = session
-        self.now = now
-        self.settings = settings
-
+class SnoozeService(ContextBound):
     def snooze_until(self, choice: schemas.SnoozeChoice, zone: ZoneInfo) -> datetime:
         if choice is schemas.SnoozeChoice.FIFTEEN_MINUTES:
             return self.now + timedelta(minutes=15)

@@ -23,6 +23,7 @@ from litestar.response import Redirect
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT, HTTP_302_FOUND
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from followthrough.context import RequestContext
 from followthrough.errors import ErrorBody, NotFound, Unavailable
 from followthrough.identity import (
     SESSION_COOKIE,
@@ -50,12 +51,8 @@ OIDC_OFF = {
 }
 
 
-def provide_sign_in(
-    db_session: NamedDependency[AsyncSession],
-    settings: NamedDependency[Settings],
-    now: NamedDependency[datetime],
-) -> SignInService:
-    return SignInService(db_session, settings, now)
+def provide_sign_in(context: NamedDependency[RequestContext]) -> SignInService:
+    return SignInService(context)
 
 
 def provide_oidc(settings: NamedDependency[Settings]) -> OidcClient:
@@ -84,7 +81,7 @@ async def _session_for(
     now: NamedDependency[datetime],
 ) -> tuple[str, Cookie]:
     db: AsyncSession = request.app.state.alchemy.provide_session(request.app.state, request.scope)
-    token, _ = await IdentityService(db, settings, now).start_session(
+    token, _ = await IdentityService(RequestContext(db, now, settings)).start_session(
         participant, request.headers.get("user-agent")
     )
     return token, session_cookie(settings, token, settings.session_days * 86400)

@@ -12,19 +12,17 @@ Rules:
 
 from __future__ import annotations
 
-from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from followthrough.context import ContextBound
 from followthrough.errors import Conflict, InvalidInput
 from followthrough.identity import NO_PASSWORD_HASH, AuthSession, IdentityService, Participant, SignUp
 from followthrough.identity import has_password as password_is_set
 from followthrough.ownership import delete_owned, get_owned
 from followthrough.schemas import require_time_zone
-from followthrough.settings import Settings
 from followthrough.sso.models import SignInIdentity
 from followthrough.sso.oidc import Problem, ProviderClaims, ProviderProblem
 
@@ -39,12 +37,7 @@ def has_password(participant: Participant) -> bool:
     return password_is_set(participant.password_hash)
 
 
-class SignInService:
-    def __init__(self, session: AsyncSession, settings: Settings, now: datetime) -> None:
-        self.session = session
-        self.settings = settings
-        self.now = now
-
+class SignInService(ContextBound):
     async def by_trusted_email(self, email: str | None, time_zone: str | None) -> Participant:
         if email is None:
             raise TrustedHeaderRefused()
@@ -163,8 +156,6 @@ class SignInService:
             zone = DEFAULT_TIME_ZONE
         data = SignUp(email=email, password="", display_name=name.strip()[:80] or email, time_zone=zone)
         try:
-            return await IdentityService(self.session, self.settings, self.now).create_participant(
-                data, NO_PASSWORD_HASH
-            )
+            return await IdentityService(self.context).create_participant(data, NO_PASSWORD_HASH)
         except InvalidInput:  # Conflict included: the email was taken at the same moment
             return None
