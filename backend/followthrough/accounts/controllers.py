@@ -17,6 +17,7 @@ from followthrough.deliveries import follow_quiet_hours
 from followthrough.identity import (
     ApiToken,
     Credential,
+    IdentityService,
     Participant,
     ParticipantOut,
     participant_out,
@@ -28,7 +29,7 @@ def provide_account_service(
     context: NamedDependency[RequestContext],
     occurrences: NamedDependency[OccurrenceService],
 ) -> AccountService:
-    return AccountService(context, occurrences)
+    return AccountService(context, IdentityService(context), occurrences)
 
 
 def token_out(api_token: ApiToken) -> schemas.ApiTokenOut:

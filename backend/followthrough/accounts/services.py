@@ -34,9 +34,11 @@ FIRST_PASSWORD_WINDOW = timedelta(minutes=10)
 
 
 class AccountService(ContextBound):
-    def __init__(self, context: RequestContext, occurrences: OccurrenceService) -> None:
+    def __init__(
+        self, context: RequestContext, identity: IdentityService, occurrences: OccurrenceService
+    ) -> None:
         super().__init__(context)
-        self.identity = IdentityService(context)
+        self.identity = identity
         self.occurrences = occurrences
 
     async def update_profile(self, participant: Participant, data: schemas.ProfileUpdate) -> Participant:

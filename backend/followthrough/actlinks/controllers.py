@@ -15,7 +15,9 @@ from followthrough.actlinks.services import Acted, ActLinkService
 from followthrough.checkins import CheckInService
 from followthrough.context import RequestContext
 from followthrough.errors import ErrorBody
+from followthrough.partners import EncouragementService, PartnershipService
 from followthrough.readcache import announce_write
+from followthrough.reminders import SnoozeService
 
 ActToken = Annotated[str, Parameter(description="The link's token, from the message: 22 characters")]
 TOUCHED = "act_touched"
@@ -36,7 +38,12 @@ def provide_act_links(
     context: NamedDependency[RequestContext],
     occurrences: NamedDependency[OccurrenceService],
 ) -> ActLinkService:
-    return ActLinkService(context, CheckInService(context, occurrences))
+    return ActLinkService(
+        context,
+        CheckInService(context, occurrences),
+        SnoozeService(context),
+        EncouragementService(context, PartnershipService(context)),
+    )
 
 
 def _acted(request: Request[Any, Any, Any], acted: Acted) -> schemas.ActLinkOut:

@@ -65,9 +65,17 @@ class Acted:
 
 
 class ActLinkService(ContextBound):
-    def __init__(self, context: RequestContext, check_ins: CheckInService) -> None:
+    def __init__(
+        self,
+        context: RequestContext,
+        check_ins: CheckInService,
+        snoozes: SnoozeService,
+        encouragements: EncouragementService,
+    ) -> None:
         super().__init__(context)
         self.check_ins = check_ins
+        self.snoozes = snoozes
+        self.encouragements = encouragements
 
     # --- reading
 
@@ -247,7 +255,7 @@ class ActLinkService(ContextBound):
             raise InvalidInput(field, "only with a check-in result, not with a snooze")
         if link.choice == data.choice.value and link.snoozed_until is not None:
             return set()  # the same snooze again
-        deliveries = SnoozeService(self.context)
+        deliveries = self.snoozes
         tapped = await self.session.get_one(Delivery, link.delivery_id)
         first_due = (tapped.payload or {}).get("snoozedFrom") or tapped.due_at.isoformat()
         until = await deliveries.snooze_occurrence(
@@ -286,7 +294,7 @@ class ActLinkService(ContextBound):
         self._still_open(link)
         partnership, person, _ = await self._encourage_subject(link)
         message = (data.message or ONE_TAP_MESSAGES[0]).strip()
-        item = await EncouragementService(self.context).post_once(partnership, message, nonce=link.id.hex)
+        item = await self.encouragements.post_once(partnership, message, nonce=link.id.hex)
         if item is None:  # posted meanwhile through this link (its nonce): read what it posted
             item = await self.session.scalar(
                 select(Encouragement).where(Encouragement.link_nonce == link.id.hex)
@@ -312,7 +320,7 @@ class ActLinkService(ContextBound):
                 await forget_check_in(self.session, check_in, self.now)
             await restore_reminders(self.session, link.occurrence_id, self.now)
         if link.snoozed_until is not None and link.occurrence_id is not None:
-            await SnoozeService(self.context).drop_snoozes(link.occurrence_id, self._snooze_prefix(link))
+            await self.snoozes.drop_snoozes(link.occurrence_id, self._snooze_prefix(link))
         if link.encouragement_id is not None:
             item = await self.session.get(Encouragement, link.encouragement_id)
             if item is not None:

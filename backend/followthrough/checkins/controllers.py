@@ -12,6 +12,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from followthrough.actions import OccurrenceService
+from followthrough.barriers import BarrierService
 from followthrough.checkins import schemas
 from followthrough.checkins.progress import ProgressService
 from followthrough.checkins.ranges import EARLIEST_DATE, LATEST_DATE
@@ -63,7 +64,7 @@ def provide_progress_service(
     context: NamedDependency[RequestContext],
     occurrences: NamedDependency[OccurrenceService],
 ) -> ProgressService:
-    return ProgressService(context, occurrences)
+    return ProgressService(context, occurrences, BarrierService(context))
 
 
 class CheckInController(Controller):

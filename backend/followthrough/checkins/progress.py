@@ -93,9 +93,12 @@ def _add(into: list[int], counts: Sequence[int]) -> None:
 
 
 class ProgressService(ContextBound):
-    def __init__(self, context: RequestContext, occurrences: OccurrenceService) -> None:
+    def __init__(
+        self, context: RequestContext, occurrences: OccurrenceService, barriers: BarrierService
+    ) -> None:
         super().__init__(context)
         self.occurrences = occurrences
+        self.barriers = barriers
 
     async def for_account(
         self,
@@ -347,7 +350,7 @@ class ProgressService(ContextBound):
 
     async def _barriers(self, participant: Participant) -> list[schemas.BarrierHistoryOut]:
         """Every barrier with its status history, oldest barrier first: two queries."""
-        histories = await BarrierService(self.context).status_history(participant)
+        histories = await self.barriers.status_history(participant)
         barriers = await self.session.execute(
             select(Barrier.id, Barrier.title, Barrier.status)
             .where(Barrier.participant_id == participant.id)

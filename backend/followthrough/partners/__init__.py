@@ -5,6 +5,7 @@ from followthrough.partners.detection import STEPS, digest_step, missed_step
 from followthrough.partners.encouragement import ONE_TAP_MESSAGES, EncouragementService
 from followthrough.partners.invites import InviteService
 from followthrough.partners.models import Encouragement, Invite, Partnership
+from followthrough.partners.services import PartnershipService
 
 __all__ = [
     "ONE_TAP_MESSAGES",
@@ -14,6 +15,7 @@ __all__ = [
     "Invite",
     "InviteService",
     "Partnership",
+    "PartnershipService",
     "digest_step",
     "missed_step",
 ]

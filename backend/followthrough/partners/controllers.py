@@ -11,6 +11,7 @@ from litestar.params import FromPath, JSONBody, Parameter, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from followthrough.actions import OccurrenceService
+from followthrough.barriers import BarrierService
 from followthrough.checkins import AgendaService, ProgressService
 from followthrough.context import RequestContext
 from followthrough.errors import ErrorBody
@@ -50,14 +51,18 @@ def provide_partnerships(context: NamedDependency[RequestContext]) -> Partnershi
 
 
 def provide_encouragements(context: NamedDependency[RequestContext]) -> EncouragementService:
-    return EncouragementService(context)
+    return EncouragementService(context, PartnershipService(context))
 
 
 def provide_view(
     context: NamedDependency[RequestContext],
     occurrences: NamedDependency[OccurrenceService],
 ) -> PartnerView:
-    return PartnerView(context, ProgressService(context, occurrences), AgendaService(context, occurrences))
+    return PartnerView(
+        context,
+        ProgressService(context, occurrences, BarrierService(context)),
+        AgendaService(context, occurrences),
+    )
 
 
 class InviteController(Controller):

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from followthrough.actions import KeyAction, Occurrence, OccurrenceService
+from followthrough.barriers import BarrierService
 from followthrough.checkins import CheckIn, ProgressService
 from followthrough.context import RequestContext
 from followthrough.deliveries import Delivery, Enqueuer, Step, local_instant
@@ -94,7 +95,7 @@ async def _digest_payload(
 ) -> dict[str, Any]:
     """Per person: the week's done and due counts and completion rate over their shared key actions only."""
     context = RequestContext(session, now, settings)
-    progress = ProgressService(context, OccurrenceService(context))
+    progress = ProgressService(context, OccurrenceService(context), BarrierService(context))
     people: list[dict[str, Any]] = []
     links: dict[str, str] = {}
     for partnership in partnerships:

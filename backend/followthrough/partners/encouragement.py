@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from followthrough.actions import KeyAction
 from followthrough.checkins import CheckIn, hold_write_lock
-from followthrough.context import ContextBound
+from followthrough.context import ContextBound, RequestContext
 from followthrough.deliveries import enqueue
 from followthrough.enums import Event, Visibility
 from followthrough.errors import Forbidden, Gone, InvalidInput, NotFound, TooManyAttempts
@@ -54,10 +54,14 @@ def one_tap_placeholder(partnership_id: UUID) -> str:
 
 
 class EncouragementService(ContextBound):
+    def __init__(self, context: RequestContext, partnerships: PartnershipService) -> None:
+        super().__init__(context)
+        self.partnerships = partnerships
+
     async def send(
         self, partner: Participant, partnership_id: UUID, data: schemas.EncouragementCreate
     ) -> Encouragement:
-        partnership, person = await PartnershipService(self.context).as_partner(partner, partnership_id)
+        partnership, person = await self.partnerships.as_partner(partner, partnership_id)
         if (data.key_action_id is None) == (data.check_in_id is None):
             raise InvalidInput("keyActionId", "give exactly one of keyActionId and checkInId")
         key_action_id = data.key_action_id

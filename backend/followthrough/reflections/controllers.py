@@ -9,6 +9,7 @@ from litestar.params import FromPath, JSONBody, Parameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from followthrough.actions import KeptOccurrences, KeyActionService, OccurrenceService
+from followthrough.barriers import BarrierService
 from followthrough.context import RequestContext
 from followthrough.identity import Participant
 from followthrough.reflections import schemas
@@ -25,7 +26,9 @@ def provide_reflection_service(
     occurrences: NamedDependency[OccurrenceService],
     kept_occurrences: NamedDependency[KeptOccurrences],
 ) -> ReflectionService:
-    return ReflectionService(context, KeyActionService(context, occurrences, kept_occurrences))
+    return ReflectionService(
+        context, BarrierService(context), KeyActionService(context, occurrences, kept_occurrences)
+    )
 
 
 class ReflectionController(Controller):

@@ -41,8 +41,11 @@ def questions_out() -> list[schemas.QuestionOut]:
 
 
 class ReflectionService(ContextBound):
-    def __init__(self, context: RequestContext, key_actions: KeyActionService) -> None:
+    def __init__(
+        self, context: RequestContext, barriers: BarrierService, key_actions: KeyActionService
+    ) -> None:
         super().__init__(context)
+        self.barriers = barriers
         self.key_actions = key_actions
         """Creates the key actions, keeping what a schedule change must keep (`actions.KeptOccurrences`)."""
 
@@ -81,7 +84,7 @@ class ReflectionService(ContextBound):
         self.session.add(reflection)
         await self.session.flush()
 
-        barrier_service = BarrierService(self.context)
+        barrier_service = self.barriers
         barriers: list[Barrier] = []
         for index, barrier_data in enumerate(data.barriers):
             try:

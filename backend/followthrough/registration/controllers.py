@@ -10,14 +10,15 @@ from litestar.status_codes import HTTP_202_ACCEPTED
 
 from followthrough.context import RequestContext
 from followthrough.errors import ErrorBody
-from followthrough.identity import SignUp, client_address
+from followthrough.identity import IdentityService, SignUp, client_address
+from followthrough.partners import InviteService
 from followthrough.registration import schemas
 from followthrough.registration.services import RegistrationService
 from followthrough.settings import Settings
 
 
 def provide_registration(context: NamedDependency[RequestContext]) -> RegistrationService:
-    return RegistrationService(context)
+    return RegistrationService(context, IdentityService(context), InviteService(context))
 
 
 SIGN_UP_REFUSALS = {

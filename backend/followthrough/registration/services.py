@@ -18,7 +18,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from followthrough.context import ContextBound
+from followthrough.context import ContextBound, RequestContext
 from followthrough.deliveries import enqueue
 from followthrough.enums import Event
 from followthrough.errors import Conflict, Forbidden, TooManyAttempts
@@ -39,6 +39,11 @@ ACCEPTED = "If this email is free, your account is ready: sign in."
 
 
 class RegistrationService(ContextBound):
+    def __init__(self, context: RequestContext, identity: IdentityService, invites: InviteService) -> None:
+        super().__init__(context)
+        self.identity = identity
+        self.invites = invites
+
     async def sign_up(self, data: SignUp, address: str) -> schemas.SignUpAccepted:
         if self.settings.registration == "closed":
             raise Forbidden("sign-up is closed on this server", field="body")
@@ -46,7 +51,7 @@ class RegistrationService(ContextBound):
         require_time_zone(data.time_zone)
         await self._count_attempt(address)
         if self.settings.registration == "invite-only" and not (
-            data.invite and await InviteService(self.context).is_pending(data.invite, address)
+            data.invite and await self.invites.is_pending(data.invite, address)
         ):
             raise Forbidden(
                 "sign-up on this server needs a partner invite that is still pending", field="invite"
@@ -55,7 +60,7 @@ class RegistrationService(ContextBound):
         owner = await self.session.scalar(select(Participant).where(Participant.email == email))
         if owner is None:
             try:
-                await IdentityService(self.context).create_participant(data, password_hash)
+                await self.identity.create_participant(data, password_hash)
                 return schemas.SignUpAccepted(message=ACCEPTED)
             except Conflict:  # signed up at the same moment by someone else
                 owner = await self.session.scalar(select(Participant).where(Participant.email == email))

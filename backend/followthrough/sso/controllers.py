@@ -52,7 +52,7 @@ OIDC_OFF = {
 
 
 def provide_sign_in(context: NamedDependency[RequestContext]) -> SignInService:
-    return SignInService(context)
+    return SignInService(context, IdentityService(context))
 
 
 def provide_oidc(settings: NamedDependency[Settings]) -> OidcClient:

@@ -17,7 +17,7 @@ from uuid import UUID
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from followthrough.context import ContextBound
+from followthrough.context import ContextBound, RequestContext
 from followthrough.errors import Conflict, InvalidInput
 from followthrough.identity import NO_PASSWORD_HASH, AuthSession, IdentityService, Participant, SignUp
 from followthrough.identity import has_password as password_is_set
@@ -38,6 +38,10 @@ def has_password(participant: Participant) -> bool:
 
 
 class SignInService(ContextBound):
+    def __init__(self, context: RequestContext, identity: IdentityService) -> None:
+        super().__init__(context)
+        self.identity = identity
+
     async def by_trusted_email(self, email: str | None, time_zone: str | None) -> Participant:
         if email is None:
             raise TrustedHeaderRefused()
@@ -156,6 +160,6 @@ class SignInService(ContextBound):
             zone = DEFAULT_TIME_ZONE
         data = SignUp(email=email, password="", display_name=name.strip()[:80] or email, time_zone=zone)
         try:
-            return await IdentityService(self.context).create_participant(data, NO_PASSWORD_HASH)
+            return await self.identity.create_participant(data, NO_PASSWORD_HASH)
         except InvalidInput:  # Conflict included: the email was taken at the same moment
             return None
