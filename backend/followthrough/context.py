@@ -21,10 +21,20 @@ class RequestContext:
 
 
 class ContextBound:
-    """The base of a service built from a `RequestContext`, whose parts it reads as attributes."""
+    """The base of a service built from a `RequestContext`, whose parts it reads as attributes (derived,
+    never copied, so they cannot disagree with the context)."""
 
     def __init__(self, context: RequestContext) -> None:
         self.context = context
-        self.session = context.session
-        self.now = context.now
-        self.settings = context.settings
+
+    @property
+    def session(self) -> AsyncSession:
+        return self.context.session
+
+    @property
+    def now(self) -> datetime:
+        return self.context.now
+
+    @property
+    def settings(self) -> Settings:
+        return self.context.settings
