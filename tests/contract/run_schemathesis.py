@@ -48,7 +48,9 @@ def _free_port() -> int:
         return port
 
 
-def _wait_until_ready(base: str, server: subprocess.Popen[bytes], seconds: float = 60) -> None:
+# A guard against a server that never comes up, not a timing: seeding the demo's year of history on a
+# machine busy with the other steps of `./run test` has taken over a minute.
+def _wait_until_ready(base: str, server: subprocess.Popen[bytes], seconds: float = 300) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if server.poll() is not None:
