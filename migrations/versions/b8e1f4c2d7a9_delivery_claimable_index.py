@@ -2,9 +2,10 @@
 
 `ix_delivery_claimable`: the rows a worker may claim (pending, retrying, sending), in the order it claims
 them (`next_attempt_at`). A claim walks it and stops at its batch, and the worker finds the next due time
-from its first waiting row, rather than sorting every due row: with a backlog of 100,000 due deliveries a
-claim was 70 times slower than with none. `ix_delivery_due` (status, next_attempt_at) stays: the metrics
-count deliveries by status with it, and the rows being sent are looked up by it.
+from its first waiting row, where both used to read and sort every due row: with 100,000 due among
+1,000,000 a claim took 34.5 ms against 0.5 ms with none due (`bench/claims.py`). `ix_delivery_due`
+(status, next_attempt_at) stays: the metrics count deliveries by status with it, and the rows being sent
+are looked up by it.
 
 Revision ID: b8e1f4c2d7a9
 Revises: a4d8f5b2c3e6

@@ -86,11 +86,13 @@ async def claim(
     Dead workers' rows come first: they were claimed before, so their moments are the oldest. They are read
     apart, since their lease may end past any bound on the due rows' range."""
     until = now + timedelta(seconds=settings.delivery_prepare_seconds)
-    dead = await dead_workers(session, now, settings)
-    claimable = or_(_due(now, until), _held_by(dead)) if dead else _due(now, until)
-    picked = await _pick(session, _held_by(dead), settings.worker_batch_size) if dead else {}
+    due = claimable = _due(now, until)
+    picked: dict[UUID, datetime] = {}
+    if dead := await dead_workers(session, now, settings):
+        claimable = or_(due, _held_by(dead))
+        picked = await _pick(session, _held_by(dead), settings.worker_batch_size)
     if len(picked) < settings.worker_batch_size:
-        rest = _due(now, until) if not picked else and_(_due(now, until), Delivery.id.not_in(picked))
+        rest = and_(due, Delivery.id.not_in(picked)) if picked else due
         picked.update(await _pick(session, rest, settings.worker_batch_size - len(picked)))
     moments = {delivery_id: moment for delivery_id, moment in picked.items() if delivery_id not in holding}
     if not moments:
