@@ -148,7 +148,7 @@ async def test_a_dead_workers_claim_is_taken_over_within_seconds_and_leaves_at_i
     assert len(http_receiver.requests) == 1
 
 
-async def test_a_dead_workers_rows_are_claimed_first_and_due_rows_fill_the_rest_of_the_batch(
+async def test_a_dead_workers_rows_fill_what_due_rows_leave_of_a_batch(
     callers: Callers, database: Database, workers: list[Worker], http_receiver: HttpReceiver
 ) -> None:
     dead, alive = workers
@@ -167,8 +167,11 @@ async def test_a_dead_workers_rows_are_claimed_first_and_due_rows_fill_the_rest_
     await alive.beat()
     two = replace(alive.settings, worker_batch_size=2)
     async with database() as db:
-        batch = await claims.claim(db, clock.now(), two, alive.name)
-    assert sorted(batch.values()) == [NOW + timedelta(seconds=7), held]
+        first = await claims.claim(db, clock.now(), two, alive.name)
+    async with database() as db:
+        second = await claims.claim(db, clock.now(), two, alive.name)
+    assert sorted(first.values()) == [NOW + timedelta(seconds=7), NOW + timedelta(seconds=8)]
+    assert sorted(second.values()) == [NOW + timedelta(seconds=9), held]
 
 
 async def test_a_worker_never_claims_again_what_it_still_has_in_hand(

@@ -83,17 +83,17 @@ async def claim(
     ended or of dead workers) for `owner`, each with the moment it may leave; the caller commits at once.
     Rows in `holding` (jobs the worker still has in hand) are never claimed twice.
 
-    Dead workers' rows come first: they were claimed before, so their moments are the oldest. They are read
-    apart, since their lease may end past any bound on the due rows' range."""
+    Rows of dead workers whose lease ends past `now` are read apart, since that end may lie past any bound on
+    the due rows' range; they fill what the due rows leave of the batch, as they came after them in claiming
+    order. So a full batch, the case of a backlog, costs one read."""
     until = now + timedelta(seconds=settings.delivery_prepare_seconds)
+    batch = settings.worker_batch_size
     due = claimable = _due(now, until)
-    picked: dict[UUID, datetime] = {}
-    if dead := await dead_workers(session, now, settings):
+    picked = await _pick(session, due, batch)
+    if len(picked) < batch and (dead := await dead_workers(session, now, settings)):
         claimable = or_(due, _held_by(dead))
-        picked = await _pick(session, _held_by(dead), settings.worker_batch_size)
-    if len(picked) < settings.worker_batch_size:
-        rest = and_(due, Delivery.id.not_in(picked)) if picked else due
-        picked.update(await _pick(session, rest, settings.worker_batch_size - len(picked)))
+        taken_over = and_(_held_by(dead), Delivery.id.not_in(picked)) if picked else _held_by(dead)
+        picked.update(await _pick(session, taken_over, batch - len(picked)))
     moments = {delivery_id: moment for delivery_id, moment in picked.items() if delivery_id not in holding}
     if not moments:
         return {}
