@@ -148,6 +148,32 @@ async def test_a_dead_workers_claim_is_taken_over_within_seconds_and_leaves_at_i
     assert len(http_receiver.requests) == 1
 
 
+async def test_a_dead_workers_rows_fill_what_due_rows_leave_of_a_batch(
+    callers: Callers, database: Database, workers: list[Worker], http_receiver: HttpReceiver
+) -> None:
+    dead, alive = workers
+    clock = dead.clock
+    assert isinstance(clock, FrozenClock)
+    ada = await callers.participant()
+    await add_channel(database, ada, http_receiver)
+    held = NOW + timedelta(seconds=12)
+    await queue_message(database, ada, "Held", due_at=held)
+    await dead.beat()
+    assert list((await dead.claim()).values()) == [held]  # its lease ends at NOW + 50 s
+    for seconds in (7, 8, 9):
+        await queue_message(database, ada, f"Due {seconds}", due_at=NOW + timedelta(seconds=seconds))
+
+    clock.advance(timedelta(seconds=7))  # three missed beats: dead
+    await alive.beat()
+    two = replace(alive.settings, worker_batch_size=2)
+    async with database() as db:
+        first = await claims.claim(db, clock.now(), two, alive.name)
+    async with database() as db:
+        second = await claims.claim(db, clock.now(), two, alive.name)
+    assert sorted(first.values()) == [NOW + timedelta(seconds=7), NOW + timedelta(seconds=8)]
+    assert sorted(second.values()) == [NOW + timedelta(seconds=9), held]
+
+
 async def test_a_worker_never_claims_again_what_it_still_has_in_hand(
     callers: Callers, database: Database, workers: list[Worker], http_receiver: HttpReceiver
 ) -> None:

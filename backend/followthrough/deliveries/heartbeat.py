@@ -19,8 +19,6 @@ from uuid import UUID
 import uuid_utils
 from sqlalchemy import Table, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
-from sqlalchemy.sql.elements import ColumnElement
 
 from followthrough.deliveries.models import WorkerHeartbeat
 from followthrough.dialect import insert_ignoring_conflicts
@@ -62,13 +60,11 @@ async def stop_beating(session: AsyncSession, name: str) -> None:
     await session.execute(delete(WorkerHeartbeat).where(WorkerHeartbeat.name == name))
 
 
-def of_dead_worker(
-    owner: InstrumentedAttribute[str | None], now: datetime, settings: Settings
-) -> ColumnElement[bool]:
-    """`owner` names a worker whose heartbeat is stale (a condition for the claim)."""
-    return owner.in_(
-        select(WorkerHeartbeat.name).where(WorkerHeartbeat.last_seen < now - stale_after(settings))
-    )
+async def dead_workers(session: AsyncSession, now: datetime, settings: Settings) -> list[str]:
+    """The workers taken for dead at `now` (their heartbeat is stale), whose rows another may claim. Usually
+    none; a dead worker's name stays here until its heartbeat is forgotten."""
+    stale = WorkerHeartbeat.last_seen < now - stale_after(settings)
+    return list(await session.scalars(select(WorkerHeartbeat.name).where(stale)))
 
 
 class Heart:

@@ -20,17 +20,13 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
-from sqlalchemy import func, select
 
 from followthrough.clock import Clock
 from followthrough.database import alchemy_config, session_scope
 from followthrough.deliveries import claims, dispatch, figures, heartbeat
-from followthrough.deliveries.cancel import WAITING
 from followthrough.deliveries.detection import Step, detect
 from followthrough.deliveries.dispatch import Job, Rules
 from followthrough.deliveries.heartbeat import Heart
-from followthrough.deliveries.models import Delivery, WorkerHeartbeat
-from followthrough.enums import DeliveryStatus
 from followthrough.notifications import Pools, load_plugins, use_channel_key, using_pools
 from followthrough.settings import Settings
 
@@ -264,30 +260,11 @@ class Worker:
         preparation window, a lease's end, or when a silent worker holding deliveries is taken for dead),
         at most one poll interval."""
         poll = float(self.settings.worker_poll_seconds)
-        sending = Delivery.status == DeliveryStatus.SENDING
         async with session_scope(self.alchemy) as session:
-            waiting = await session.scalar(
-                select(func.min(Delivery.next_attempt_at)).where(Delivery.status.in_(WAITING))
-            )
-            others = (sending, Delivery.lease_owner != self.name)  # its own are in hand, or at the next poll
-            lease_end = await session.scalar(select(func.min(Delivery.next_attempt_at)).where(*others))
-            holders = select(Delivery.lease_owner).where(*others)
-            silent_since = await session.scalar(
-                select(func.min(WorkerHeartbeat.last_seen)).where(WorkerHeartbeat.name.in_(holders))
-            )
-        ahead = timedelta(seconds=self.settings.delivery_prepare_seconds)
-        upcoming = [
-            instant
-            for instant in (
-                None if waiting is None else waiting - ahead,
-                lease_end,
-                None if silent_since is None else silent_since + heartbeat.stale_after(self.settings),
-            )
-            if instant is not None
-        ]
-        if not upcoming:
+            upcoming = await claims.next_claim_at(session, self.settings, self.name)
+        if upcoming is None:
             return poll
-        return min(poll, max((min(upcoming) - self.clock.now()).total_seconds(), 0.0))
+        return min(poll, max((upcoming - self.clock.now()).total_seconds(), 0.0))
 
     # --- the loop
 
