@@ -91,16 +91,21 @@ class OccurrenceService(ContextBound):
         stale = (
             await self.session.scalars(
                 select(KeyAction)
-                .where(
-                    KeyAction.participant_id == participant.id,
-                    KeyAction.status == ActionStatus.ACTIVE,
-                    or_(KeyAction.occurrences_until.is_(None), KeyAction.occurrences_until < until),
-                )
+                .where(*self.stale_actions(participant.id, until))
                 # Bulk updates elsewhere bypass the identity map; read what the database holds.
                 .execution_options(populate_existing=True)
             )
         ).all()
         await self.materialise(stale, ZoneInfo(participant.time_zone), until + REFRESH_SLACK)
+
+    def stale_actions(self, participant_id: UUID, until: datetime | None = None) -> list[ColumnElement[bool]]:
+        """The key actions `ensure_for_participant` would extend: a request that reads much else anyway can
+        ask whether any exist in the same statement, and call it only then."""
+        return [
+            KeyAction.participant_id == participant_id,
+            KeyAction.status == ActionStatus.ACTIVE,
+            or_(KeyAction.occurrences_until.is_(None), KeyAction.occurrences_until < (until or self.until)),
+        ]
 
     async def materialise(self, actions: Sequence[KeyAction], zone: ZoneInfo, until: datetime) -> None:
         """Store each action's occurrences from where it was materialised to (or from the backfill floor)
