@@ -11,11 +11,12 @@ from sqlalchemy.sql.dml import Insert
 
 
 def insert_ignoring_conflicts(
-    session: AsyncSession, table: Table, rows: list[dict[str, Any]] | None = None
+    session: AsyncSession | str, table: Table, rows: list[dict[str, Any]] | None = None
 ) -> Insert:
-    """INSERT … ON CONFLICT DO NOTHING: concurrent requests may materialise the same rows. Without `rows`,
-    the values are given when it is executed."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    """INSERT … ON CONFLICT DO NOTHING: concurrent requests may materialise the same rows. For a session
+    or a dialect's name; without `rows`, the values are given when it is executed."""
+    dialect = session if isinstance(session, str) else session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(table)
     if rows is not None:
         statement = statement.values(rows)

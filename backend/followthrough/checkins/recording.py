@@ -11,17 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC
-from typing import cast
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Integer, Subquery, Table, and_, literal, select, union_all
+from sqlalchemy import Integer, Select, Subquery, Table, and_, bindparam, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.dml import Insert
 
-from followthrough.actions import KeyAction, Occurrence
+from followthrough.actions import KeyAction, Occurrence, stale_actions
 from followthrough.checkins import schemas
 from followthrough.checkins.models import CheckIn, UndoneCheckIn
+from followthrough.checkins.webhook_events import has_webhooks
 from followthrough.deliveries import has_waiting_reminders
 from followthrough.dialect import insert_ignoring_conflicts
 
@@ -75,38 +78,46 @@ class Findings:
     has_webhooks: bool
 
 
-def _requested(items: Sequence[schemas.CheckInCreate]) -> Subquery:
-    """The requested check-ins as rows of a derived table, so that one statement can join them."""
+def _requested(count: int) -> Subquery:
+    """`count` requested check-ins as rows of a derived table, so that one statement can join them; their
+    values are parameters (`_parameters`)."""
     rows = [
         select(
             literal(position, Integer).label("position"),
-            literal(item.id, CheckIn.id.type).label("id"),
-            literal(item.key_action_id, CheckIn.key_action_id.type).label("key_action_id"),
-            literal(item.occurrence_at.astimezone(UTC), Occurrence.due_at.type).label("due_at"),
+            bindparam(f"id_{position}", type_=CheckIn.id.type).label("id"),
+            bindparam(f"key_action_id_{position}", type_=CheckIn.key_action_id.type).label("key_action_id"),
+            bindparam(f"due_at_{position}", type_=Occurrence.due_at.type).label("due_at"),
         )
-        for position, item in enumerate(items)
+        for position in range(count)
     ]
     return (rows[0] if len(rows) == 1 else union_all(*rows)).subquery("requested")
 
 
-async def find(
-    session: AsyncSession,
-    participant_id: UUID,
-    items: Sequence[schemas.CheckInCreate],
-    stale_actions: list[ColumnElement[bool]],
-    has_webhooks: ColumnElement[bool],
-) -> Findings:
-    """One statement: per requested check-in, what is stored under its id, whether it was undone, the key
-    action, the occurrence and whether it is taken or has reminders waiting; and for the caller, whether any
-    key action is stale (`stale_actions`, conditions on KeyAction) and whether they have webhooks."""
-    requested = _requested(items)
+def _parameters(
+    participant_id: UUID, items: Sequence[schemas.CheckInCreate], until: datetime
+) -> dict[str, object]:
+    parameters: dict[str, object] = {"participant_id": participant_id, "until": until}
+    for position, item in enumerate(items):
+        parameters[f"id_{position}"] = item.id
+        parameters[f"key_action_id_{position}"] = item.key_action_id
+        parameters[f"due_at_{position}"] = item.occurrence_at.astimezone(UTC)
+    return parameters
+
+
+@cache
+def _finding(count: int) -> Select[Any]:
+    """The read for `count` requested check-ins, built once per count: building and keying a statement this
+    size costs more than running it."""
+    requested = _requested(count)
+    participant_id = bindparam("participant_id", type_=Occurrence.participant_id.type)
+    until = bindparam("until", type_=KeyAction.occurrences_until.type)
     occurrence = and_(
         Occurrence.participant_id == participant_id,
         Occurrence.key_action_id == requested.c.key_action_id,
         Occurrence.due_at == requested.c.due_at,
     )
-    any_stale = select(KeyAction.id).where(*stale_actions).correlate(None).exists()
-    rows = await session.execute(
+    any_stale = select(KeyAction.id).where(*stale_actions(participant_id, until)).correlate(None).exists()
+    return (
         select(
             _STORED,
             _STORED_ON,
@@ -117,7 +128,7 @@ async def find(
             _TAKEN.id,
             has_waiting_reminders(Occurrence.id),
             any_stale,
-            has_webhooks,
+            has_webhooks(participant_id),
         )
         .select_from(requested)
         .outerjoin(_STORED, _STORED.id == requested.c.id)
@@ -132,6 +143,15 @@ async def find(
         # Bulk updates elsewhere bypass the identity map; read what the database holds.
         .execution_options(populate_existing=True)
     )
+
+
+async def find(
+    session: AsyncSession, participant_id: UUID, items: Sequence[schemas.CheckInCreate], until: datetime
+) -> Findings:
+    """One statement: per requested check-in, what is stored under its id, whether it was undone, the key
+    action, the occurrence and whether it is taken or has reminders waiting; and for the caller, whether any
+    key action is materialised short of `until` (`actions.stale_actions`) and whether they have webhooks."""
+    rows = await session.execute(_finding(len(items)), _parameters(participant_id, items, until))
     found: list[Found] = []
     stale = webhooks = False  # the same on every row
     for row in rows.tuples():
@@ -158,6 +178,11 @@ async def insert(session: AsyncSession, check_ins: Sequence[CheckIn]) -> set[UUI
     action or occurrence deleted meanwhile still fails it (IntegrityError), and on PostgreSQL the
     transaction with it.
     """
-    statement = insert_ignoring_conflicts(session, CHECK_IN_TABLE).returning(CHECK_IN_TABLE.c.id)
+    statement = _inserting(session.get_bind().dialect.name)
     values = [{name: getattr(check_in, name) for name in _INSERTED_COLUMNS} for check_in in check_ins]
     return set((await session.execute(statement, values)).scalars())
+
+
+@cache
+def _inserting(dialect: str) -> Insert:
+    return insert_ignoring_conflicts(dialect, CHECK_IN_TABLE).returning(CHECK_IN_TABLE.c.id)

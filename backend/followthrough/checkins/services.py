@@ -184,13 +184,7 @@ class CheckInService(ContextBound):
     async def _find(
         self, participant: Participant, items: Sequence[schemas.CheckInCreate]
     ) -> recording.Findings:
-        return await recording.find(
-            self.session,
-            participant.id,
-            items,
-            self.occurrences.stale_actions(participant.id),
-            webhook_events.has_webhooks(participant.id),
-        )
+        return await recording.find(self.session, participant.id, items, self.occurrences.until)
 
     async def _answered(
         self, participant: Participant, findings: recording.Findings, planned: Sequence[Recorded]

@@ -49,7 +49,7 @@ def _occurrence_fields(occurrence: Occurrence, action: KeyAction, time_zone: str
     }
 
 
-def _webhook_channels(participant_id: UUID) -> list[ColumnElement[bool]]:
+def _webhook_channels(participant_id: UUID | ColumnElement[UUID]) -> list[ColumnElement[bool]]:
     return [
         Channel.participant_id == participant_id,
         Channel.kind == ChannelKind.WEBHOOK,
@@ -57,7 +57,7 @@ def _webhook_channels(participant_id: UUID) -> list[ColumnElement[bool]]:
     ]
 
 
-def has_webhooks(participant_id: UUID) -> Exists:
+def has_webhooks(participant_id: UUID | ColumnElement[UUID]) -> Exists:
     """Whether the person has a webhook channel, for a read that asks it alongside what else it reads."""
     return exists().where(*_webhook_channels(participant_id))
 
