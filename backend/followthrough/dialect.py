@@ -10,14 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Insert
 
 
-def insert_ignoring_conflicts(
-    session: AsyncSession | str, table: Table, rows: list[dict[str, Any]] | None = None
-) -> Insert:
-    """INSERT … ON CONFLICT DO NOTHING: concurrent requests may materialise the same rows. For a session
-    or a dialect's name; without `rows`, the values are given when it is executed."""
-    dialect = session if isinstance(session, str) else session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table)
-    if rows is not None:
-        statement = statement.values(rows)
-    return statement.on_conflict_do_nothing()
+def insert_ignoring_conflicts(session: AsyncSession, table: Table, rows: list[dict[str, Any]]) -> Insert:
+    """INSERT … ON CONFLICT DO NOTHING: concurrent requests may materialise the same rows."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table).values(rows).on_conflict_do_nothing()
+    return sqlite.insert(table).values(rows).on_conflict_do_nothing()

@@ -16,17 +16,16 @@ from functools import cache
 from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import Integer, Select, Subquery, Table, and_, bindparam, literal, select, union_all
+from sqlalchemy import Integer, Select, Subquery, Table, and_, bindparam, literal, select, text, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
-from sqlalchemy.sql.dml import Insert
+from sqlalchemy.sql.selectable import TextualSelect
 
 from followthrough.actions import KeyAction, Occurrence, stale_actions
 from followthrough.checkins import schemas
 from followthrough.checkins.models import CheckIn, UndoneCheckIn
 from followthrough.checkins.webhook_events import has_webhooks
 from followthrough.deliveries import has_waiting_reminders
-from followthrough.dialect import insert_ignoring_conflicts
 
 CHECK_IN_TABLE = cast("Table", CheckIn.__table__)
 _INSERTED_COLUMNS = (
@@ -178,11 +177,30 @@ async def insert(session: AsyncSession, check_ins: Sequence[CheckIn]) -> set[UUI
     action or occurrence deleted meanwhile still fails it (IntegrityError), and on PostgreSQL the
     transaction with it.
     """
-    statement = _inserting(session.get_bind().dialect.name)
-    values = [{name: getattr(check_in, name) for name in _INSERTED_COLUMNS} for check_in in check_ins]
-    return set((await session.execute(statement, values)).scalars())
+    values: dict[str, object] = {}
+    for position, check_in in enumerate(check_ins):
+        values.update({f"{name}_{position}": getattr(check_in, name) for name in _INSERTED_COLUMNS})
+    return set((await session.execute(_inserting(len(check_ins)), values)).scalars())
 
 
 @cache
-def _inserting(dialect: str) -> Insert:
-    return insert_ignoring_conflicts(dialect, CHECK_IN_TABLE).returning(CHECK_IN_TABLE.c.id)
+def _inserting(count: int) -> TextualSelect:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING, which SQLite and PostgreSQL spell alike, for `count` rows.
+    Written as text because SQLAlchemy 2.0 compiles its dialects' ON CONFLICT inserts again on every use
+    (they have no cache key): about a quarter of a millisecond of CPU on every check-in."""
+    columns = ", ".join(_INSERTED_COLUMNS)
+    rows = ", ".join(
+        "(" + ", ".join(f":{name}_{position}" for name in _INSERTED_COLUMNS) + ")"
+        for position in range(count)
+    )
+    # Only the table's and columns' own names go into the text; every value is a parameter.
+    statement = text(
+        f"INSERT INTO {CHECK_IN_TABLE.name} ({columns}) VALUES {rows} ON CONFLICT DO NOTHING RETURNING id"  # noqa: S608
+    )
+    return statement.bindparams(
+        *(
+            bindparam(f"{name}_{position}", type_=CHECK_IN_TABLE.c[name].type)
+            for position in range(count)
+            for name in _INSERTED_COLUMNS
+        )
+    ).columns(CHECK_IN_TABLE.c.id)
