@@ -8,6 +8,7 @@ from followthrough.actions.occurrences import (
     KeptOccurrences,
     OccurrenceService,
     schedule_of,
+    stale_actions,
     start_of_local_day,
     too_many_listed,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "occurrences_between",
     "portable_rule",
     "schedule_of",
+    "stale_actions",
     "start_of_local_day",
     "too_many_listed",
     "validate_schedule",

@@ -70,6 +70,18 @@ def schedule_of(action: KeyAction) -> Schedule:
     return Schedule(kind=action.schedule_kind.value, starts_at=action.starts_at, rrule=action.rrule)
 
 
+def stale_actions(
+    participant_id: UUID | ColumnElement[UUID], until: datetime | ColumnElement[datetime]
+) -> list[ColumnElement[bool]]:
+    """The key actions `ensure_for_participant` extends: active ones not materialised to `until`. A request
+    that reads much else anyway can ask whether any exist in the same statement, and call it only then."""
+    return [
+        KeyAction.participant_id == participant_id,
+        KeyAction.status == ActionStatus.ACTIVE,
+        or_(KeyAction.occurrences_until.is_(None), KeyAction.occurrences_until < until),
+    ]
+
+
 def start_of_local_day(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0), zone).astimezone(UTC)
 
@@ -91,11 +103,7 @@ class OccurrenceService(ContextBound):
         stale = (
             await self.session.scalars(
                 select(KeyAction)
-                .where(
-                    KeyAction.participant_id == participant.id,
-                    KeyAction.status == ActionStatus.ACTIVE,
-                    or_(KeyAction.occurrences_until.is_(None), KeyAction.occurrences_until < until),
-                )
+                .where(*stale_actions(participant.id, until))
                 # Bulk updates elsewhere bypass the identity map; read what the database holds.
                 .execution_options(populate_existing=True)
             )

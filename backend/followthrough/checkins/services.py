@@ -10,18 +10,18 @@ check-ins in one transaction.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 from uuid import UUID
 
 from msgspec import UNSET
-from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy import ColumnElement, delete, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from followthrough.actions import KeyAction, Occurrence, OccurrenceService
-from followthrough.checkins import schemas, webhook_events
+from followthrough.checkins import recording, schemas, webhook_events
 from followthrough.checkins.models import CheckIn, UndoneCheckIn
 from followthrough.checkins.ranges import checked_span
 from followthrough.context import ContextBound, RequestContext
@@ -55,6 +55,12 @@ def has_check_in(occurrence_id: InstrumentedAttribute[UUID]) -> ColumnElement[bo
     """Whether the occurrence has a check-in: such an occurrence stays when its key action's schedule, zone or
     status changes (`actions.KeptOccurrences`)."""
     return exists().where(CheckIn.occurrence_id == occurrence_id)
+
+
+def writers_serialised(session: AsyncSession) -> bool:
+    """Whether `hold_write_lock` makes a request the only writer: on SQLite nothing another request commits
+    comes between what this one reads and what it writes; on PostgreSQL it may."""
+    return session.get_bind().dialect.name == "sqlite"
 
 
 async def hold_write_lock(session: AsyncSession) -> None:
@@ -135,30 +141,66 @@ class CheckInService(ContextBound):
         With `week` (a weekly review), errors name `checkIns[i].field`; without it, a key action that is not
         the caller's is a 404.
         """
+        if not items:
+            return []
         await hold_write_lock(self.session)
-        await self.occurrences.ensure_for_participant(participant)
+        ensured = False
         for _ in range(2):
-            planned = await self._plan(participant, items, weekly_review_id, week)
+            findings = await self._find(participant, items)
+            if findings.stale and not ensured:
+                # Some key action's occurrences end before the horizon (days without a request): extend them,
+                # then read again, as the requested occurrence may be among the new rows.
+                await self.occurrences.ensure_for_participant(participant)
+                ensured = True
+                findings = await self._find(participant, items)
+            planned = self._plan(participant, items, findings, weekly_review_id, week)
             new = [check_in for check_in, _, created in planned if created]
             if not new:
                 return planned
             try:
-                async with self.session.begin_nested():
-                    self.session.add_all(new)
-                    await self.session.flush()
-                    # An undo that committed after the plan read the undone ids is seen now that these rows
-                    # are written: it deleted the row this insert would otherwise have collided with.
-                    await self._refuse_undone(new, items, week)
+                stored_ids = await recording.insert(self.session, new)
             except IntegrityError:
-                # Another request stored one of them meanwhile: plan again against what it stored.
+                # A key action or occurrence was deleted meanwhile (PostgreSQL only: SQLite's write lock
+                # keeps deletions out), and the transaction is lost with it; sent again, it is answered.
+                raise _stored_meanwhile(week) from None
+            if len(stored_ids) < len(new):
+                # Another request stored one of them (or one on the same occurrence) meanwhile: take back
+                # what this one stored, and plan again against what that request stored.
+                if stored_ids:
+                    await self.session.execute(
+                        delete(CheckIn)
+                        .where(CheckIn.id.in_(stored_ids))
+                        .execution_options(synchronize_session=False)
+                    )
                 continue
-            # Answered: nothing more is sent about these occurrences (reminders, snoozes, nudges).
-            await cancel_reminders(self.session, {check_in.occurrence_id for check_in in new}, self.now)
-            stored = [(check_in, occurrence) for check_in, occurrence, created in planned if created]
-            await webhook_events.check_ins_recorded(self.session, participant, stored, self.now)
+            if not writers_serialised(self.session):
+                # An undo that committed after the read is seen now that these rows are written: it deleted
+                # the row this insert would otherwise have collided with.
+                await self._refuse_undone(new, items, week)
+            await self._answered(participant, findings, planned)
             return planned
-        raise Conflict(
-            _field(week, 0, "id"), "was being stored by another request at the same time; send it again"
+        raise _stored_meanwhile(week)
+
+    async def _find(
+        self, participant: Participant, items: Sequence[schemas.CheckInCreate]
+    ) -> recording.Findings:
+        return await recording.find(self.session, participant.id, items, self.occurrences.until)
+
+    async def _answered(
+        self, participant: Participant, findings: recording.Findings, planned: Sequence[Recorded]
+    ) -> None:
+        """What follows a check-in stored: nothing more is sent about its occurrence (reminders, snoozes,
+        nudges), and webhooks hear of it. Each costs a statement only when there is something to do."""
+        stored = [(check_in, occurrence) for check_in, occurrence, created in planned if created]
+        waiting = {
+            found.occurrence.id
+            for found in findings.items
+            if found.reminders_waiting and found.occurrence is not None
+        }
+        answered = {occurrence.id for _, occurrence in stored} & waiting
+        await cancel_reminders(self.session, answered, self.now)
+        await webhook_events.check_ins_recorded(
+            self.session, participant, stored, self.now, findings.has_webhooks
         )
 
     async def _refuse_undone(
@@ -169,56 +211,27 @@ class CheckInService(ContextBound):
             if item.id in undone:
                 raise undone_check_in(_field(week, index, "id"), item.id)
 
-    async def _plan(
+    def _plan(
         self,
         participant: Participant,
         items: Sequence[schemas.CheckInCreate],
+        findings: recording.Findings,
         weekly_review_id: UUID | None,
         week: date | None,
     ) -> list[Recorded]:
-        stored = await self.by_id([item.id for item in items])
-        undone = await undone_among(self.session, [item.id for item in items])
-        action_ids = {item.key_action_id for item in items}
-        actions = {
-            action.id: action
-            for action in await self.session.scalars(
-                select(KeyAction).where(
-                    KeyAction.participant_id == participant.id, KeyAction.id.in_(action_ids)
-                )
-            )
-        }
-        rows = await self.session.execute(
-            select(Occurrence, CheckIn)
-            .outerjoin(CheckIn, CheckIn.occurrence_id == Occurrence.id)
-            .where(
-                Occurrence.participant_id == participant.id,
-                Occurrence.key_action_id.in_(action_ids),
-                Occurrence.due_at.in_(list({item.occurrence_at.astimezone(UTC) for item in items})),
-            )
-            .execution_options(populate_existing=True)
-        )
-        occurrences: dict[tuple[UUID, datetime], tuple[Occurrence, UUID | None]] = {}
-        for occurrence, on_it in rows.tuples():
-            occurrences[(occurrence.key_action_id, occurrence.due_at)] = (
-                occurrence,
-                None if on_it is None else on_it.id,
-            )
-            if on_it is not None:
-                # A request committing between the two reads above shows up here first.
-                stored.setdefault(on_it.id, (on_it, occurrence))
         today = local_today(participant.time_zone, self.now)
         seen_ids: set[UUID] = set()
         seen_occurrences: set[UUID] = set()
         planned: list[Recorded] = []
-        for index, item in enumerate(items):
+        for index, (item, found) in enumerate(zip(items, findings.items, strict=True)):
             field = partial(_field, week, index)
             if item.id in seen_ids:
                 raise InvalidInput(field("id"), "appears twice in this request")
             seen_ids.add(item.id)
-            if item.id in undone and item.id not in stored:
+            if found.undone and found.stored is None:
                 raise undone_check_in(field("id"), item.id)
-            if item.id in stored:
-                check_in, occurrence = stored[item.id]
+            if found.stored is not None:
+                check_in, occurrence = found.stored
                 if check_in.participant_id != participant.id or not same_check_in(check_in, occurrence, item):
                     raise Conflict(field("id"), "a different check-in was already stored with this id")
                 if week is not None and occurrence.week_start != week:
@@ -226,24 +239,22 @@ class CheckInService(ContextBound):
                 seen_occurrences.add(occurrence.id)
                 planned.append((check_in, occurrence, False))
                 continue
-            action = actions.get(item.key_action_id)
-            if action is None:
+            if not found.action_found:
                 if week is None:
                     raise NotFound("key action")
                 raise InvalidInput(field("keyActionId"), "no such key action")
-            found = occurrences.get((item.key_action_id, item.occurrence_at))
-            if found is None:
+            if found.occurrence is None:
                 raise InvalidInput(field("occurrenceAt"), "not an occurrence of this key action")
-            occurrence, taken = found
+            occurrence = found.occurrence
             if week is not None and occurrence.week_start != week:
                 raise InvalidInput(field("occurrenceAt"), f"is not in the week starting {week}")
             if occurrence.local_date > today:
                 raise InvalidInput(
                     field("occurrenceAt"), "is due on a later day; check in once its day has come"
                 )
-            if item.measure_value is not None and action.measure_unit is None:
+            if item.measure_value is not None and found.measure_unit is None:
                 raise InvalidInput(field("measureValue"), "this key action has no measure")
-            if taken is not None or occurrence.id in seen_occurrences:
+            if found.taken or occurrence.id in seen_occurrences:
                 raise Conflict(field("occurrenceAt"), "this occurrence already has a check-in; edit that one")
             seen_occurrences.add(occurrence.id)
             check_in = CheckIn(
@@ -359,3 +370,9 @@ class CheckInService(ContextBound):
 
 def _field(week: date | None, index: int, name: str) -> str:
     return name if week is None else f"checkIns[{index}].{name}"
+
+
+def _stored_meanwhile(week: date | None) -> Conflict:
+    return Conflict(
+        _field(week, 0, "id"), "was being stored by another request at the same time; send it again"
+    )

@@ -22,7 +22,7 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import ColumnElement, Exists, and_, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from followthrough.actions import KeyAction, Occurrence
@@ -49,17 +49,22 @@ def _occurrence_fields(occurrence: Occurrence, action: KeyAction, time_zone: str
     }
 
 
+def _webhook_channels(participant_id: UUID | ColumnElement[UUID]) -> list[ColumnElement[bool]]:
+    return [
+        Channel.participant_id == participant_id,
+        Channel.kind == ChannelKind.WEBHOOK,
+        Channel.enabled.is_(True),
+    ]
+
+
+def has_webhooks(participant_id: UUID | ColumnElement[UUID]) -> Exists:
+    """Whether the person has a webhook channel, for a read that asks it alongside what else it reads."""
+    return exists().where(*_webhook_channels(participant_id))
+
+
 async def _has_webhooks(session: AsyncSession, participant_id: UUID) -> bool:
     """Cheap check first: most people have no webhook channel, and they pay one query per write."""
-    found = await session.scalar(
-        select(Channel.id)
-        .where(
-            Channel.participant_id == participant_id,
-            Channel.kind == ChannelKind.WEBHOOK,
-            Channel.enabled.is_(True),
-        )
-        .limit(1)
-    )
+    found = await session.scalar(select(Channel.id).where(*_webhook_channels(participant_id)).limit(1))
     return found is not None
 
 
@@ -68,9 +73,13 @@ async def check_ins_recorded(
     participant: Participant,
     recorded: Sequence[tuple[CheckIn, Occurrence]],
     now: datetime,
+    webhooks: bool | None = None,
 ) -> int:
-    """Queue `checkin.recorded` for check-ins just stored; returns the deliveries made."""
-    if not recorded or not await _has_webhooks(session, participant.id):
+    """Queue `checkin.recorded` for check-ins just stored; returns the deliveries made. `webhooks` is
+    whether the person has a webhook channel, when the caller read it already (None: read it here)."""
+    if webhooks is None:
+        webhooks = bool(recorded) and await _has_webhooks(session, participant.id)
+    if not recorded or not webhooks:
         return 0
     action_ids = {check_in.key_action_id for check_in, _ in recorded}
     actions = {

@@ -2,7 +2,13 @@
 recording, and the worker loop. It knows no event's rules: composition hands the worker each event's rule
 (`EventRule`) and the features' detection steps (`Step`)."""
 
-from followthrough.deliveries.cancel import CHECKED_IN, WAITING, cancel_reminders, restore_reminders
+from followthrough.deliveries.cancel import (
+    CHECKED_IN,
+    WAITING,
+    cancel_reminders,
+    has_waiting_reminders,
+    restore_reminders,
+)
 from followthrough.deliveries.detection import Step
 from followthrough.deliveries.dispatch import Rules, Skip
 from followthrough.deliveries.heartbeat import stale_after
@@ -31,6 +37,7 @@ __all__ = [
     "cancel_reminders",
     "enqueue",
     "follow_quiet_hours",
+    "has_waiting_reminders",
     "local_instant",
     "log_channel_test",
     "occurrence_key",

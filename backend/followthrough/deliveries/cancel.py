@@ -7,8 +7,9 @@ from collections.abc import Collection
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import update
+from sqlalchemy import ColumnElement, Exists, exists, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from followthrough.deliveries.models import Delivery
 from followthrough.enums import DeliveryStatus, Event
@@ -16,6 +17,17 @@ from followthrough.enums import DeliveryStatus, Event
 WAITING = (DeliveryStatus.PENDING, DeliveryStatus.RETRYING)
 """Not yet claimed by a worker. One being sent ("sending") is left alone: the worker skips it itself."""
 CHECKED_IN = "already checked in"
+
+
+def _waiting_reminders(of_occurrences: ColumnElement[bool]) -> list[ColumnElement[bool]]:
+    """The reminders, snoozes and nudges of some occurrences still waiting to be sent."""
+    return [of_occurrences, Delivery.event == Event.REMINDER_DUE, Delivery.status.in_(WAITING)]
+
+
+def has_waiting_reminders(occurrence_id: ColumnElement[UUID] | InstrumentedAttribute[UUID]) -> Exists:
+    """Whether `cancel_reminders` would find anything for this occurrence, for a read that wants to know
+    before it writes (most occurrences checked in on have nothing waiting)."""
+    return exists().where(*_waiting_reminders(Delivery.occurrence_id == occurrence_id))
 
 
 async def cancel_reminders(
@@ -27,11 +39,7 @@ async def cancel_reminders(
         return 0
     result = await session.execute(
         update(Delivery)
-        .where(
-            Delivery.occurrence_id.in_(list(occurrence_ids)),
-            Delivery.event == Event.REMINDER_DUE,
-            Delivery.status.in_(WAITING),
-        )
+        .where(*_waiting_reminders(Delivery.occurrence_id.in_(list(occurrence_ids))))
         .values(status=DeliveryStatus.SKIPPED, last_error=reason, lease_owner=None, updated_at=now)
         .execution_options(synchronize_session=False)
     )
