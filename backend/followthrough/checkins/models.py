@@ -5,7 +5,7 @@ from uuid import UUID
 
 from advanced_alchemy.base import UUIDv7AuditBase
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import Date, Float, ForeignKey, Integer, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import Date, Float, ForeignKey, Index, Integer, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from followthrough.enums import CheckInResult, column_enum
@@ -19,8 +19,12 @@ class CheckIn(Owned, UUIDv7AuditBase):
     """
 
     __tablename__ = "check_in"
+    __table_args__ = (
+        # A key action's check-ins; with the measure, the all-time measure totals read the index alone.
+        Index("ix_check_in_key_action_measure", "key_action_id", "participant_id", "measure_value"),
+    )
 
-    key_action_id: Mapped[UUID] = mapped_column(ForeignKey("key_action.id", ondelete="CASCADE"), index=True)
+    key_action_id: Mapped[UUID] = mapped_column(ForeignKey("key_action.id", ondelete="CASCADE"))
     occurrence_id: Mapped[UUID] = mapped_column(ForeignKey("occurrence.id", ondelete="CASCADE"), unique=True)
     result: Mapped[CheckInResult] = mapped_column(column_enum(CheckInResult, "check_in_result"))
     note: Mapped[str | None] = mapped_column(Text, default=None)

@@ -1,4 +1,7 @@
-"""streak checkpoints
+"""progress over years
+
+The check-ins' index on key_action_id gains participant_id and measure_value, so that the all-time measure
+totals read the index alone (it still serves every lookup by key action, so writes cost no more).
 
 The `streak_checkpoint` table (the settled part of a streak, followthrough/checkins/streaks.py) and the
 triggers that keep it true: writing or removing an occurrence, or a check-in's result or occurrence, on a day a
@@ -50,6 +53,11 @@ SQLITE_TRIGGERS = [
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("check_in", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_check_in_key_action_id"))
+        batch_op.create_index(
+            "ix_check_in_key_action_measure", ["key_action_id", "participant_id", "measure_value"], unique=False
+        )
     op.create_table(
         "streak_checkpoint",
         sa.Column("id", advanced_alchemy.types.guid.GUID(length=16), nullable=False),
@@ -115,3 +123,6 @@ def downgrade() -> None:
     with op.batch_alter_table("streak_checkpoint", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_streak_checkpoint_participant_id"))
     op.drop_table("streak_checkpoint")
+    with op.batch_alter_table("check_in", schema=None) as batch_op:
+        batch_op.drop_index("ix_check_in_key_action_measure")
+        batch_op.create_index(batch_op.f("ix_check_in_key_action_id"), ["key_action_id"], unique=False)
