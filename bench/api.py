@@ -1,21 +1,25 @@
 """API benchmark: the reads people make most, one write, and a bare Litestar route as the baseline.
 
-Endpoints: GET /api/v1/today and GET /api/v1/progress for a participant with a year of history, POST
+Endpoints: GET /api/v1/today and GET /api/v1/progress for a participant with history, POST
 /api/v1/check-ins on distinct occurrences, and GET /api/v1/account as the floor every API read stands on
 (token authentication, a database session, one row).
 
-For each database it seeds a participant with a year of history (20 key actions, about 2,000 check-ins, the
-demo's generator), starts one uvicorn process of the real app and one of `bench/baseline_app.py` with the same
-flags, and drives each endpoint over a fixed number of keep-alive connections (the concurrency) for a fixed
-number of requests after a warm-up. It prints requests per second, p50 and p99 latency, and the ratio of
-throughput to the baseline; `--json` also writes the figures to bench/results/.
+For each database it seeds a reader per `--years` (20 key actions, about 2,000 check-ins a year, the demo's
+generator begun that many years ago) and a writer, starts one uvicorn process of the real app (one per
+`--read-cache` setting) and one of `bench/baseline_app.py` with the same flags, and drives each endpoint over
+a fixed number of keep-alive connections (the concurrency) for a fixed number of requests after a warm-up.
+It prints requests per second, p50 and p99 latency, the ratio of throughput to the baseline, and what a
+request cost the server: its CPU time (from /proc) and the SQL statements it sent (the app's own count,
+`followthrough_db_statements_total` at /metrics; "-" for an app that does not count them). `--json` also
+writes the figures to bench/results/. The machinery (server, load generator, costs) is in bench/load.py.
 
-The default load generator is a minimal HTTP/1.1 client on uvloop: on a small machine it shares the CPU with
-the server, and an httpx.AsyncClient pool (`--client httpx`) tops out near 600 requests per second at
-concurrency 16 here, below what the bare baseline serves, so it would measure itself rather than the server.
+With the read cache on, every read after the warm-up is served from memory (warm); `--read-cache off` computes
+each answer from the database, as the first read after a write does (cold).
 
     .venv/bin/python bench/api.py                       # both databases, 2,000 requests per endpoint
     .venv/bin/python bench/api.py --db sqlite --requests 500
+    .venv/bin/python bench/api.py --mode reads --years 1 5 --read-cache off   # cold reads, 1 and 5 years
+    .venv/bin/python bench/api.py --mode writes --requests 1000
 
 PostgreSQL must be reachable at 127.0.0.1:5432 (trust auth, user postgres); a scratch database is created and
 dropped. The load generator runs in this process, on the same machine as the servers.
@@ -25,38 +29,35 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import itertools
 import json
 import os
 import platform
 import secrets
-import socket
-import subprocess
 import sys
 import tempfile
-import time
 import uuid
-from collections.abc import Callable, Coroutine, Iterator
-from contextlib import AsyncExitStack, contextmanager
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import asyncpg
-import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "backend"))
+sys.path.insert(0, str(ROOT))  # bench.load, beside this file
+
+from bench.load import MakeRequest, Request, Server, drive, percentile, run, server  # noqa: E402
 
 from followthrough import migrate  # noqa: E402
 from followthrough.actions.models import KeyAction, Occurrence  # noqa: E402
-from followthrough.actions.occurrences import OccurrenceService  # noqa: E402
 from followthrough.context import RequestContext  # noqa: E402
 from followthrough.database import alchemy_config, session_scope  # noqa: E402
-from followthrough.demo import seed_history  # noqa: E402
+from followthrough.demo import materialise_history, seed_history  # noqa: E402
 from followthrough.enums import ActionStatus, ScheduleKind  # noqa: E402
 from followthrough.identity.auth import API_TOKEN_PREFIX, hash_token, new_token  # noqa: E402
 from followthrough.identity.models import ApiToken, Participant  # noqa: E402
@@ -69,34 +70,26 @@ ACCOUNT = f"{API}/account"
 TODAY = f"{API}/today"
 PROGRESS = f"{API}/progress"
 CHECK_INS = f"{API}/check-ins"
-# The demo's six key actions plus fourteen more: 20 actions and about 2,000 check-ins over the year.
+# The demo's six key actions plus fourteen more: 20 actions and about 2,000 check-ins a year.
 EXTRA_ACTIONS = 14
-UVICORN_FLAGS = [
-    "--factory",
-    "--host",
-    "127.0.0.1",
-    "--workers",
-    "1",
-    "--no-access-log",
-    "--log-level",
-    "warning",
-]
 
 
 @dataclass
 class Seeded:
-    reader_token: str
+    reader_tokens: dict[int, str]
+    """One reader per number of years of history."""
     writer_token: str
     writer_action_id: str
     writer_due: list[datetime]
-    check_ins: int
-    key_actions: int
+    check_ins: dict[int, int]
 
 
 @dataclass
 class Result:
     endpoint: str
     db: str
+    years: int | None
+    read_cache: str
     requests: int
     concurrency: int
     seconds: float
@@ -104,6 +97,8 @@ class Result:
     p50_ms: float
     p99_ms: float
     errors: int
+    cpu_ms: float
+    statements: float | None
     ratio: float | None = None
 
 
@@ -117,30 +112,39 @@ def _token(session: AsyncSession, participant: Participant) -> str:
     return token
 
 
-async def seed(settings: Settings, writes: int) -> Seeded:
-    """A reader with a year of history, and a writer with `writes` past hourly occurrences to check in on."""
+async def seed(settings: Settings, years: list[int], writes: int) -> Seeded:
+    """A reader per number of `years` of history, and a writer with `writes` past hourly occurrences to check
+    in on."""
     now = datetime.now(UTC)
     config = alchemy_config(settings)
     try:
         async with session_scope(config) as session:
             # Nobody signs in as these two (they use API tokens); their password is random and unknown.
             password_hash = await hash_password(secrets.token_urlsafe(16), "low")
-            reader = Participant(
-                email="reader@bench.invalid",
-                display_name="Reader",
-                password_hash=password_hash,
-                time_zone="Europe/London",
-            )
+            readers = {
+                count: Participant(
+                    email=f"reader-{count}y@bench.invalid",
+                    display_name="Reader",
+                    password_hash=password_hash,
+                    time_zone="Europe/London",
+                )
+                for count in years
+            }
             writer = Participant(
                 email="writer@bench.invalid",
                 display_name="Writer",
                 password_hash=password_hash,
                 time_zone="Europe/London",
             )
-            session.add_all([reader, writer])
+            session.add_all([*readers.values(), writer])
             await session.flush()
             context = RequestContext(session, now, settings)
-            counts = await seed_history(context, reader, extra_actions=EXTRA_ACTIONS)
+            check_ins = {
+                count: (
+                    await seed_history(context, reader, extra_actions=EXTRA_ACTIONS, years=count)
+                ).check_ins
+                for count, reader in readers.items()
+            }
             zone = ZoneInfo(writer.time_zone)
             start = (
                 (now - timedelta(hours=writes + 2)).astimezone(zone).replace(tzinfo=None, minute=0, second=0)
@@ -158,8 +162,7 @@ async def seed(settings: Settings, writes: int) -> Seeded:
             await session.flush()
             # From the action's start, so every past hour is stored (creating it now would backfill fewer).
             since = start.replace(microsecond=0, tzinfo=zone).astimezone(UTC)
-            occurrences = OccurrenceService(replace(context, now=since))
-            await occurrences.materialise([action], zone, now + occurrences.horizon)
+            await materialise_history(context, action, zone, since, now + timedelta(hours=1))
             # Past occurrences only: a check-in's day must have come.
             due = list(
                 await session.scalars(
@@ -168,184 +171,10 @@ async def seed(settings: Settings, writes: int) -> Seeded:
                     .order_by(Occurrence.due_at)
                 )
             )
-            reader_token, writer_token = _token(session, reader), _token(session, writer)
-            return Seeded(
-                reader_token, writer_token, str(action.id), due, counts.check_ins, counts.key_actions
-            )
+            reader_tokens = {count: _token(session, reader) for count, reader in readers.items()}
+            return Seeded(reader_tokens, _token(session, writer), str(action.id), due, check_ins)
     finally:
         await config.get_engine().dispose()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextmanager
-def server(target: str, env: dict[str, str], ready_path: str) -> Iterator[str]:
-    """One uvicorn process on 127.0.0.1; yields its base URL once it answers `ready_path`."""
-    port = _free_port()
-    command = [sys.executable, "-m", "uvicorn", target, *UVICORN_FLAGS, "--port", str(port)]
-    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env})
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"{target} exited with {process.returncode}")
-            try:
-                if httpx.get(base_url + ready_path, timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{target} did not become ready")
-            time.sleep(0.2)
-        yield base_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-Request = tuple[str, str, bytes | None]
-"""Method, path and JSON body of one request."""
-MakeRequest = Callable[[int], Request]
-
-
-class RawConnection:
-    """One keep-alive HTTP/1.1 connection that writes requests and reads responses with no parsing beyond the
-    status line and the body's length. Far cheaper per request than httpx, so the load generator, which shares
-    the machine with the server, takes as little CPU from it as possible."""
-
-    def __init__(self, base_url: str, headers: dict[str, str]) -> None:
-        url = httpx.URL(base_url)
-        self.host, self.port = url.host, url.port or 80
-        lines = [f"Host: {self.host}:{self.port}", *(f"{name}: {value}" for name, value in headers.items())]
-        self.headers = "\r\n".join(lines)
-
-    async def __aenter__(self) -> RawConnection:
-        self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-        return self
-
-    async def __aexit__(self, *_: object) -> None:
-        self.writer.close()
-        await self.writer.wait_closed()
-
-    async def send(self, method: str, path: str, body: bytes | None) -> tuple[int, bytes]:
-        head = f"{method} {path} HTTP/1.1\r\n{self.headers}\r\n"
-        if body is not None:
-            head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
-        self.writer.write(head.encode() + b"\r\n" + (body or b""))
-        header_block = await self.reader.readuntil(b"\r\n\r\n")
-        status = int(header_block[9:12])
-        headers = header_block.lower()
-        marker = headers.find(b"content-length:")
-        if marker >= 0:
-            length = int(headers[marker + 15 : headers.index(b"\r\n", marker)])
-            return status, await self.reader.readexactly(length)
-        if b"transfer-encoding: chunked" not in headers:
-            raise RuntimeError(f"a response without a length: {header_block!r}")
-        chunks = []
-        while size := int((await self.reader.readuntil(b"\r\n")).strip(), 16):
-            chunks.append(await self.reader.readexactly(size))
-            await self.reader.readexactly(2)
-        await self.reader.readuntil(b"\r\n")
-        return status, b"".join(chunks)
-
-
-class HttpxConnection:
-    """The same interface over one shared httpx.AsyncClient pool (`--client httpx`)."""
-
-    def __init__(self, client: httpx.AsyncClient) -> None:
-        self.client = client
-
-    async def __aenter__(self) -> HttpxConnection:
-        return self
-
-    async def __aexit__(self, *_: object) -> None:
-        return None
-
-    async def send(self, method: str, path: str, body: bytes | None) -> tuple[int, bytes]:
-        headers = {"content-type": "application/json"} if body is not None else None
-        response = await self.client.request(method, path, content=body, headers=headers)
-        return response.status_code, response.content
-
-
-Connection = RawConnection | HttpxConnection
-
-
-async def _drive(
-    connections: list[Connection], make: MakeRequest, first: int, count: int
-) -> tuple[list[float], float, int]:
-    """Each connection sends requests one after another until `count` have been sent in all."""
-    counter = itertools.count(first)
-    end = first + count
-    latencies: list[float] = []
-    errors = 0
-
-    async def worker(connection: Connection) -> None:
-        nonlocal errors
-        while (index := next(counter)) < end:
-            method, path, body = make(index)
-            started = time.perf_counter()
-            status, content = await connection.send(method, path, body)
-            latencies.append(time.perf_counter() - started)
-            if status >= 400:
-                errors += 1
-                if errors == 1:
-                    print(f"  first error: {status} {content[:300]!r}", file=sys.stderr)
-
-    started = time.perf_counter()
-    await asyncio.gather(*(worker(connection) for connection in connections))
-    return latencies, time.perf_counter() - started, errors
-
-
-def _percentile(sorted_values: list[float], fraction: float) -> float:
-    return sorted_values[min(len(sorted_values) - 1, round(fraction * (len(sorted_values) - 1)))]
-
-
-async def measure(
-    base_url: str,
-    endpoint: str,
-    db: str,
-    make: MakeRequest,
-    args: argparse.Namespace,
-    token: str | None = None,
-) -> Result:
-    # Like the PWA: gzip accepted, so responses cost what they cost in production.
-    headers = {"accept-encoding": "gzip", **({"authorization": f"Bearer {token}"} if token else {})}
-    async with AsyncExitStack() as stack:
-        connections: list[Connection] = []
-        if args.client == "raw":
-            for _ in range(args.concurrency):
-                connections.append(await stack.enter_async_context(RawConnection(base_url, headers)))
-        else:
-            limits = httpx.Limits(
-                max_connections=args.concurrency, max_keepalive_connections=args.concurrency
-            )
-            client = await stack.enter_async_context(
-                httpx.AsyncClient(base_url=base_url, headers=headers, limits=limits, timeout=60)
-            )
-            connections = [HttpxConnection(client) for _ in range(args.concurrency)]
-        await _drive(connections, make, 0, args.warmup)
-        latencies, seconds, errors = await _drive(connections, make, args.warmup, args.requests)
-    latencies.sort()
-    return Result(
-        endpoint=endpoint,
-        db=db,
-        requests=args.requests,
-        concurrency=args.concurrency,
-        seconds=round(seconds, 3),
-        rps=round(args.requests / seconds, 1),
-        p50_ms=round(_percentile(latencies, 0.5) * 1000, 2),
-        p99_ms=round(_percentile(latencies, 0.99) * 1000, 2),
-        errors=errors,
-    )
 
 
 def _get(path: str) -> MakeRequest:
@@ -363,16 +192,6 @@ def _check_in(seeded: Seeded) -> MakeRequest:
         return "POST", CHECK_INS, json.dumps(body).encode()
 
     return make
-
-
-def _run(work: Coroutine[None, None, Result]) -> Result:
-    """The load generator runs on uvloop when it is installed (uvicorn serves on it too), else on asyncio."""
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.run(work)
-    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        return runner.run(work)
 
 
 async def _pg(statement: str) -> None:
@@ -398,49 +217,94 @@ def database(kind: str) -> Iterator[Settings]:
             asyncio.run(_pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+async def measure(
+    target: Server,
+    endpoint: str,
+    db: str,
+    make: MakeRequest,
+    args: argparse.Namespace,
+    token: str | None = None,
+    years: int | None = None,
+    read_cache: str = "-",
+    first: int = 0,
+) -> Result:
+    load = await drive(target, make, args, token, first)
+    return Result(
+        endpoint=endpoint,
+        db=db,
+        years=years,
+        read_cache=read_cache,
+        requests=args.requests,
+        concurrency=args.concurrency,
+        seconds=round(load.seconds, 3),
+        rps=round(args.requests / load.seconds, 1),
+        p50_ms=round(percentile(load.latencies, 0.5) * 1000, 2),
+        p99_ms=round(percentile(load.latencies, 0.99) * 1000, 2),
+        errors=load.errors,
+        cpu_ms=round(load.cpu_ms_per_request, 2),
+        statements=None if load.statements_per_request is None else round(load.statements_per_request, 2),
+    )
+
+
 def run_database(kind: str, args: argparse.Namespace) -> list[Result]:
+    caches = ["on", "off"] if args.read_cache == "both" else [args.read_cache]
+    writes = args.mode in ("writes", "all")
     with database(kind) as settings:
         migrate.upgrade(settings)
-        seeded = asyncio.run(seed(settings, args.warmup + args.requests))
-        print(
-            f"{kind}: seeded {seeded.key_actions} key actions, {seeded.check_ins} check-ins", file=sys.stderr
-        )
-        env = {
-            "FOLLOWTHROUGH_DATA_DIR": str(settings.data_dir),
-            "FOLLOWTHROUGH_DATABASE_URL": settings.database_url,
-            "FOLLOWTHROUGH_SECRET_KEY": settings.secret_key,
-            "FOLLOWTHROUGH_LOG_LEVEL": "WARNING",
-        }
+        per_pass = args.warmup + args.requests
+        seeded = asyncio.run(seed(settings, args.years, per_pass * len(caches) if writes else 0))
+        print(f"{kind}: seeded readers with check-ins per years {seeded.check_ins}", file=sys.stderr)
         results = []
-        with server(args.app, env, "/health/ready") as base_url:
-            for endpoint, send, token in [
-                # The floor under every API read: token authentication, a session, one row out.
-                (f"GET {ACCOUNT}", _get(ACCOUNT), seeded.reader_token),
-                (f"GET {TODAY}", _get(TODAY), seeded.reader_token),
-                (f"GET {PROGRESS}", _get(PROGRESS), seeded.reader_token),
-                (f"POST {CHECK_INS}", _check_in(seeded), seeded.writer_token),
-            ]:
-                results.append(_run(measure(base_url, endpoint, kind, send, args, token)))
-                print(f"  {endpoint}: {results[-1].rps} req/s", file=sys.stderr)
+        for number, cache in enumerate(caches):
+            env = {
+                "FOLLOWTHROUGH_DATA_DIR": str(settings.data_dir),
+                "FOLLOWTHROUGH_DATABASE_URL": settings.database_url,
+                "FOLLOWTHROUGH_SECRET_KEY": settings.secret_key,
+                "FOLLOWTHROUGH_LOG_LEVEL": "WARNING",
+                "FOLLOWTHROUGH_READ_CACHE": "true" if cache == "on" else "false",
+            }
+            with server(args.app, env, "/health/ready") as target:
+                runs: list[tuple[str, MakeRequest, str, int | None, int]] = []
+                if args.mode in ("reads", "all"):
+                    # The floor under every API read: token authentication, a session, one row out.
+                    first_reader = seeded.reader_tokens[args.years[0]]
+                    runs.append((f"GET {ACCOUNT}", _get(ACCOUNT), first_reader, None, 0))
+                    for years, token in seeded.reader_tokens.items():
+                        runs.append((f"GET {TODAY}", _get(TODAY), token, years, 0))
+                        runs.append((f"GET {PROGRESS}", _get(PROGRESS), token, years, 0))
+                if writes:
+                    # Each pass checks in on occurrences of its own, numbered after the earlier passes'.
+                    runs.append((f"POST {CHECK_INS}", _check_in(seeded), seeded.writer_token, None, number))
+                for endpoint, send, token, years, offset in runs:
+                    work = measure(target, endpoint, kind, send, args, token, years, cache, offset * per_pass)
+                    results.append(run(work))
+                    print(
+                        f"  {endpoint} ({years or '-'}y, cache {cache}): {results[-1].rps} req/s",
+                        file=sys.stderr,
+                    )
         return results
 
 
 def run_baseline(args: argparse.Namespace) -> Result:
-    with server("bench.baseline_app:create_app", {}, "/baseline") as base_url:
-        return _run(measure(base_url, "GET /baseline (bare Litestar)", "-", _get("/baseline"), args))
+    with server("bench.baseline_app:create_app", {}, "/baseline") as target:
+        return run(measure(target, "GET /baseline (bare Litestar)", "-", _get("/baseline"), args))
 
 
 def table(results: list[Result]) -> str:
     lines = [
-        f"| {'endpoint':<32} | {'db':<10} | {'req/s':>8} | {'p50 ms':>7} | {'p99 ms':>7} "
-        f"| {'vs baseline':>11} |",
-        f"|{'-' * 34}|{'-' * 12}|{'-' * 10}|{'-' * 9}|{'-' * 9}|{'-' * 13}|",
+        f"| {'endpoint':<30} | {'db':<10} | {'years':>5} | {'cache':>5} | {'req/s':>8} | {'p50 ms':>7} "
+        f"| {'p99 ms':>7} | {'vs baseline':>11} | {'SQL/req':>7} | {'CPU ms/req':>10} |",
+        f"|{'-' * 32}|{'-' * 12}|{'-' * 7}|{'-' * 7}|{'-' * 10}|{'-' * 9}|{'-' * 9}|{'-' * 13}|{'-' * 9}|"
+        f"{'-' * 12}|",
     ]
     for result in results:
         ratio = f"{result.ratio:.2f}" if result.ratio is not None else "1.00"
+        statements = f"{result.statements:.2f}" if result.statements is not None else "-"
         lines.append(
-            f"| {result.endpoint:<32} | {result.db:<10} | {result.rps:>8.1f} | {result.p50_ms:>7.2f} | "
-            f"{result.p99_ms:>7.2f} | {ratio:>11} |"
+            f"| {result.endpoint:<30} | {result.db:<10} | {result.years or '-':>5} | "
+            f"{result.read_cache:>5} | {result.rps:>8.1f} | {result.p50_ms:>7.2f} | {result.p99_ms:>7.2f} | "
+            f"{ratio:>11} | "
+            f"{statements:>7} | {result.cpu_ms:>10.2f} |"
         )
     return "\n".join(lines)
 
@@ -451,6 +315,25 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000, help="measured requests per endpoint")
     parser.add_argument("--warmup", type=int, default=200, help="unmeasured requests before each measurement")
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument(
+        "--years",
+        type=int,
+        nargs="+",
+        default=[1],
+        help="years of history of the reader; several values seed one reader each (e.g. --years 1 5)",
+    )
+    parser.add_argument(
+        "--read-cache",
+        choices=["on", "off", "both"],
+        default="on",
+        help="the app's read cache (FOLLOWTHROUGH_READ_CACHE): off computes every read from the database",
+    )
+    parser.add_argument(
+        "--mode",
+        choices=["reads", "writes", "all"],
+        default="all",
+        help="the GET endpoints, the POST of check-ins, or both",
+    )
     parser.add_argument("--json", action="store_true", help="also write bench/results/api-<time>.json")
     parser.add_argument(
         "--client",
@@ -462,6 +345,8 @@ def main() -> None:
         "--app", default="followthrough.cli:app_from_env", help="uvicorn factory of the app under test"
     )
     args = parser.parse_args()
+    if min(args.years) < 1:
+        parser.error("--years must be at least 1")
 
     baseline = run_baseline(args)
     results = [baseline]

@@ -16,7 +16,7 @@ from followthrough.actions.models import KeyAction, KeyActionStatusChange, Occur
 from followthrough.actlinks import ActLink, ActPurpose
 from followthrough.barriers.models import Barrier, BarrierStatusChange
 from followthrough.calendarfeed.models import CalendarFeed
-from followthrough.checkins.models import CheckIn, UndoneCheckIn, WeeklyReview
+from followthrough.checkins.models import CheckIn, StreakCheckpoint, UndoneCheckIn, WeeklyReview
 from followthrough.clock import FrozenClock
 from followthrough.database import metadata
 from followthrough.deliveries.models import Delivery
@@ -233,7 +233,9 @@ async def _seed(
             subject=f"subject-{uuid4().hex}",
             email="person@example.org",
         )
-        db.add_all([act_link, undone, imported, feed, identity])
+        # A streak's settled part: counted from the check-ins, deleted with the account, never exported.
+        checkpoint = StreakCheckpoint(participant_id=owner_id, scope="account")
+        db.add_all([act_link, undone, imported, feed, identity, checkpoint])
         await db.flush()
         for table, row in [
             ("calendar_feed", feed),
@@ -404,9 +406,10 @@ async def test_the_csv_zip_has_one_file_per_owned_table_with_my_rows_only(
     )
     tables = _zip_tables(response.content)
     # Sessions are credentials: the JSON counts them, the zip leaves them out.
-    # Sessions are credentials and import records bookkeeping: neither is the person's data.
+    # Sessions are credentials, import records and streak checkpoints bookkeeping: none is the person's data.
     assert set(tables) == {"participant"} | {table.name for table in owned_tables()} - {"auth_session"} - {
-        "import_record"
+        "import_record",
+        "streak_checkpoint",
     }
     counts = await _rows_per_table(database, owner.id)
     for name, rows in tables.items():

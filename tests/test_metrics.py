@@ -35,6 +35,7 @@ from followthrough.worker_setup import build_worker
 from tests.conftest import Callers, Database
 from tests.support.pipeline import add_channel, app, create_action, once, pipeline_settings, utc, worker
 from tests.support.receivers import HttpReceiver, http_receiver
+from tests.support.statements import counting_statements
 
 __all__ = ["app", "http_receiver", "pipeline_settings", "worker"]
 
@@ -221,6 +222,18 @@ async def test_http_figures_group_paths_by_route_and_leave_out_health_checks_and
     assert "/api/v1/barriers/{barrier_id}" in paths
     assert not any(str(missing) in str(path) for path in paths)
     assert not {"/health/live", "/metrics"} & paths
+
+
+async def test_the_sql_statements_the_app_sends_are_counted(app: Litestar, callers: Callers) -> None:
+    ada = await callers.participant()
+    before = value(await scrape(app), "followthrough_db_statements_total")
+    with counting_statements(app) as statements:
+        assert (await ada.get("/api/v1/account")).status_code == 200
+    after = value(await scrape(app), "followthrough_db_statements_total")
+    # The second scrape's own reads are counted before it answers.
+    scrape_cost = value(await scrape(app), "followthrough_db_statements_total") - after
+    assert len(statements) > 0
+    assert after - before == len(statements) + scrape_cost
 
 
 # --------------------------------------------------------------------------------------------------

@@ -101,6 +101,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Litestar:
     # Once per process, before anything can send: the egress guard and log redaction (idempotent).
     egress.install()
     alchemy = alchemy_config(settings)
+    if settings.metrics:
+        metrics.count_statements(alchemy.get_engine())
     use_channel_key(settings)
     api = Router(path=API_PREFIX, route_handlers=api_controllers)
     swagger_assets = Path(str(files("swagger_ui") / "static"))

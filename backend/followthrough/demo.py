@@ -112,6 +112,16 @@ async def replace_demo_participant(
     return participant
 
 
+async def materialise_history(
+    context: RequestContext, action: KeyAction, zone: ZoneInfo, since: datetime, end: datetime
+) -> None:
+    """Every occurrence of `action` from `since` to `end`, pass after pass: one pass stores at most a few
+    hundred occurrences ahead of its "now", and each next one carries on where the last stopped."""
+    while action.occurrences_until is None or action.occurrences_until < end:
+        await OccurrenceService(replace(context, now=since)).materialise([action], zone, end)
+        since = action.occurrences_until or end
+
+
 class _Story:
     """Writes one participant's year.
 
@@ -119,13 +129,15 @@ class _Story:
     day n (never later than now), `local(n, h)` the same wall time without a zone.
     """
 
-    def __init__(self, context: RequestContext, participant: Participant, seed: int) -> None:
+    def __init__(self, context: RequestContext, participant: Participant, seed: int, years: int = 1) -> None:
         self.context = context
         self.session = context.session
         self.participant = participant
         self.now = now = context.now
         self.zone = ZoneInfo(participant.time_zone)
-        self.first_day = now.astimezone(self.zone).date() - timedelta(days=HISTORY_DAYS)
+        # Longer histories start earlier; the story's days still count from the first one.
+        self.history_days = HISTORY_DAYS * years
+        self.first_day = now.astimezone(self.zone).date() - timedelta(days=self.history_days)
         self.random = random.Random(seed)
         self.counts = DemoCounts()
 
@@ -235,13 +247,11 @@ class _Story:
         actions = [self.key_action(plan, barriers) for plan in plans]
         self.session.add_all(actions)
         await self.session.flush()
-        # Materialised as of the day the history starts, then forward to the horizon; a paused action
-        # stops where it was paused.
-        occurrences = OccurrenceService(replace(self.context, now=self.at(0, 0)))
-        until = self.now + occurrences.horizon
+        until = self.now + OccurrenceService(self.context).horizon
         for plan, action in zip(plans, actions, strict=True):
+            # A paused action stops where it was paused.
             end = self.at(plan.paused[0], 20) if plan.paused else until
-            await occurrences.materialise([action], self.zone, end)
+            await materialise_history(self.context, action, self.zone, self.at(0, 0), end)
             self.status_change(action, ActionStatus.ACTIVE, action.created_at, None)
         self.counts.key_actions += len(actions)
         return actions
@@ -254,7 +264,7 @@ class _Story:
             submitted = datetime.combine(sunday, time(18, self.random.randint(2, 50)), self.zone)
             if submitted >= self.now:
                 break
-            progress = (week - self.first_day).days / HISTORY_DAYS
+            progress = (week - self.first_day).days / self.history_days
             if self.random.random() < 0.9:
                 moved, in_the_way, next_step = self.random.choice(REVIEWS)
                 confidence = max(1, min(5, round(2 + 2.5 * progress + self.random.uniform(-1, 1))))
@@ -311,7 +321,7 @@ class _Story:
                 checked_in_at = review.submitted_at
             measure = None
             if plan.measure_target and result in (CheckInResult.DONE, CheckInResult.PARTLY):
-                trend = plan.measure_target * min(1.1, 0.1 + day / HISTORY_DAYS)
+                trend = plan.measure_target * min(1.1, 0.1 + day / self.history_days)
                 measure = max(0.0, round((trend + self.random.uniform(-0.8, 0.8)) * 2) / 2)
             note = self.random.choice(NOTES[result]) if self.random.random() < 0.25 else None
             rows.append(
@@ -352,10 +362,13 @@ async def seed_history(
     *,
     extra_actions: int = 0,
     seed: int = SEED,
+    years: int = 1,
 ) -> DemoCounts:
-    """A year of history for an existing participant, ending at the context's `now`."""
+    """`years` of history (one by default) for an existing participant, ending at the context's `now`. A
+    longer history keeps the same story and key actions, begun that much earlier (the benchmarks' long-time
+    participant)."""
     session = context.session
-    story = _Story(context, participant, seed)
+    story = _Story(context, participant, seed, years)
     reflection = await story.reflection()
     barriers = await story.barriers(reflection)
     plans = action_plans(extra_actions)

@@ -4,7 +4,7 @@ from followthrough.actions.models import KeyAction, KeyActionStatusChange, Occur
 from followthrough.actlinks.models import ActLink
 from followthrough.barriers.models import Barrier, BarrierStatusChange
 from followthrough.calendarfeed.models import CalendarFeed
-from followthrough.checkins.models import CheckIn, UndoneCheckIn, WeeklyReview
+from followthrough.checkins.models import CheckIn, StreakCheckpoint, UndoneCheckIn, WeeklyReview
 from followthrough.database import metadata
 from followthrough.deliveries.models import Delivery
 from followthrough.identity.models import ApiToken, AuthSession, Participant, SignInFailure
@@ -35,6 +35,7 @@ __all__ = [
     "Reflection",
     "SignInFailure",
     "SignInIdentity",
+    "StreakCheckpoint",
     "UndoneCheckIn",
     "WeeklyReview",
     "metadata",

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
-from datetime import date
+from datetime import date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import Select, and_, cast, func, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -45,64 +45,80 @@ async def measure_progress(
     key_action_id: UUID | None,
     only: Collection[UUID] | None = None,
 ) -> list[schemas.MeasureProgress]:
-    """Per key action with a measure: the all-time total and the totals of the 12 weeks, in one query
-    grouped by (action, week), where weeks before the window fold into one row."""
+    """Per key action with a measure: the all-time total and the totals of the 12 weeks, in one query. The
+    totals read only the check-ins' index on (key action, participant, measure); the weeks join only the
+    occurrences of those 12 weeks, so neither reads more than it must as history grows."""
     week_starts = recent_week_starts(today)
-    values = (
+    measured = of_actions(
         select(
-            KeyAction.id.label("key_action_id"),
+            KeyAction.id,
             KeyAction.title,
             KeyAction.measure_unit,
             KeyAction.measure_target,
             KeyAction.created_at,
-            case((Occurrence.week_start >= week_starts[0], Occurrence.week_start), else_=None).label("week"),
-            CheckIn.measure_value,
+        ).where(KeyAction.participant_id == participant_id, KeyAction.measure_unit.is_not(None)),
+        KeyAction.id,
+        key_action_id,
+        only,
+    ).cte("measured")
+    totals = (
+        select(
+            measured.c.id,
+            measured.c.title,
+            measured.c.measure_unit,
+            measured.c.measure_target,
+            measured.c.created_at,
+            # Typed, so that the union reads the weeks below as dates on SQLite too.
+            cast(null(), Occurrence.week_start.type).label("week"),
+            func.sum(CheckIn.measure_value).label("total"),
         )
-        .select_from(KeyAction)
+        .select_from(measured)
         .outerjoin(
-            CheckIn,
-            and_(
-                CheckIn.key_action_id == KeyAction.id,
-                CheckIn.participant_id == participant_id,
-                CheckIn.measure_value.is_not(None),
-            ),
+            CheckIn, and_(CheckIn.key_action_id == measured.c.id, CheckIn.participant_id == participant_id)
         )
-        .outerjoin(Occurrence, Occurrence.id == CheckIn.occurrence_id)
-        .where(KeyAction.participant_id == participant_id, KeyAction.measure_unit.is_not(None))
+        .group_by(*measured.c)
     )
-    inner = of_actions(values, KeyAction.id, key_action_id, only).subquery()
-    group = (
-        inner.c.key_action_id,
-        inner.c.title,
-        inner.c.measure_unit,
-        inner.c.measure_target,
-        inner.c.created_at,
-        inner.c.week,
+    weekly = (
+        select(
+            measured.c.id,
+            null(),
+            null(),
+            null(),
+            null(),
+            Occurrence.week_start,
+            func.sum(CheckIn.measure_value),
+        )
+        .select_from(Occurrence)
+        .join(CheckIn, and_(CheckIn.occurrence_id == Occurrence.id, CheckIn.participant_id == participant_id))
+        .join(measured, measured.c.id == CheckIn.key_action_id)
+        .where(
+            Occurrence.participant_id == participant_id,
+            Occurrence.local_date >= week_starts[0],
+            CheckIn.measure_value.is_not(None),
+        )
+        .group_by(measured.c.id, Occurrence.week_start)
     )
-    rows = await session.execute(
-        select(*group, func.sum(inner.c.measure_value))
-        .group_by(*group)
-        .order_by(inner.c.created_at, inner.c.key_action_id)
-    )
-    heads: dict[UUID, tuple[str, str, float | None]] = {}
-    totals: dict[UUID, float] = defaultdict(float)
-    weekly: dict[UUID, dict[date, float]] = defaultdict(dict)
-    for action_id, title, unit, target, _, week, value in rows.tuples():
-        heads.setdefault(action_id, (title, unit, target))
-        totals[action_id] += value or 0.0
-        if week is not None:
-            weekly[action_id][week] = value or 0.0
+    heads: dict[UUID, tuple[str, str, float | None, datetime, float]] = {}
+    weekly_totals: dict[UUID, dict[date, float]] = defaultdict(dict)
+    for action_id, title, unit, target, created_at, week, value in (
+        await session.execute(union_all(totals, weekly))
+    ).tuples():
+        if week is None:
+            heads[action_id] = (title, unit, target, created_at, value or 0.0)
+        else:
+            weekly_totals[action_id][week] = value or 0.0
+    ordered = sorted(heads.items(), key=lambda item: (item[1][3], item[0]))
     return [
         schemas.MeasureProgress(
             key_action_id=action_id,
             title=title,
             unit=unit,
             target=target,
-            total=totals[action_id],
+            total=total,
             weeks=[
-                schemas.MeasureWeek(week_start=week, total=weekly[action_id].get(week, 0.0))
+                schemas.MeasureWeek(week_start=week, total=weekly_totals[action_id].get(week, 0.0))
                 for week in week_starts
             ],
         )
-        for action_id, (title, unit, target) in heads.items()
+        for action_id, (title, unit, target, _, total) in ordered
     ]

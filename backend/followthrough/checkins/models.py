@@ -5,7 +5,7 @@ from uuid import UUID
 
 from advanced_alchemy.base import UUIDv7AuditBase
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import Date, Float, ForeignKey, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import Date, Float, ForeignKey, Index, Integer, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from followthrough.enums import CheckInResult, column_enum
@@ -19,8 +19,12 @@ class CheckIn(Owned, UUIDv7AuditBase):
     """
 
     __tablename__ = "check_in"
+    __table_args__ = (
+        # A key action's check-ins; with the measure, the all-time measure totals read the index alone.
+        Index("ix_check_in_key_action_measure", "key_action_id", "participant_id", "measure_value"),
+    )
 
-    key_action_id: Mapped[UUID] = mapped_column(ForeignKey("key_action.id", ondelete="CASCADE"), index=True)
+    key_action_id: Mapped[UUID] = mapped_column(ForeignKey("key_action.id", ondelete="CASCADE"))
     occurrence_id: Mapped[UUID] = mapped_column(ForeignKey("occurrence.id", ondelete="CASCADE"), unique=True)
     result: Mapped[CheckInResult] = mapped_column(column_enum(CheckInResult, "check_in_result"))
     note: Mapped[str | None] = mapped_column(Text, default=None)
@@ -57,3 +61,26 @@ class UndoneCheckIn(Owned, UUIDv7AuditBase):
 
     key_action_id: Mapped[UUID] = mapped_column(ForeignKey("key_action.id", ondelete="CASCADE"), index=True)
     undone_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+
+
+class StreakCheckpoint(Owned, UUIDv7AuditBase):
+    """A streak's settled part: its best run and the run it ended on, over every step before `settled_before`
+    (a local date weeks back). Progress then counts only the steps since, whatever the length of the history.
+
+    Derived data, kept true by database triggers (see the migration `streak_checkpoints`): a change to an
+    occurrence or a check-in on a settled day clears `settled_before`, and the next request makes it anew.
+    """
+
+    __tablename__ = "streak_checkpoint"
+    __table_args__ = (UniqueConstraint("participant_id", "scope", name="uq_streak_checkpoint_scope"),)
+
+    scope: Mapped[str] = mapped_column(String(64))
+    """Whose streak: `account`, `account:` and a digest of the key actions shown (a partner's view), or
+    `action:` and the key action's id."""
+    settled_before: Mapped[date | None] = mapped_column(Date, default=None)
+    """Account streaks count local days before this date; null once a change made the checkpoint untrue."""
+    settled_before_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    """Key action streaks count occurrences due before this instant (the start of that day)."""
+    best: Mapped[int] = mapped_column(Integer, default=0)
+    trailing: Mapped[int] = mapped_column(Integer, default=0)
+    """The run of kept steps that ends at the last settled step; 0 when that step was not kept."""

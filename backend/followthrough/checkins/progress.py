@@ -17,7 +17,9 @@ Definitions, in the participant's local time:
   month or a weekday is the participant's own whatever the UTC offset was.
 
 Every figure is one aggregate query (GROUP BY, and ROW_NUMBER gaps-and-islands for streaks), so a request
-costs the same number of queries whatever the amount of history.
+costs the same number of queries whatever the amount of history. Each reads only the rows of the period it
+shows: streaks, which span all time, keep their settled part in a checkpoint (streaks.py), and the all-time
+measure totals sum one indexed column.
 """
 
 from __future__ import annotations
@@ -28,8 +30,7 @@ from datetime import date
 from typing import Any, TypeVar
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, and_, case, extract, func, or_, select
-from sqlalchemy.sql.selectable import CTE
+from sqlalchemy import ColumnElement, Select, and_, case, extract, func, select
 
 from followthrough.actions import KeyAction, Occurrence, OccurrenceService
 from followthrough.barriers import Barrier, BarrierService, status_change_out
@@ -46,6 +47,7 @@ from followthrough.checkins.ranges import (
     monday_based_weekday,
     recent_week_starts,
 )
+from followthrough.checkins.streaks import streak
 from followthrough.context import ContextBound, RequestContext
 from followthrough.enums import CheckInResult
 from followthrough.errors import NotFound
@@ -53,7 +55,6 @@ from followthrough.identity import Participant
 from followthrough.localtime import local_today
 from followthrough.schemas import OutSchema
 
-KEPT = (CheckInResult.DONE, CheckInResult.PARTLY)
 NO_COUNTS = (0, 0, 0, 0, 0)
 Counted = TypeVar("Counted", bound=OutSchema)
 
@@ -87,6 +88,11 @@ def _counts(kind: type[Counted], counts: Sequence[int], **fields: Any) -> Counte
     )
 
 
+def _tally(counts: schemas.ProgressCounts) -> tuple[int, int, int, int, int]:
+    """What _counts was given: done, partly, not done, skipped and missed."""
+    return counts.done, counts.partly, counts.not_done, counts.skipped, counts.missed
+
+
 def _add(into: list[int], counts: Sequence[int]) -> None:
     for index, value in enumerate(counts):
         into[index] += value
@@ -110,12 +116,12 @@ class ProgressService(ContextBound):
         and without barriers."""
         await self.occurrences.ensure_for_participant(participant)
         today = local_today(participant.time_zone, self.now)
-        streaks = await self._streaks(self._days(self._counted(participant.id, today, None, only)))
+        account_streak = await streak(self.session, participant.id, participant.time_zone, today, None, only)
         unit, buckets, total, _ = await self._over_range(participant, today, progress_range, None, only)
         return schemas.AccountProgress(
             today=today,
-            streak=streaks.get(participant.id, schemas.Streak(current=0, best=0)),
-            weeks=await self._weeks(participant.id, today, None, only),
+            streak=account_streak,
+            weeks=await self._weeks(participant.id, today, None, only, (unit, buckets)),
             measures=await measure_progress(self.session, participant.id, today, None, only),
             barriers=await self._barriers(participant) if only is None else [],
             range=progress_range,
@@ -134,11 +140,7 @@ class ProgressService(ContextBound):
             raise NotFound("key action")
         await self.occurrences.ensure_for_participant(participant)
         today = local_today(participant.time_zone, self.now)
-        counted = self._counted(participant.id, today, key_action_id)
-        steps = select(
-            counted.c.key_action_id.label("part"), counted.c.due_at.label("step"), counted.c.kept
-        ).cte("steps")
-        streaks = await self._streaks(steps)
+        action_streak = await streak(self.session, participant.id, participant.time_zone, today, action.id)
         measures = await measure_progress(self.session, participant.id, today, key_action_id)
         unit, buckets, total, weekdays = await self._over_range(
             participant, today, progress_range, key_action_id, by_weekday=True
@@ -147,8 +149,8 @@ class ProgressService(ContextBound):
             key_action_id=action.id,
             title=action.title,
             today=today,
-            streak=streaks.get(action.id, schemas.Streak(current=0, best=0)),
-            weeks=await self._weeks(participant.id, today, key_action_id),
+            streak=action_streak,
+            weeks=await self._weeks(participant.id, today, key_action_id, None, (unit, buckets)),
             measure=measures[0] if measures else None,
             range=progress_range,
             bucket_unit=unit,
@@ -156,77 +158,6 @@ class ProgressService(ContextBound):
             total=total,
             weekdays=weekdays,
         )
-
-    @staticmethod
-    def _counted(
-        participant_id: UUID, today: date, key_action_id: UUID | None, only: Collection[UUID] | None = None
-    ) -> CTE:
-        """Occurrences that count and are not skipped, each with kept = 1 or 0."""
-        query = (
-            select(
-                Occurrence.participant_id,
-                Occurrence.key_action_id,
-                Occurrence.local_date,
-                Occurrence.due_at,
-                case((CheckIn.result.in_(KEPT), 1), else_=0).label("kept"),
-            )
-            .select_from(Occurrence)
-            .outerjoin(
-                CheckIn,
-                and_(CheckIn.occurrence_id == Occurrence.id, CheckIn.participant_id == participant_id),
-            )
-            .where(
-                Occurrence.participant_id == participant_id,
-                Occurrence.local_date <= today,
-                or_(CheckIn.id.is_not(None), Occurrence.local_date < today),
-                or_(CheckIn.result.is_(None), CheckIn.result != CheckInResult.SKIPPED),
-            )
-        )
-        return of_actions(query, Occurrence.key_action_id, key_action_id, only).cte("counted")
-
-    @staticmethod
-    def _days(counted: CTE) -> CTE:
-        """One step per local day: kept when every counted occurrence of the day was kept."""
-        return (
-            select(
-                counted.c.participant_id.label("part"),
-                counted.c.local_date.label("step"),
-                func.min(counted.c.kept).label("kept"),
-            )
-            .group_by(counted.c.participant_id, counted.c.local_date)
-            .cte("steps")
-        )
-
-    async def _streaks(self, steps: CTE) -> dict[UUID, schemas.Streak]:
-        """Gaps and islands over (part, step, kept): consecutive steps of equal `kept` share
-        position - kept_position, so each run of kept steps is one group."""
-        numbered = select(
-            steps.c.part,
-            steps.c.kept,
-            func.row_number().over(partition_by=steps.c.part, order_by=steps.c.step).label("position"),
-            func.row_number()
-            .over(partition_by=(steps.c.part, steps.c.kept), order_by=steps.c.step)
-            .label("kept_position"),
-        ).cte("numbered")
-        runs = (
-            select(
-                numbered.c.part,
-                numbered.c.kept,
-                func.count().label("length"),
-                func.max(numbered.c.position).label("last"),
-                func.max(func.max(numbered.c.position)).over(partition_by=numbered.c.part).label("part_last"),
-            )
-            .group_by(numbered.c.part, numbered.c.kept, numbered.c.position - numbered.c.kept_position)
-            .cte("runs")
-        )
-        kept_run = runs.c.kept == 1
-        query: Select[tuple[UUID, int, int]] = select(
-            runs.c.part,
-            func.max(case((and_(kept_run, runs.c.last == runs.c.part_last), runs.c.length), else_=0)),
-            func.max(case((kept_run, runs.c.length), else_=0)),
-        ).group_by(runs.c.part)
-        rows = await self.session.execute(query)
-        return {part: schemas.Streak(current=current, best=best) for part, current, best in rows.tuples()}
 
     @staticmethod
     def _tallies(
@@ -267,9 +198,19 @@ class ProgressService(ContextBound):
         participant_id: UUID,
         today: date,
         key_action_id: UUID | None,
-        only: Collection[UUID] | None = None,
+        only: Collection[UUID] | None,
+        shown: tuple[Unit, list[schemas.ProgressBucket]],
     ) -> list[schemas.WeekProgress]:
+        """The recent weeks' counts: read from the range's buckets when they are weeks that reach back far
+        enough (the default range, 13 weeks), else by their own query."""
         week_starts = recent_week_starts(today)
+        unit, buckets = shown
+        if unit is Unit.WEEK and buckets[0].start <= week_starts[0]:
+            counted = {bucket.start: bucket for bucket in buckets}
+            return [
+                _counts(schemas.WeekProgress, _tally(counted[week_start]), week_start=week_start)
+                for week_start in week_starts
+            ]
         query = self._tallies(
             participant_id, today, week_starts[0], [Occurrence.week_start.expression], key_action_id, only
         )

@@ -33,8 +33,9 @@ INTERNAL_COLUMNS = frozenset({"sa_orm_sentinel", "participant_id"})
 # Sessions are credentials: the export says how many there are, not what they are.
 COUNTED_ONLY = frozenset({"auth_session"})
 # Bookkeeping about where rows came from (imports.models.ImportRecord): what an import made, not anything the
-# person made. Left out so that an export imported into another account exports the same again.
-BOOKKEEPING_TABLES = frozenset({"import_record"})
+# person made. Left out so that an export imported into another account exports the same again. Likewise
+# streak checkpoints (checkins.models.StreakCheckpoint): derived from the check-ins, made again anywhere.
+BOOKKEEPING_TABLES = frozenset({"import_record", "streak_checkpoint"})
 # Rows between two people: each person's export holds them from either side (`partner_id` = them as partner).
 TWO_SIDED = {"partnership": "partner_id", "encouragement": "partner_id"}
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection").
