@@ -12,7 +12,7 @@ The triggers clear rather than delete, so that a request storing a checkpoint at
 ON CONFLICT DO UPDATE) takes the row's lock and a concurrent change clears what it stored after it commits.
 
 Revision ID: c8e2f5a7d1b4
-Revises: a4d8f5b2c3e6
+Revises: b8e1f4c2d7a9
 Create Date: 2026-12-02 01:20:00.000000
 """
 
@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "c8e2f5a7d1b4"
-down_revision: str | None = "a4d8f5b2c3e6"
+down_revision: str | None = "b8e1f4c2d7a9"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
