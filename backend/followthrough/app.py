@@ -27,7 +27,7 @@ from followthrough.checkins import has_check_in
 from followthrough.checkins.agenda_controllers import OccurrenceController, TodayController
 from followthrough.checkins.controllers import CheckInController, ProgressController, WeeklyReviewController
 from followthrough.clock import Clock
-from followthrough.database import alchemy_config, sqlite_write_queue
+from followthrough.database import CloseRequestSession, alchemy_config, sqlite_write_queue
 from followthrough.deliveries import log_channel_test
 from followthrough.deliveries.controllers import DeliveryController
 from followthrough.dependencies import provide_context, provide_now, provide_participant, provide_settings
@@ -197,7 +197,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Litestar:
     )
     document_contract(app)
     # Around the router, not a route's middleware: a request no route matches gets an id too.
-    app.asgi_handler = RequestIds(app.asgi_handler, settings.trusted_proxies)
+    app.asgi_handler = RequestIds(CloseRequestSession(app.asgi_handler, alchemy), settings.trusted_proxies)
     return app
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import re
 from collections.abc import AsyncIterator
@@ -18,6 +19,7 @@ from advanced_alchemy.extensions.litestar import (
     EngineConfig,
     SQLAlchemyAsyncConfig,
 )
+from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlalchemy import event
 from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -174,4 +176,27 @@ async def session_scope(config: SQLAlchemyAsyncConfig) -> AsyncIterator[AsyncSes
             await session.commit()
         except BaseException:
             await session.rollback()
+            raise
+
+
+class CloseRequestSession:
+    """ASGI: a request that ends without its answer (its task cancelled, at shutdown say) still closes its
+    database session, as if its client had gone. advanced-alchemy closes it only as the answer starts or the
+    client goes; otherwise it would keep its connection, and a write transaction with SQLite's write lock
+    and the process's write queue (`followthrough.writequeue`), until the garbage collector found it."""
+
+    def __init__(self, app: ASGIApp, alchemy: SQLAlchemyAsyncConfig) -> None:
+        self.app = app
+        self.alchemy = alchemy
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self.app(scope, receive, send)
+        except BaseException:
+            # The plugin's own hook: on a disconnect it closes (so rolls back) whatever session is still open.
+            end_session = self.alchemy.before_send_handler
+            if callable(end_session):
+                ending = end_session({"type": "http.disconnect"}, scope)
+                if inspect.isawaitable(ending):
+                    await ending
             raise

@@ -26,6 +26,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.engine.interfaces import AdaptedConnection
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 # Statements that take SQLite's write lock, or open a transaction that will: pysqlite opens a deferred
@@ -44,10 +45,17 @@ class WriteQueue:
         self._lock = asyncio.Lock()
         # The DBAPI connection whose transaction holds the lock.
         self._holder: object | None = None
+        self._waiting = 0
 
     @property
     def holder(self) -> object | None:
+        """The connection whose transaction holds the lock, if any."""
         return self._holder
+
+    @property
+    def waiting(self) -> int:
+        """Writers queued behind the holder."""
+        return self._waiting
 
     def serve(self, engine: AsyncEngine) -> None:
         """Make the engine's writers queue here."""
@@ -59,14 +67,12 @@ class WriteQueue:
             event.listen(target, name, self._connection_done)
 
     async def _acquire(self, connection: object) -> None:
+        self._waiting += 1
         try:
             async with asyncio.timeout(self.timeout):
                 await self._lock.acquire()
-        except TimeoutError:
-            # What SQLite answers when its busy timeout runs out, so callers see one failure either way.
-            raise sqlite3.OperationalError(
-                f"database is locked: waited {self.timeout:g} s for this process's other writers"
-            ) from None
+        finally:
+            self._waiting -= 1
         self._holder = connection
 
     def _release(self, connection: object | None) -> None:
@@ -91,8 +97,15 @@ class WriteQueue:
                 return
             self._release(dbapi)  # its transaction ended (a connection's own commit): back in the queue
         if _writes(statement, context):
-            # Inside SQLAlchemy's greenlet: this waits on the event loop without blocking it.
-            dbapi.run_async(lambda _driver: self._acquire(dbapi))
+            try:
+                # Inside SQLAlchemy's greenlet: this waits on the event loop without blocking it.
+                dbapi.run_async(lambda _driver: self._acquire(dbapi))
+            except TimeoutError:
+                # What SQLite answers when its busy timeout runs out, so callers see one failure either way.
+                locked = sqlite3.OperationalError(
+                    f"database is locked: waited {self.timeout:g} s for this process's other writers"
+                )
+                raise OperationalError(statement, None, locked, hide_parameters=True) from None
 
     def _after_execute(self, conn: Connection, *_args: Any) -> None:
         dbapi = _adapted(conn)
