@@ -9,6 +9,7 @@ writers waited in the process's queue instead.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -180,6 +181,37 @@ async def test_a_writer_that_waits_longer_than_the_busy_timeout_fails_as_sqlite_
         assert writers.holder is None
     finally:
         await config.get_engine().dispose()
+
+
+async def test_a_writer_in_another_event_loop_takes_turns_through_sqlites_busy_timeout(
+    alchemy: SQLAlchemyAsyncConfig, writers: WriteQueue, tmp_path: Path
+) -> None:
+    """As an app's embedded worker would under a test client, whose lifespan runs in a thread of its own."""
+    about_to_write = threading.Event()
+    held_by_the_other: list[bool] = []
+
+    async def write_from_another_loop() -> None:
+        # An engine of its own, with SQLite's usual busy timeout, sharing the queue (as the worker's does).
+        config = alchemy_config(Settings(data_dir=tmp_path, secret_key="test"), writers)
+        try:
+            async with session_scope(config) as session:
+                connection = await session.connection()
+                own = connection.sync_connection.connection.dbapi_connection  # type: ignore[union-attr]
+                about_to_write.set()
+                await session.execute(INSERT, {"writer": 2})
+                held_by_the_other.append(writers.holder is own)
+        finally:
+            await config.get_engine().dispose()
+
+    async with session_scope(alchemy) as holding:
+        await holding.execute(INSERT, {"writer": 1})
+        other = asyncio.create_task(asyncio.to_thread(asyncio.run, write_from_another_loop()))
+        await asyncio.to_thread(about_to_write.wait)
+    await other
+
+    assert held_by_the_other == [False]  # it waited in SQLite's busy handler, not in this loop's queue
+    assert sorted(await stored(alchemy)) == [1, 2]
+    assert writers.holder is None
 
 
 @pytest.mark.dialect
