@@ -3,13 +3,13 @@
 SQLite lets one connection write at a time. Left to itself, a pooled connection that wants to write while
 another holds the lock waits in SQLite's busy handler, which sleeps and tries again (after 1 ms, then 2, 5,
 … up to 100 ms between tries). Under load the waiters are not served in order and mostly sleep past the
-moment the lock came free: check-ins at concurrency 16 had a p50 of 15 ms and a p99 over a second, with most
-of the pool's threads asleep in `BEGIN IMMEDIATE`.
+moment the lock came free, while newcomers take it: check-ins at concurrency 16 had a median under 150 ms
+but a p99 of seconds, with most of the pool's threads asleep in `BEGIN IMMEDIATE`.
 
 So each engine's connections queue here first: an asyncio lock, first come first served, taken before a
 connection's first write (or its `BEGIN IMMEDIATE`) and held until its transaction ends, that is when the
-connection goes back to the pool (a session's commit or rollback returns it), is invalidated (a cancelled or
-failed statement), or a statement finds the transaction over (a write in autocommit, or a connection's own
+connection goes back to the pool (a session's commit or rollback returns it), is invalidated (a statement
+cancelled half-way), or a statement finds the transaction over (a write in autocommit, or a connection's own
 commit). Reads do not queue: WAL lets them run beside the writer.
 
 SQLite's busy timeout stays: another process (the CLI, a separate worker) still takes turns with this one
