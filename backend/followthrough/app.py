@@ -27,7 +27,7 @@ from followthrough.checkins import has_check_in
 from followthrough.checkins.agenda_controllers import OccurrenceController, TodayController
 from followthrough.checkins.controllers import CheckInController, ProgressController, WeeklyReviewController
 from followthrough.clock import Clock
-from followthrough.database import alchemy_config
+from followthrough.database import CloseRequestSession, alchemy_config, sqlite_write_queue
 from followthrough.deliveries import log_channel_test
 from followthrough.deliveries.controllers import DeliveryController
 from followthrough.dependencies import provide_context, provide_now, provide_participant, provide_settings
@@ -100,7 +100,9 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Litestar:
     configure_logging(settings)
     # Once per process, before anything can send: the egress guard and log redaction (idempotent).
     egress.install()
-    alchemy = alchemy_config(settings)
+    # One queue for the process's SQLite writers: the app's and the embedded worker's engines share it.
+    writers = sqlite_write_queue()
+    alchemy = alchemy_config(settings, writers)
     if settings.metrics:
         metrics.count_statements(alchemy.get_engine())
     use_channel_key(settings)
@@ -187,6 +189,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Litestar:
                 "settings": settings,
                 "clock": clock or Clock(),
                 "alchemy": alchemy,
+                "writers": writers,
                 # One API process on SQLite: on at once. On PostgreSQL, on once it hears other processes.
                 "read_cache": ReadCache(enabled=settings.read_cache and settings.is_sqlite),
             }
@@ -196,7 +199,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Litestar:
     )
     document_contract(app)
     # Around the router, not a route's middleware: a request no route matches gets an id too.
-    app.asgi_handler = RequestIds(app.asgi_handler, settings.trusted_proxies)
+    app.asgi_handler = RequestIds(CloseRequestSession(app.asgi_handler, alchemy), settings.trusted_proxies)
     return app
 
 

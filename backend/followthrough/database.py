@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import re
 from collections.abc import AsyncIterator
@@ -18,6 +19,7 @@ from advanced_alchemy.extensions.litestar import (
     EngineConfig,
     SQLAlchemyAsyncConfig,
 )
+from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlalchemy import event
 from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -29,6 +31,7 @@ from followthrough.settings import (
     make_private,
     private_folder,
 )
+from followthrough.writequeue import WriteQueue
 
 # PostgreSQL's DETAIL for unique and foreign-key violations; the value may hold anything, even newlines.
 _KEY_DETAIL = re.compile(
@@ -38,16 +41,27 @@ _KEY_DETAIL = re.compile(
 )
 MIGRATIONS_PATH = Path(__file__).resolve().parents[2] / "migrations"
 metadata = orm_registry.metadata
+# How long a SQLite writer waits for another: in SQLite's busy handler for another process, in the
+# process's write queue for one of its own.
+SQLITE_BUSY_SECONDS = 30.0
 
 
-def alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
+def sqlite_write_queue() -> WriteQueue:
+    """A new queue for one process's writers to one SQLite database."""
+    return WriteQueue(SQLITE_BUSY_SECONDS)
+
+
+def alchemy_config(settings: Settings, writers: WriteQueue | None = None) -> SQLAlchemyAsyncConfig:
+    """The engine and sessions for `settings`. On SQLite its writers queue in `writers`, which engines of
+    one process that write to the same database share (the app's and the embedded worker's); by default a
+    queue of its own."""
     # hide_parameters: bound values (password and token hashes, people's notes) never reach a log line or
     # an exception's text, neither through echo nor from a statement that failed.
     prepare_data_folder(settings)
     if settings.is_sqlite:
         # One writer at a time is SQLite's nature; a generous busy timeout queues writers instead of failing.
         engine_config = EngineConfig(
-            echo=settings.db_echo, hide_parameters=True, connect_args={"timeout": 30}
+            echo=settings.db_echo, hide_parameters=True, connect_args={"timeout": SQLITE_BUSY_SECONDS}
         )
     else:
         engine_config = EngineConfig(
@@ -80,6 +94,7 @@ def alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
     )
     if settings.is_sqlite:
         _enable_sqlite_pragmas(config.get_engine())
+        (writers or sqlite_write_queue()).serve(config.get_engine())
     else:
         _hide_values_in_errors(config.get_engine())
     return config
@@ -161,4 +176,27 @@ async def session_scope(config: SQLAlchemyAsyncConfig) -> AsyncIterator[AsyncSes
             await session.commit()
         except BaseException:
             await session.rollback()
+            raise
+
+
+class CloseRequestSession:
+    """ASGI: a request that ends without its answer (its task cancelled, at shutdown say) still closes its
+    database session, as if its client had gone. advanced-alchemy closes it only as the answer starts or the
+    client goes; otherwise it would keep its connection, and a write transaction with SQLite's write lock
+    and the process's write queue (`followthrough.writequeue`), until the garbage collector found it."""
+
+    def __init__(self, app: ASGIApp, alchemy: SQLAlchemyAsyncConfig) -> None:
+        self.app = app
+        self.alchemy = alchemy
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self.app(scope, receive, send)
+        except BaseException:
+            # The plugin's own hook: on a disconnect it closes (so rolls back) whatever session is still open.
+            end_session = self.alchemy.before_send_handler
+            if callable(end_session):
+                ending = end_session({"type": "http.disconnect"}, scope)
+                if inspect.isawaitable(ending):
+                    await ending
             raise

@@ -17,6 +17,7 @@ from litestar import Litestar
 from followthrough import actlinks, metrics, partners, reminders
 from followthrough.checkins import webhook_events
 from followthrough.clock import Clock
+from followthrough.database import alchemy_config
 from followthrough.deliveries import Rules, StandardRule, Step, Worker
 from followthrough.enums import Event
 from followthrough.settings import Settings
@@ -64,11 +65,15 @@ async def run_until_signalled(settings: Settings) -> None:
 @asynccontextmanager
 async def embedded_worker(app: Litestar) -> AsyncIterator[None]:
     """The worker inside the API process (the embedded SQLite default), with an engine of its own so that
-    it can finish its batch after the app's engine has closed."""
-    worker = build_worker(app.state.settings, app.state.clock)
+    it can finish its batch after the app's engine has closed. Its writers queue with the app's."""
+    alchemy = alchemy_config(app.state.settings, app.state.writers)
+    worker = build_worker(app.state.settings, app.state.clock, alchemy)
     task = asyncio.create_task(worker.run(), name="followthrough-worker")
     try:
         yield
     finally:
         worker.stop()
-        await task
+        try:
+            await task
+        finally:
+            await alchemy.get_engine().dispose()
