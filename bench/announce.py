@@ -2,9 +2,9 @@
 
 With the read cache on (PostgreSQL), every write tells the other API processes which participant wrote, by
 NOTIFY; with it off nothing is announced. The ratio of the two throughputs is the price of the cache on the
-write path. It seeds bench/api.py's participants once on PostgreSQL and runs one uvicorn process per
+write path. It seeds bench/api.py's participants on PostgreSQL and runs one uvicorn process per
 measurement, alternating cache on and off (and, with `--base`, this tree and another checkout of the project,
-the "before"), each on its own slice of past occurrences. Besides requests per second it reports the server
+the "before"), each on a freshly seeded database. Besides requests per second it reports the server
 process's CPU time per write (user + system, from /proc) over the measured requests.
 
     .venv/bin/python bench/announce.py --requests 1000 --rounds 3
@@ -137,6 +137,24 @@ async def write(base_url: str, pid: int, seeded: Seeded, first: int, args: argpa
     return Run("", False, round(args.requests / seconds, 1), round(cpu * 1000 / args.requests, 2), errors)
 
 
+def one_run(root: Path, cache: bool, args: argparse.Namespace) -> Run:
+    """A fresh database each time, so every run checks in on the same number of stored occurrences."""
+    with database("postgresql") as settings:
+        migrate.upgrade(settings)
+        seeded = asyncio.run(seed(settings, args.warmup + args.requests))
+        seeded.writer_due = asyncio.run(stored_past_hours(settings, seeded))
+        env = {
+            **os.environ,
+            "FOLLOWTHROUGH_DATA_DIR": str(settings.data_dir),
+            "FOLLOWTHROUGH_DATABASE_URL": settings.database_url,
+            "FOLLOWTHROUGH_SECRET_KEY": settings.secret_key,
+            "FOLLOWTHROUGH_LOG_LEVEL": "WARNING",
+            "FOLLOWTHROUGH_READ_CACHE": str(cache).lower(),
+        }
+        with serving(root, env) as (url, pid):
+            return _run(write(url, pid, seeded, 0, args))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=1000, help="measured check-ins per run")
@@ -147,35 +165,20 @@ def main() -> None:
     args = parser.parse_args()
     trees = [("after", ROOT)] + ([("before", args.base.resolve())] if args.base else [])
     variants = [(name, root, cache) for name, root in trees for cache in (True, False)]
-    per_run = args.warmup + args.requests
     runs: list[Run] = []
-    with database("postgresql") as settings:
-        migrate.upgrade(settings)
-        seeded = asyncio.run(seed(settings, per_run * len(variants) * args.rounds))
-        seeded.writer_due = asyncio.run(stored_past_hours(settings, seeded))
-        print(f"seeded {len(seeded.writer_due)} past hourly occurrences to check in on", flush=True)
-        env = {
-            **os.environ,
-            "FOLLOWTHROUGH_DATA_DIR": str(settings.data_dir),
-            "FOLLOWTHROUGH_DATABASE_URL": settings.database_url,
-            "FOLLOWTHROUGH_SECRET_KEY": settings.secret_key,
-            "FOLLOWTHROUGH_LOG_LEVEL": "WARNING",
-        }
-        for round_number in range(args.rounds):
-            # Each round starts from another variant, so none always runs first or last.
-            shift = round_number % len(variants)
-            for name, root, cache in variants[shift:] + variants[:shift]:
-                first = per_run * len(runs)
-                with serving(root, {**env, "FOLLOWTHROUGH_READ_CACHE": str(cache).lower()}) as (url, pid):
-                    run = _run(write(url, pid, seeded, first, args))
-                run.tree, run.cache = name, cache
-                runs.append(run)
-                state = "on " if cache else "off"
-                print(
-                    f"round {round_number + 1}: {name} cache {state} {run.rps:7.1f} req/s "
-                    f"{run.cpu_ms_per_write:5.2f} ms CPU/write ({run.errors} errors)",
-                    flush=True,
-                )
+    for round_number in range(args.rounds):
+        # Each round starts from another variant, so none always runs first or last.
+        shift = round_number % len(variants)
+        for name, root, cache in variants[shift:] + variants[:shift]:
+            run = one_run(root, cache, args)
+            run.tree, run.cache = name, cache
+            runs.append(run)
+            state = "on " if cache else "off"
+            print(
+                f"round {round_number + 1}: {name} cache {state} {run.rps:7.1f} req/s "
+                f"{run.cpu_ms_per_write:5.2f} ms CPU/write ({run.errors} errors)",
+                flush=True,
+            )
     print(f"\nPOST {CHECK_INS}, PostgreSQL, concurrency {args.concurrency}, medians of {args.rounds} rounds:")
     for name, _ in trees:
         on = [run for run in runs if run.tree == name and run.cache]
