@@ -34,6 +34,7 @@ from tests.support.pipeline import (
     worker,
 )
 from tests.support.receivers import HttpReceiver, http_receiver
+from tests.support.statements import counting_statements
 
 __all__ = ["app", "http_receiver", "pipeline_settings", "worker"]
 
@@ -507,7 +508,11 @@ async def test_an_answer_through_a_link_ends_the_remembered_today(
     remembered = await agenda(ada)
     writes_heard = cache.invalidations
 
-    await callers.anonymous().post(f"{ACT}/{token}", json={"choice": "snooze_1h"})
+    with counting_statements(app) as statements:
+        await callers.anonymous().post(f"{ACT}/{token}", json={"choice": "snooze_1h"})
 
     assert cache.invalidations == writes_heard + 1
+    # The answer's own commit tells the other processes, on PostgreSQL.
+    notifications = sum("pg_notify" in statement for statement in statements)
+    assert notifications == (0 if app.state.settings.is_sqlite else 1)
     assert await agenda(ada) != remembered

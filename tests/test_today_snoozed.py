@@ -21,6 +21,7 @@ from followthrough.settings import Settings
 from tests.conftest import Caller, Callers, Database
 from tests.support.actions import create, utc
 from tests.support.agenda import agenda, at, daily
+from tests.support.statements import counting_statements
 
 # Snoozed reminders: an open occurrence says until when
 
@@ -137,3 +138,16 @@ async def test_a_snooze_from_a_link_ends_the_remembered_today(
     await snooze(callers, database, settings, owner, utc(2026, 3, 2, 8), "1h", source="again")
     assert snoozed(await agenda(owner)) == [utc(2026, 3, 2, 10)]
     assert read_cache(app.state).invalidations == writes_heard + 2
+
+
+@pytest.mark.dialect
+async def test_a_snooze_from_a_link_is_announced_to_the_other_processes_once(
+    app: Litestar, owner: Caller, callers: Callers, database: Database, settings: Settings
+) -> None:
+    """No sign-in marks the snooze's session as a write: the snooze itself does, so its commit notifies."""
+    if settings.is_sqlite:
+        pytest.skip("SQLite has one API process and no NOTIFY")
+    await create(owner, schedule=daily())
+    with counting_statements(app) as statements:
+        await snooze(callers, database, settings, owner, utc(2026, 3, 2, 8), "15m")
+    assert sum("pg_notify" in statement for statement in statements) == 1

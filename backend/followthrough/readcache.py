@@ -3,14 +3,20 @@
 The two hot reads, Today and Progress, compute over a year of occurrences; the same participant asks for them
 again and again between two check-ins. Each participant has a version number in this process; every entry is
 stored with the version it was computed under and is served only while the version is unchanged. Any write
-a participant makes (any non-GET request they are signed in for) moves their version on after it commits, so
-the next read computes afresh; the version is read *before* the computation starts, so a result computed
-from data older than a write is never served after it.
+a participant makes (any non-GET request they are signed in for) moves their version on in this process once
+the request's transaction has ended, committed or not (forgetting costs one recomputation; an outcome is not
+always known, as when the connection drops during the commit), so the next read computes afresh; the version
+is read *before* the computation starts, so a result computed from data older than a write is never served
+after it.
 
-On PostgreSQL several API processes serve one installation: a write also sends `NOTIFY` on
-`followthrough_writes` with the participant's id, and every process listens and moves its own version on.
-While a process is not listening (starting, or its listening connection dropped), it serves nothing from
-memory. On SQLite there is only ever one API process (`serve --workers` needs PostgreSQL).
+On PostgreSQL several API processes serve one installation: the write's own transaction also sends `NOTIFY`
+on `followthrough_writes` with the participant's id, just before it commits. PostgreSQL delivers it when that
+transaction commits, and only if it does, so every other process hears of exactly the writes that happened,
+at the moment they become visible, and moves its own version on; a write that rolled back changed nothing
+and announces nothing. A transaction that changed no row (no transaction id assigned) announces nothing
+either. While a process is not listening (starting, or its listening connection dropped), it serves nothing
+from memory; it still announces its own writes, for the others that are listening. On SQLite there is only
+ever one API process (`serve --workers` needs PostgreSQL).
 
 Credentials are remembered only for safe methods and for at most `TOUCH_INTERVAL`, after which the database
 is asked again (and a session's last-seen time is moved on); writes always authenticate against the database.
@@ -30,7 +36,6 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
-from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from litestar.datastructures import State
 from litestar.status_codes import HTTP_200_OK
 from litestar.types import (
@@ -42,9 +47,10 @@ from litestar.types import (
     Scope,
     Send,
 )
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from followthrough.clock import Clock
 from followthrough.localtime import local_today
@@ -142,22 +148,43 @@ def _asyncpg_dsn(settings: Settings) -> str:
     return url.render_as_string(hide_password=False)
 
 
-async def announce_write(state: State, participant_id: UUID) -> None:
-    """Moves the participant's version on here, and on PostgreSQL in every other API process."""
-    read_cache(state).invalidate(participant_id)
-    if state.get("read_cache_listener") is None:
+ANNOUNCED = "followthrough_announced_writes"
+"""Session info: the payloads (origin and participant) each commit of the session announces."""
+# Only a transaction that changed something has a transaction id: one that wrote nothing (a repeated
+# request that finds its work done, say) makes no other process's memory stale, so it notifies nobody.
+_NOTIFY_IF_WRITTEN = text("SELECT pg_notify(:channel, :payload) WHERE txid_current_if_assigned() IS NOT NULL")
+
+
+def announce_at_commit(state: State, session: AsyncSession, participant_id: UUID) -> None:
+    """From now on every commit of `session` tells the other API processes (on PostgreSQL, when the cache
+    is on) that the participant wrote, inside the committing transaction: no second connection, and no
+    announcement of a write that rolled back. This process forgets with `forget_written` after the commit."""
+    settings: Settings = state.settings
+    if settings.is_sqlite or not settings.read_cache:
         return
-    alchemy: SQLAlchemyAsyncConfig = state.alchemy
-    try:
-        async with alchemy.get_engine().begin() as connection:
-            await connection.execute(
-                text("SELECT pg_notify(:channel, :payload)"),
-                {"channel": NOTIFY_CHANNEL, "payload": f"{read_cache(state).origin}:{participant_id}"},
-            )
-    except SQLAlchemyError:
-        # Other processes would keep serving what this write changed: better none of them remember.
-        logger.exception("read cache: could not announce a write to other processes")
-        raise
+    announced: set[str] | None = session.info.get(ANNOUNCED)
+    if announced is None:
+        announced = session.info[ANNOUNCED] = set()
+        event.listen(session.sync_session, "before_commit", _notify_in_transaction)
+    announced.add(f"{read_cache(state).origin}:{participant_id}")
+
+
+def _notify_in_transaction(session: Session) -> None:
+    # Runs inside `session.commit()`, before the COMMIT, on the transaction's own connection; a commit with
+    # nothing begun before it would open one just for this, which no request makes (its authentication
+    # has queried before any commit). The commit flushes pending changes only after this hook: flushed
+    # first, so that the test of a transaction id sees them. A savepoint's release fires this hook too: the
+    # outer transaction's commit speaks for it.
+    if session.in_nested_transaction():
+        return
+    session.flush()
+    for payload in session.info[ANNOUNCED]:
+        session.execute(_NOTIFY_IF_WRITTEN, {"channel": NOTIFY_CHANNEL, "payload": payload})
+
+
+def forget_written(state: State, participant_id: UUID) -> None:
+    """Moves the participant's version on in this process: after the write's transaction has ended."""
+    read_cache(state).invalidate(participant_id)
 
 
 class _Listener:

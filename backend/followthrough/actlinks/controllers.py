@@ -16,12 +16,12 @@ from followthrough.checkins import CheckInService
 from followthrough.context import RequestContext
 from followthrough.errors import ErrorBody
 from followthrough.partners import EncouragementService, PartnershipService
-from followthrough.readcache import announce_write
+from followthrough.readcache import announce_at_commit, forget_written
 from followthrough.reminders import SnoozeService
 
 ActToken = Annotated[str, Parameter(description="The link's token, from the message: 22 characters")]
 TOUCHED = "act_touched"
-"""Request state: whose remembered reads an answer made stale, announced after the commit."""
+"""Request state: whose remembered reads an answer made stale, forgotten here after the commit."""
 
 
 def _error(description: str) -> ResponseSpec:
@@ -46,17 +46,20 @@ def provide_act_links(
     )
 
 
-def _acted(request: Request[Any, Any, Any], acted: Acted) -> schemas.ActLinkOut:
+def _acted(request: Request[Any, Any, Any], act_links: ActLinkService, acted: Acted) -> schemas.ActLinkOut:
     request.state[TOUCHED] = acted.touched
+    for participant_id in acted.touched:
+        announce_at_commit(request.app.state, act_links.session, participant_id)
     return acted.view
 
 
 async def announce_answer(request: Request[Any, Any, Any]) -> None:
     """An act link needs no sign-in, so the authentication middleware does not announce the write; Today
-    shows check-ins and snoozes, so the remembered Today of whoever it touched ends here instead."""
+    shows check-ins and snoozes, so the remembered Today of whoever it touched ends here instead (the other
+    processes hear of it from the answer's own commit)."""
     touched: set[UUID] = request.state.get(TOUCHED) or set()
     for participant_id in touched:
-        await announce_write(request.app.state, participant_id)
+        forget_written(request.app.state, participant_id)
 
 
 class ActLinkController(Controller):
@@ -98,7 +101,7 @@ class ActLinkController(Controller):
         one check-in. A check-in made in the app already is shown as the answer. Another result after a
         check-in through this link is a 409 on `choice`; a snooze may be followed by any answer. A new
         snooze replaces an earlier one still waiting; a check-in cancels every reminder still waiting."""
-        return _acted(request, await act_links.answer(token, data))
+        return _acted(request, act_links, await act_links.answer(token, data))
 
     @post(
         "/{token:str}/undo",
@@ -114,4 +117,4 @@ class ActLinkController(Controller):
         """Take back the answer given through this link, within 10 minutes of it (then 410): the check-in
         is removed, the snooze is not sent, the encouragement is withdrawn. The link is open again. Undoing
         when there is nothing to undo answers the link as it is."""
-        return _acted(request, await act_links.undo(token))
+        return _acted(request, act_links, await act_links.undo(token))

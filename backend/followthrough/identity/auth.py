@@ -23,7 +23,7 @@ from sqlalchemy import inspect, select, update
 
 from followthrough.clock import Clock
 from followthrough.identity.models import ApiToken, AuthSession, Participant
-from followthrough.readcache import ReadCache, announce_write, read_cache
+from followthrough.readcache import ReadCache, announce_at_commit, forget_written, read_cache
 from followthrough.settings import Settings
 
 SESSION_COOKIE = "ft_session"
@@ -78,10 +78,10 @@ class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
         try:
             await super().__call__(scope, receive, send)
         finally:
-            # After the response, so after the commit: reads from here on see the write.
+            # After the response, so after the commit (or rollback): reads from here on see the write.
             credential = scope.get("auth")
             if isinstance(credential, Credential) and scope.get("method") not in SAFE_METHODS:
-                await announce_write(scope["litestar_app"].state, credential.participant_id)
+                forget_written(scope["litestar_app"].state, credential.participant_id)
 
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
@@ -92,6 +92,10 @@ class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
         remembering = connection.scope.get("method") in SAFE_METHODS and cache.enabled
         writes_heard = cache.invalidations
         result, valid_until = await self._authenticate(connection, now, cache if remembering else None)
+        if connection.scope.get("method") not in SAFE_METHODS:
+            # A write authenticates against the database, so its session exists: its commit tells the others.
+            db = self.alchemy.provide_session(connection.app.state, connection.scope)
+            announce_at_commit(connection.app.state, db, result.auth.participant_id)
         # A write heard meanwhile may have ended this credential: then it is not remembered.
         if remembering and valid_until is not None and cache.invalidations == writes_heard:
             participant = _detached_copy(result.user)

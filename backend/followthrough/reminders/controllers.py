@@ -8,7 +8,7 @@ from litestar.params import Parameter, QueryParameter
 
 from followthrough.actions import Occurrence
 from followthrough.context import RequestContext
-from followthrough.readcache import announce_write
+from followthrough.readcache import announce_at_commit, forget_written
 from followthrough.reminders import schemas
 from followthrough.reminders.services import SnoozeService
 
@@ -46,15 +46,17 @@ async def snooze_for(
     occurrence = await deliveries.session.get(Occurrence, out.occurrence_id)
     if occurrence is not None:
         request.state[SNOOZED_FOR] = occurrence.participant_id
+        announce_at_commit(request.app.state, deliveries.session, occurrence.participant_id)
     return out
 
 
 async def announce_snooze(request: Request[Any, Any, Any]) -> None:
     """A snooze link needs no sign-in, so the authentication middleware does not announce it as a write;
-    Today says what is snoozed, so the participant's remembered Today must end here instead."""
+    Today says what is snoozed, so the participant's remembered Today must end here instead (the other
+    processes hear of it from the snooze's own commit)."""
     participant_id = request.state.get(SNOOZED_FOR)
     if participant_id is not None:
-        await announce_write(request.app.state, participant_id)
+        forget_written(request.app.state, participant_id)
 
 
 class SnoozeController(Controller):
