@@ -48,6 +48,12 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("settings", DATABASES if dialect_matters else DATABASES[:1], indirect=True)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests marked `slow` first, keeping the order otherwise: with pytest-xdist they then start at once
+    on different processes, rather than leave one process running them after the others have finished."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 def pg_admin(statement: str) -> None:
     async def run() -> None:
         connection = await asyncpg.connect(PG_ADMIN_DSN)

@@ -320,6 +320,7 @@ async def crash_and_take_over(
 TAKEOVER_OPTIONS = {"delivery_lease_seconds": str(SHORT_LEASE), "worker_heartbeat_seconds": "2"}
 
 
+@pytest.mark.slow
 async def test_a_worker_killed_12_s_before_the_moment_leaves_one_message_on_time(
     own_database: Settings, tmp_path: Path
 ) -> None:
@@ -328,6 +329,7 @@ async def test_a_worker_killed_12_s_before_the_moment_leaves_one_message_on_time
     assert late < timedelta(seconds=2)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("own_database", ["postgresql"], indirect=True)
 async def test_a_worker_killed_at_the_moment_leaves_one_message_seconds_late(
     own_database: Settings, tmp_path: Path

@@ -120,6 +120,7 @@ async def _counted_from_every_row(app: Litestar, database: Database, caller: Cal
     return await _answers(app, caller)
 
 
+@pytest.mark.slow
 async def test_a_change_to_a_settled_day_clears_the_checkpoint_and_the_answer_stays_true(
     app: Litestar, callers: Callers, database: Database, clock: FrozenClock
 ) -> None:

@@ -117,6 +117,7 @@ def slow_responder(seconds: float) -> Any:
     return respond
 
 
+@pytest.mark.slow
 async def test_a_worker_killed_mid_batch_loses_nothing_once_another_takes_over_its_claims(
     own_postgres: Settings, tmp_path: Path
 ) -> None:
@@ -157,6 +158,7 @@ async def test_a_worker_killed_mid_batch_loses_nothing_once_another_takes_over_i
         receiver.close()
 
 
+@pytest.mark.slow
 async def test_sigterm_lets_the_worker_finish_its_batch_and_leave_nothing_half_written(
     own_postgres: Settings, tmp_path: Path
 ) -> None:
