@@ -22,11 +22,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from followthrough.database import alchemy_config, session_scope
 from followthrough.deliveries import claims
 from followthrough.deliveries.models import Delivery
-from followthrough.enums import ChannelKind, DeliveryStatus, Event
+from followthrough.enums import DeliveryStatus, Event
 from followthrough.identity.models import Participant
 from followthrough.notifications.keys import use_channel_key
 from followthrough.notifications.models import Channel
 from followthrough.settings import Settings
+from tests.support.workers import add_person_with_channel
 
 pytestmark = pytest.mark.dialect
 
@@ -48,24 +49,9 @@ async def backlog(settings: Settings) -> AsyncIterator[Backlog]:
     use_channel_key(settings)
     alchemy = alchemy_config(settings)
     async with session_scope(alchemy) as db:
-        person = Participant(
-            email=f"{uuid.uuid4().hex[:8]}@example.com",
-            display_name="Ada",
-            password_hash="-",
-            time_zone="UTC",
+        person, channel = await add_person_with_channel(
+            db, "json://127.0.0.1/hook", "json://127.0.0.1/hook", [Event.ENCOURAGEMENT_RECEIVED.value]
         )
-        db.add(person)
-        await db.flush()
-        channel = Channel(
-            participant_id=person.id,
-            kind=ChannelKind.APPRISE,
-            label="Webhook",
-            url="json://127.0.0.1/hook",
-            masked_url="json://127.0.0.1/hook",
-            events=[Event.ENCOURAGEMENT_RECEIVED.value],
-        )
-        db.add(channel)
-        await db.flush()
         rows = [
             {
                 "id": UUID(bytes=uuid_utils.uuid7().bytes),

@@ -36,6 +36,13 @@ async def add_recipient(
     db: AsyncSession, receiver: HttpReceiver, events: list[str] | None = None
 ) -> tuple[Participant, Channel]:
     """A participant (UTC) with one channel to the receiver, for `events` (all of them by default)."""
+    return await add_person_with_channel(db, receiver.json_url(), f"json://{receiver.address}/hook", events)
+
+
+async def add_person_with_channel(
+    db: AsyncSession, url: str, masked_url: str, events: list[str] | None = None
+) -> tuple[Participant, Channel]:
+    """A participant (UTC) with one json:// channel at `url`, for `events` (all of them by default)."""
     person = Participant(
         email=f"{uuid.uuid4().hex[:8]}@example.com",
         display_name="Ada",
@@ -48,8 +55,8 @@ async def add_recipient(
         participant_id=person.id,
         kind=ChannelKind.APPRISE,
         label="Webhook",
-        url=receiver.json_url(),
-        masked_url=f"json://{receiver.address}/hook",
+        url=url,
+        masked_url=masked_url,
         events=[event.value for event in Event] if events is None else events,
     )
     db.add(channel)
