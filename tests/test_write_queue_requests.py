@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from litestar import Litestar
 from sqlalchemy import update
 
@@ -115,3 +116,23 @@ def asgi_scope(caller: Caller, method: str, path: str) -> dict[str, Any]:
         "server": ("testserver", 80),
         "state": {},
     }
+
+
+async def test_a_request_that_waits_out_the_queue_is_told_to_try_again_and_writes_nothing(
+    app: Litestar, owner: Caller, database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    writers: WriteQueue = app.state.writers
+    timeout, writers.timeout = writers.timeout, 0.05  # the app's 30 s, shortened for this test only
+    try:
+        async with database() as holding:
+            await holding.execute(
+                update(Participant).where(Participant.id == owner.id).values(display_name="H")
+            )
+            answer = await owner.post(BARRIERS, json=BARRIER)
+    finally:
+        writers.timeout = timeout
+    assert answer.status_code == 503, answer.text
+    assert answer.json()["detail"] == "the database is busy; try again shortly"
+    assert not [record for record in caplog.records if record.levelname == "ERROR" or record.exc_info]
+    assert (await owner.get(BARRIERS)).json()["items"] == []
+    assert writers.holder is None

@@ -33,6 +33,7 @@ from litestar.status_codes import (
     HTTP_500_INTERNAL_SERVER_ERROR,
     HTTP_503_SERVICE_UNAVAILABLE,
 )
+from sqlalchemy.exc import OperationalError
 
 from followthrough.errors import (
     Conflict,
@@ -148,6 +149,15 @@ def repository_exception_handler(request: Request[Any, Any, Any], exc: Repositor
     return internal_error_handler(request, exc)
 
 
+def operational_error_handler(request: Request[Any, Any, Any], exc: OperationalError) -> Response[Any]:
+    """SQLite's "database is locked": other writers held it for the whole busy timeout (in this process's
+    write queue or another process's). The request changed nothing, and sending it again later is right."""
+    if "database is locked" in str(exc.orig):
+        logger.warning("database busy on %s %s: answered 503", request.method, request.url.path)
+        return domain_error_handler(request, Unavailable("the database is busy; try again shortly"))
+    return internal_error_handler(request, exc)
+
+
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     logger.exception(
         "unhandled error on %s %s",
@@ -165,4 +175,5 @@ exception_handlers: dict[type[Exception] | int, Any] = {
     DomainError: domain_error_handler,
     HTTPException: http_exception_handler,
     RepositoryError: repository_exception_handler,
+    OperationalError: operational_error_handler,
 }
