@@ -189,7 +189,7 @@ async def test_it_retries_after_a_timeout(
     ada = await callers.participant()
     await add_channel(database, ada, http_receiver)
     await queue_message(database, ada, "Slow")
-    http_receiver.hang_next(1, seconds=10)  # far past send_timeout_seconds = 1
+    http_receiver.hang_next(1, seconds=10)  # far past send_timeout_seconds (3 s)
 
     await worker.dispatch()
     [row] = await deliveries_of(database, ada)
