@@ -27,5 +27,17 @@ VALID_RULES = [
     "RRULE:FREQ=WEEKLY;BYDAY=SA,SU",
 ]
 
-schemathesis.openapi.format("iana-time-zone", st.sampled_from(sorted(available_timezones())))
-schemathesis.openapi.format("rrule", st.sampled_from(VALID_RULES))
+
+def _one_of(values: list[str]) -> st.SearchStrategy[str]:
+    """One of `values`, drawn by index rather than with `st.sampled_from`.
+
+    The coverage phase asks each format for values of exact lengths (minLength, maxLength and their
+    neighbours), which no time zone name or rule may have. Filtering `sampled_from` scans every value on each
+    of Hypothesis's attempts before it gives up (1.1 million checks for sign-up's `timeZone` alone); a mapped
+    index is rejected after three draws. Alone on two cores, the CLI run went from 78 s to 63 s of CPU, with
+    5,007 cases generated instead of 5,019."""
+    return st.integers(0, len(values) - 1).map(values.__getitem__)
+
+
+schemathesis.openapi.format("iana-time-zone", _one_of(sorted(available_timezones())))
+schemathesis.openapi.format("rrule", _one_of(VALID_RULES))
