@@ -20,9 +20,8 @@ from followthrough.checkins import has_check_in
 from followthrough.clock import FrozenClock
 from tests.conftest import Caller, Callers, Database
 from tests.support.actions import create_action
-from tests.support.checkins import CHECK_INS, check_in_body
+from tests.support.checkins import CHECK_INS, check_in_body, with_history
 from tests.support.statements import counting_statements
-from tests.test_today import with_history
 
 pytestmark = pytest.mark.dialect
 LONDON = ZoneInfo("Europe/London")  # the callers' zone; the default action is due daily at 08:00 there

@@ -1,20 +1,20 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from uuid import UUID, uuid4
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import pytest
 from litestar import Litestar
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from followthrough.actions.models import Occurrence
 from followthrough.checkins.models import CheckIn
 from followthrough.clock import FrozenClock
-from followthrough.enums import CheckInResult
 from tests.conftest import Caller, Callers, Database
 from tests.support.actions import KEY_ACTIONS, check_in, create, utc
 from tests.support.agenda import TODAY, agenda, at, daily, sign_in_again
+from tests.support.checkins import with_history
 from tests.support.statements import counting_statements
 
 # The agenda
@@ -306,42 +306,6 @@ async def test_a_checked_in_occurrence_later_today_stays_when_the_zone_changes(
 
 
 # Cost: the agenda takes a fixed number of queries whatever the history
-
-
-async def with_history(callers: Callers, database: Database, actions: int) -> Caller:
-    """A participant with `actions` daily actions since a year ago, most occurrences checked in."""
-    person = await callers.participant(name=f"Veteran{actions}")
-    ids = [
-        (await create(person, title=f"Habit {index}", schedule=daily("2025-03-01T08:00:00")))["id"]
-        for index in range(actions)
-    ]
-    async with database() as db:
-        occurrences = (
-            await db.execute(
-                select(Occurrence.id, Occurrence.key_action_id, Occurrence.due_at).where(
-                    Occurrence.participant_id == UUID(person.id), Occurrence.due_at < utc(2026, 3, 2, 9)
-                )
-            )
-        ).all()
-        rows = [
-            {
-                "id": uuid4(),
-                "participant_id": UUID(person.id),
-                "key_action_id": key_action_id,
-                "occurrence_id": occurrence_id,
-                "result": CheckInResult.DONE if index % 3 else CheckInResult.PARTLY,
-                "checked_in_at": due_at,
-                "created_at": due_at,
-                "updated_at": due_at,
-            }
-            for index, (occurrence_id, key_action_id, due_at) in enumerate(occurrences)
-            if index % 5
-        ]
-        for start in range(0, len(rows), 500):
-            await db.execute(insert(CheckIn), rows[start : start + 500])
-    assert len(ids) == actions
-    assert len(rows) > 250 * actions
-    return person
 
 
 async def test_the_agenda_costs_the_same_queries_for_one_action_as_for_twenty_with_a_year_of_history(

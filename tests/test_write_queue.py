@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from followthrough.database import alchemy_config, session_scope, sqlite_write_queue
 from followthrough.settings import Settings
 from followthrough.writequeue import WriteQueue
+from tests.support.writequeue import queued
 
 WRITERS = 10  # within the pool (5 connections and 10 more), so every session holds its own connection
 INSERT = text("INSERT INTO note (writer) VALUES (:writer)")
@@ -235,9 +236,3 @@ async def test_postgresql_writers_do_not_queue(tmp_path: Path, postgres_database
 async def write_one(alchemy: SQLAlchemyAsyncConfig, number: int) -> None:
     async with session_scope(alchemy) as session:
         await session.execute(INSERT, {"writer": number})
-
-
-async def queued(writers: WriteQueue, count: int) -> None:
-    """Until `count` writers wait in the queue (each first checks out a connection, in a thread)."""
-    while writers.waiting < count:  # noqa: ASYNC110 (the queue has no event to wait on, and needs none)
-        await asyncio.sleep(0)  # a turn of the event loop, not a pause

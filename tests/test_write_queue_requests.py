@@ -21,7 +21,7 @@ from followthrough.clock import FrozenClock
 from followthrough.identity import Participant
 from followthrough.writequeue import WriteQueue
 from tests.conftest import Caller, Database
-from tests.test_write_queue import queued
+from tests.support.writequeue import queued
 
 BARRIERS = "/api/v1/barriers"
 BARRIER = {"title": "Tired after work", "level": "personal"}

@@ -141,7 +141,8 @@ describe("answering a reminder from its Web Push notification", () => {
       const deliver = async (payload) => {
         await send(payload);
         const onScreen = async () => (await notifications(page, payload.tag)).find((n) => n.title === payload.title && n.actions.length);
-        return waitFor(onScreen, 10, `the notification “${payload.title}”`);
+        // Generous: the service worker may have to be started first, on a machine busy with the other steps.
+        return waitFor(onScreen, 30, `the notification “${payload.title}”`);
       };
       const backgroundSync = () =>
         cdp.send("ServiceWorker.dispatchSyncEvent", { origin: backend.base, registrationId, tag: SYNC_TAG, lastChance: false });
