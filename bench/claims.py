@@ -1,13 +1,14 @@
 """Claim benchmark: one claim of a batch, and the worker's next-due lookup, with and without a backlog.
 
-It creates three scratch PostgreSQL databases, upgrades them with the migrations and seeds each with the
+It creates four scratch PostgreSQL databases, upgrades them with the migrations and seeds each with the
 same deliveries (1,000,000 by default): most sent long ago, some waiting over the next hour, and a block of
 100,000 (by default) just past its moment, of which none is due ("empty": the block was sent), one batch
-("batch") or all ("backlog"). Then it times, as the worker runs them, one claim of a batch
-(`claims.claim`, rolled back each time so every claim finds the same rows) and the lookup of when the next
-claim will find something (`Worker.seconds_until_due`), and prints medians in ms and the ratios of the
-backlog to the other two. A claim of a batch writes its rows, which a claim of nothing does not: the
-backlog's own cost is the ratio to "batch".
+("batch") or all ("backlog"). A fourth holds nothing but one batch, due ("alone"): the queue without a
+backlog or a history. Then it times, as the worker runs them, one claim of a batch (`claims.claim`, rolled
+back each time so every claim finds the same rows) and the lookup of when the next claim will find something
+(`Worker.seconds_until_due`), and prints medians in ms and the ratios of the backlog to the others. A claim
+of a batch writes its rows, which a claim of nothing does not: the backlog's own cost is its ratio to
+"batch" and to "alone".
 
 With `--without-index` each round also measures with `ix_delivery_claimable` dropped (and then created
 again), so the figures without the index come from the same run, alternating with those with it.
@@ -77,7 +78,8 @@ FROM (
                 WHEN n <= $2::int + $4::int THEN 'pending' ELSE 'sent' END AS status,
            CASE WHEN n <= $2::int THEN $1::timestamptz - n * interval '5 ms'
                 WHEN n <= $2::int + $4::int
-                    THEN $1::timestamptz + interval '1 minute' + (n - $2::int) * interval '1 hour' / $4::int
+                    THEN $1::timestamptz + interval '1 minute'
+                         + (n - $2::int) * interval '1 hour' / greatest($4::int, 1)
                 ELSE $1::timestamptz - interval '1 hour' - n * interval '7 s' END AS moment
     FROM generate_series(1, $5::int) AS n
 ) AS planned"""
@@ -112,8 +114,10 @@ def bench_settings(data_dir: Path, database: str) -> Settings:
     )
 
 
-async def scratch_database(label: str, due: int, now: datetime, arguments: argparse.Namespace) -> Scratch:
-    """A migrated database of `arguments.rows` deliveries, `due` of them due now."""
+async def scratch_database(
+    label: str, due: int, now: datetime, arguments: argparse.Namespace, alone: bool = False
+) -> Scratch:
+    """A migrated database of `arguments.rows` deliveries, `due` of them due now (`alone`: only those)."""
     name = f"ft_bench_claims_{uuid.uuid4().hex[:10]}"
     await admin(f'CREATE DATABASE "{name}"')
     scratch = Scratch(label, name, bench_settings(arguments.data_dir / label, name), due)
@@ -124,7 +128,7 @@ async def scratch_database(label: str, due: int, now: datetime, arguments: argpa
         person, channel = uuid.uuid4(), uuid.uuid4()
         await connection.execute(PARTICIPANT_SQL, person)
         await connection.execute(CHANNEL_SQL, channel, person)
-        counts = (arguments.due, due, arguments.ahead, arguments.rows)
+        counts = (due, due, 0, due) if alone else (arguments.due, due, arguments.ahead, arguments.rows)
         await connection.execute(DELIVERIES_SQL, now, *counts, channel, person)
         await connection.execute("VACUUM ANALYZE delivery")
     finally:
@@ -187,7 +191,8 @@ async def main(arguments: argparse.Namespace) -> None:
     batch = bench_settings(arguments.data_dir, "-").worker_batch_size
     print(
         f"{arguments.rows:,} deliveries, {arguments.ahead:,} of them waiting over the next hour; due now: "
-        f"none (empty), one batch of {batch} (batch) or {arguments.due:,} (backlog). "
+        f"none (empty), one batch of {batch} (batch) or {arguments.due:,} (backlog); and a queue of only one "
+        f"batch, due (alone). "
         f"Median of {arguments.repeats} per figure, in ms.",
         flush=True,
     )
@@ -198,6 +203,7 @@ async def main(arguments: argparse.Namespace) -> None:
     try:
         for label, due in (("empty", 0), ("batch", batch), ("backlog", arguments.due)):
             scratches.append(await scratch_database(label, due, now, arguments))
+        scratches.append(await scratch_database("alone", batch, now, arguments, alone=True))
         print(f"seeded and migrated in {time.monotonic() - started:.0f} s", flush=True)
         # The code measured may predate the index (`BENCH_BACKEND`); then there is nothing to drop.
         states = [await set_index(scratches[0])]
@@ -223,11 +229,11 @@ async def main(arguments: argparse.Namespace) -> None:
         name = "with index" if present else "without index"
         medians = {
             label: [statistics.median(values) for values in zip(*figures[(present, label)], strict=True)]
-            for label in ("empty", "batch", "backlog")
+            for label in ("empty", "alone", "batch", "backlog")
         }
         for label, (claim_ms, next_due_ms) in medians.items():
             print(f"  {name:<14} {label:<8} {claim_ms:9.2f} {next_due_ms:10.2f}")
-        for base in ("batch", "empty"):
+        for base in ("batch", "alone", "empty"):
             ratios = [mine / theirs for mine, theirs in zip(medians["backlog"], medians[base], strict=True)]
             print(f"  {name:<14} backlog / {base:<6} {ratios[0]:7.2f}x {ratios[1]:9.2f}x")
 
