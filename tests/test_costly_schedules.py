@@ -30,8 +30,8 @@ from followthrough.clock import FrozenClock
 from followthrough.reminders.scheduler import materialise_step
 from followthrough.settings import Settings
 from tests.conftest import DEFAULT_NOW, Caller, Database
+from tests.support.actions import KEY_ACTIONS, due_instants
 
-KEY_ACTIONS = "/api/v1/key-actions"
 LONDON = ZoneInfo("Europe/London")
 HORIZON_DAYS = 35  # the default occurrence horizon
 EVERY_HOUR = ",".join(str(hour) for hour in range(24))
@@ -41,17 +41,6 @@ HOUR = timedelta(hours=1)
 async def _create(caller: Caller, starts_at: str, rrule: str) -> Any:
     schedule = {"kind": "recurring", "startsAt": starts_at, "rrule": rrule}
     return await caller.post(KEY_ACTIONS, json={"title": "Costly", "schedule": schedule})
-
-
-async def _due_ats(database: Database, action_id: str) -> list[datetime]:
-    async with database() as db:
-        return list(
-            await db.scalars(
-                select(Occurrence.due_at)
-                .where(Occurrence.key_action_id == UUID(action_id))
-                .order_by(Occurrence.due_at)
-            )
-        )
 
 
 async def _stored_until(database: Database, action_id: str) -> datetime | None:
@@ -65,7 +54,7 @@ async def test_an_hourly_action_from_1970_stores_a_pass_of_occurrences_and_where
     response = await _create(owner, "1970-01-01T00:00:00", "FREQ=HOURLY")
     assert response.status_code == 201, response.text
 
-    due = await _due_ats(database, response.json()["id"])
+    due = await due_instants(database, response.json()["id"])
 
     past = [instant for instant in due if instant < DEFAULT_NOW]
     latest = DEFAULT_NOW - HOUR  # 08:00 UTC; London is on UTC until 29 March
@@ -82,14 +71,14 @@ async def test_later_passes_carry_on_where_storage_stopped_without_a_gap(
 ) -> None:
     response = await _create(owner, "1970-01-01T00:00:00", "FREQ=HOURLY")
     action_id = response.json()["id"]
-    first = await _due_ats(database, action_id)
+    first = await due_instants(database, action_id)
 
     # Three days on, the worker needs eight days ahead for reminders: it stores the next pass.
     clock.advance(timedelta(days=3))
     async with database() as db:
         assert await materialise_step(db, clock.now(), settings) >= 1
     reminders_need = clock.now() + timedelta(days=8)
-    assert len(await _due_ats(database, action_id)) == len(first) + FUTURE_OCCURRENCES
+    assert len(await due_instants(database, action_id)) == len(first) + FUTURE_OCCURRENCES
     stored_until = await _stored_until(database, action_id)
     assert stored_until is not None
     assert stored_until > reminders_need
@@ -97,7 +86,7 @@ async def test_later_passes_carry_on_where_storage_stopped_without_a_gap(
     for _ in range(4):
         assert (await owner.get(f"{KEY_ACTIONS}/{action_id}/occurrences")).status_code == 200
 
-    due = await _due_ats(database, action_id)
+    due = await due_instants(database, action_id)
     future = [instant for instant in due if instant >= DEFAULT_NOW]
     horizon = clock.now() + timedelta(days=HORIZON_DAYS)
     assert due[: len(first)] == first
@@ -113,12 +102,14 @@ async def test_a_daily_action_from_1970_still_fills_in_the_backfill_window(
     response = await _create(owner, "1970-01-01T08:00:00", "FREQ=DAILY;UNTIL=99991231T235959")
     assert response.status_code == 201, response.text
 
-    past = [instant for instant in await _due_ats(database, response.json()["id"]) if instant < DEFAULT_NOW]
+    past = [
+        instant for instant in await due_instants(database, response.json()["id"]) if instant < DEFAULT_NOW
+    ]
 
     assert len(past) == BACKFILL_LIMIT.days == BACKFILL_OCCURRENCES
     assert past[0] > DEFAULT_NOW - BACKFILL_LIMIT
     # The whole horizon ahead in one pass, and the action marked as materialised past it.
-    assert len(await _due_ats(database, response.json()["id"])) - len(past) == HORIZON_DAYS
+    assert len(await due_instants(database, response.json()["id"])) - len(past) == HORIZON_DAYS
     stored_until = await _stored_until(database, response.json()["id"])
     assert stored_until is not None
     assert stored_until >= DEFAULT_NOW + timedelta(days=HORIZON_DAYS)
@@ -142,7 +133,7 @@ async def test_a_hostile_rule_that_produces_is_accepted_and_stores_a_bounded_num
 ) -> None:
     response = await _create(owner, starts_at, rrule)
     assert response.status_code == 201, response.text
-    assert len(await _due_ats(database, response.json()["id"])) <= PASS_OCCURRENCES
+    assert len(await due_instants(database, response.json()["id"])) <= PASS_OCCURRENCES
     action = f"{KEY_ACTIONS}/{response.json()['id']}"
     assert (
         await owner.post(f"{action}/status", json={"status": "paused", "reason": "test"})
@@ -150,7 +141,7 @@ async def test_a_hostile_rule_that_produces_is_accepted_and_stores_a_bounded_num
     assert (await owner.post(f"{action}/status", json={"status": "active"})).status_code == 200
 
     # Pausing dropped the future; resuming stored at most one pass of it again.
-    assert len(await _due_ats(database, response.json()["id"])) <= PASS_OCCURRENCES + FUTURE_OCCURRENCES
+    assert len(await due_instants(database, response.json()["id"])) <= PASS_OCCURRENCES + FUTURE_OCCURRENCES
 
 
 @pytest.mark.parametrize(
